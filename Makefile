@@ -1,0 +1,108 @@
+# pgmesh: a permissioned, insert-only network of PostgreSQL databases.
+#
+#   make               build every program into bin/
+#   make check         man page lint and every test; ends with "N passed, N failed"
+#   make check-asan    the same, programs built with AddressSanitizer + UBSan
+#   make bench         scripts/bench all (speed against the references)
+#   make demo          three throwaway nodes replicating through a hub
+#   make fuzz          the pack decoder under libFuzzer, for FUZZ_SECONDS
+#   make install       PREFIX=/usr/local DESTDIR= (programs and man pages)
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+PKGS = libpq libcbor libzstd libcrypto
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
+             $(CFLAGS) $(DEPS_CFLAGS) -Isrc
+DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+
+PROGRAMS = $(patsubst src/cmd/%.c,pgmesh-%,$(wildcard src/cmd/*.c))
+
+# Modules shared by every program.
+COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
+         src/timestamp.o src/copytext.o src/catalog.o src/textread.o \
+         src/textwrite.o
+
+# What each program links besides COMMON (one line each).
+capture_OBJS = src/cmd/capture.o
+pack_OBJS = src/cmd/pack.o
+apply_OBJS = src/cmd/apply.o
+ship_OBJS = src/cmd/ship.o
+verify_OBJS = src/cmd/verify.o
+
+BINS = $(PROGRAMS:%=bin/%)
+ASAN_BINS = $(PROGRAMS:%=bin/asan/%)
+MAN1 = $(PROGRAMS:%=man/%.1)
+MANPAGES = $(MAN1) man/pgmesh-format.5 man/pgmesh.7
+
+all: deps $(BINS)
+
+# A fresh Debian machine has none of the libraries: install them first.
+deps:
+	@pkg-config --exists $(PKGS) && command -v bats >/dev/null \
+	    || scripts/install-deps
+
+.SECONDEXPANSION:
+bin/pgmesh-%: $$($$*_OBJS) $(COMMON)
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+bin/asan/pgmesh-%: $$(patsubst %.o,%.asan.o,$$($$*_OBJS) $(COMMON))
+	@mkdir -p bin/asan
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(DEPS_LIBS)
+
+%.asan.o: %.c
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -MMD -MP -c -o $@ $<
+
+%.o: %.c
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+check: all
+	tests/run
+
+check-asan: deps $(ASAN_BINS)
+	PGMESH_BIN=$(CURDIR)/bin/asan tests/run
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MANPAGES)
+
+bench: all
+	scripts/bench all
+
+demo: all
+	scripts/demo
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/pgmesh-format.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/pgmesh.7 $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(PROGRAMS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	    $(DESTDIR)$(MANDIR)/man5/pgmesh-format.5 \
+	    $(DESTDIR)$(MANDIR)/man7/pgmesh.7
+
+clean:
+	rm -rf bin/pgmesh-* bin/asan
+	find src tests -name '*.o' -delete -o -name '*.d' -delete
+
+-include $(shell find src -name '*.d' 2>/dev/null)
+
+.PHONY: all deps check check-asan lint-man bench demo fuzz install uninstall clean
+.PRECIOUS: %.o %.asan.o

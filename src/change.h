@@ -1,0 +1,74 @@
+/*
+ * change.h: the stream of changes every pgmesh program speaks.
+ *
+ * A reader (change text, a pack stream, pgoutput) turns its input into
+ * calls on a change_sink; a writer (change text, a pack, a database) is a
+ * change_sink.  The calls always come in this grammar:
+ *
+ *	stream  = { txn | idle }
+ *	txn     = begin { row } ( commit | abort )
+ *
+ * Rows between begin and commit are tentative: a sink must be able to take
+ * them back when abort comes (the input broke off, or the transaction was
+ * bad), and must not let a consumer see them before commit.  idle says the
+ * input has nothing more for now: the moment to flush and commit groups.
+ */
+#ifndef PGMESH_CHANGE_H
+#define PGMESH_CHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lsn.h"
+#include "node.h"
+
+/* A transaction's identity and commit metadata, from its origin node. */
+struct txn {
+	char origin[NODE_MAX + 1];
+	lsn_t lsn;		/* commit end LSN on the origin */
+	int64_t commit_time;	/* microseconds since the Unix epoch, UTC */
+	uint32_t xid;		/* xid on the node that captured it */
+};
+
+struct column {
+	char *name;
+	char *type;		/* as format_type() prints it: "numeric(12,2)" */
+};
+
+/*
+ * One definition of a table.  A catalog hands out one struct per distinct
+ * definition and never frees it while the catalog lives, so sinks may keep
+ * pointers.  name_id numbers table names (0, 1, ...) and def_id numbers
+ * definitions, so a writer tracks "definition last written for this name"
+ * in an array instead of a hash.
+ */
+struct table {
+	char *name;		/* qualified, as in change text: public.payments */
+	char *schema;		/* its two parts, unquoted */
+	char *relname;
+	int ncols;
+	struct column *cols;
+	unsigned name_id;
+	unsigned def_id;
+};
+
+/* One value: data == NULL is SQL NULL; otherwise len bytes, unescaped. */
+struct value {
+	const char *data;
+	size_t len;
+};
+
+struct change_sink {
+	void *ctx;
+	bool (*begin)(void *ctx, const struct txn *txn);
+	/* vals has t->ncols entries, valid only during the call. */
+	bool (*row)(void *ctx, const struct table *t, const struct value *vals);
+	bool (*commit)(void *ctx, const struct txn *txn);
+	/* Drop the rows since begin; never fails. */
+	void (*abort)(void *ctx);
+	/* May be NULL. */
+	bool (*idle)(void *ctx);
+};
+
+#endif

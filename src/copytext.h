@@ -1,0 +1,25 @@
+/*
+ * copytext.h: the escaping of PostgreSQL's COPY text format, as pgmesh uses
+ * it in change text and in the rows apply sends through COPY.
+ *
+ * pgmesh writes exactly four escapes: \\ \t \n \r (backslash, tab, newline,
+ * carriage return), and \N alone for NULL.  It reads only those, so that
+ * every value has one spelling and change text round-trips byte for byte.
+ */
+#ifndef PGMESH_COPYTEXT_H
+#define PGMESH_COPYTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+void copytext_escape(struct buf *out, const char *data, size_t len);
+
+/*
+ * Unescape s[0..len) in place (it only shrinks) into *outlen bytes.  On an
+ * escape other than the four, returns false with *bad_at its offset.
+ */
+bool copytext_unescape(char *s, size_t len, size_t *outlen, size_t *bad_at);
+
+#endif

@@ -1,0 +1,153 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define READ_SIZE (256 * 1024)
+
+void
+input_init_fd(struct input *in, int fd, const char *name)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = fd;
+	in->name = xstrdup(name);
+}
+
+bool
+input_open(struct input *in, const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		input_init_fd(in, STDIN_FILENO, "stdin");
+		return true;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		return false;
+	}
+	input_init_fd(in, fd, path);
+	return true;
+}
+
+void
+input_close(struct input *in)
+{
+	if (in->fd > STDIN_FILENO)
+		close(in->fd);
+	free(in->buf);
+	free(in->name);
+	memset(in, 0, sizeof(*in));
+	in->fd = -1;
+}
+
+bool
+input_ready(struct input *in, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
+	int n;
+
+	if (input_buffered(in) > 0 || in->eof || in->failed)
+		return true;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	/* A poll error is the read's to report: say "ready" and let it fail. */
+	return n != 0;
+}
+
+/* Read once more into the buffer, keeping the unread bytes. */
+static bool
+read_more(struct input *in)
+{
+	ssize_t n;
+
+	if (in->start > 0 && (in->start == in->end || in->cap - in->end < READ_SIZE)) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->offset += in->start;
+		in->end -= in->start;
+		in->start = 0;
+	}
+	if (in->cap - in->end < READ_SIZE) {
+		in->cap = in->cap ? in->cap * 2 : 2 * READ_SIZE;
+		in->buf = xrealloc(in->buf, in->cap + 1);
+	}
+	do
+		n = read(in->fd, in->buf + in->end, in->cap - in->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		log_error("read from %s: %s", in->name, strerror(errno));
+		in->failed = true;
+		return false;
+	}
+	if (n == 0)
+		in->eof = true;
+	in->end += (size_t)n;
+	return true;
+}
+
+ssize_t
+input_fill(struct input *in, size_t n)
+{
+	while (input_buffered(in) < n && !in->eof)
+		if (in->failed || !read_more(in))
+			return -1;
+	return (ssize_t)input_buffered(in);
+}
+
+void
+input_skip(struct input *in, size_t n)
+{
+	in->start += n;
+}
+
+bool
+input_has_line(const struct input *in)
+{
+	return input_buffered(in) > 0 &&
+	    memchr(in->buf + in->start, '\n', input_buffered(in)) != NULL;
+}
+
+int
+input_line(struct input *in, char **line, size_t *len, bool *whole)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *p = in->buf + in->start;
+		char *nl = NULL;
+
+		if (input_buffered(in) > scanned)
+			nl = memchr(p + scanned, '\n', input_buffered(in) - scanned);
+
+		if (nl != NULL) {
+			*nl = '\0';
+			*line = p;
+			*len = (size_t)(nl - p);
+			*whole = true;
+			in->start += *len + 1;
+			return 1;
+		}
+		scanned = input_buffered(in);
+		if (in->eof)
+			break;
+		if (in->failed || !read_more(in))
+			return -1;
+	}
+	if (scanned == 0)
+		return 0;
+	/* The buffer always has a spare byte for this terminator. */
+	in->buf[in->end] = '\0';
+	*line = in->buf + in->start;
+	*len = scanned;
+	*whole = false;
+	in->start = in->end;
+	return 1;
+}

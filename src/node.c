@@ -1,0 +1,16 @@
+#include "node.h"
+
+bool
+node_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > NODE_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}

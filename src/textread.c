@@ -1,0 +1,359 @@
+/*
+ * textread.c: parse change text, one record a line, fields split on tabs.
+ * Values are unescaped in place in the input buffer, so a row costs no
+ * allocation.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copytext.h"
+#include "log.h"
+#include "textread.h"
+#include "textwrite.h"
+#include "timestamp.h"
+#include "xalloc.h"
+
+struct reader {
+	struct input *in;
+	struct catalog *cat;
+	const struct change_sink *sink;
+	uint64_t lineno;
+	char **fields;		/* the current line, split */
+	size_t *lens;
+	size_t nfields;
+	size_t cap;
+	struct value *vals;
+	size_t nvals;
+	bool open;		/* between B and C */
+	bool sink_failed;	/* the last false came from the sink */
+	struct txn txn;
+};
+
+static bool PRINTFLIKE(2, 3)
+bad(struct reader *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s:%" PRIu64 ": %s", r->in->name, r->lineno, msg);
+	return false;
+}
+
+/* Note a sink's refusal, so it is not taken for bad input. */
+static bool
+sink_ok(struct reader *r, bool ok)
+{
+	r->sink_failed = !ok;
+	return ok;
+}
+
+bool
+textread_detect(const char *data, size_t len)
+{
+	static const char magic[] = "#pgmesh\t";
+	size_t n = len < sizeof(magic) - 1 ? len : sizeof(magic) - 1;
+
+	return len > 0 && memcmp(data, magic, n) == 0;
+}
+
+static void
+split_fields(struct reader *r, char *line, size_t len)
+{
+	char *end = line + len;
+
+	r->nfields = 0;
+	for (;;) {
+		char *tab = memchr(line, '\t', (size_t)(end - line));
+		char *stop = tab ? tab : end;
+
+		if (r->nfields == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 64;
+			r->fields = xreallocarray(r->fields, r->cap, sizeof(*r->fields));
+			r->lens = xreallocarray(r->lens, r->cap, sizeof(*r->lens));
+		}
+		r->fields[r->nfields] = line;
+		r->lens[r->nfields++] = (size_t)(stop - line);
+		*stop = '\0';
+		if (tab == NULL)
+			return;
+		line = tab + 1;
+	}
+}
+
+static bool
+is_null(struct reader *r, size_t i)
+{
+	return r->lens[i] == 2 && r->fields[i][0] == '\\' && r->fields[i][1] == 'N';
+}
+
+/* Unescape field i in place; what names the field in messages. */
+static bool
+unescape_field(struct reader *r, size_t i, const char *what)
+{
+	size_t bad_at;
+
+	if (!copytext_unescape(r->fields[i], r->lens[i], &r->lens[i], &bad_at))
+		return bad(r, "bad escape in %s (field %zu, byte %zu): only \\\\ \\t "
+		    "\\n \\r and \\N are allowed", what, i + 1, bad_at + 1);
+	r->fields[i][r->lens[i]] = '\0';
+	return true;
+}
+
+/* A name (table, column, type): unescaped, never NULL, never empty. */
+static bool
+name_field(struct reader *r, size_t i, const char *what)
+{
+	if (is_null(r, i) || r->lens[i] == 0)
+		return bad(r, "empty or NULL %s", what);
+	return unescape_field(r, i, what);
+}
+
+static bool
+parse_header(struct reader *r)
+{
+	if (r->nfields != 2 || strcmp(r->fields[0], "#pgmesh") != 0)
+		return bad(r, "not change text: the first line must be "
+		    "\"#pgmesh<TAB>%d\"", CHANGETEXT_VERSION);
+	if (strcmp(r->fields[1], "1") != 0)
+		return bad(r, "change text version %s is not supported "
+		    "(this pgmesh reads version %d)", r->fields[1],
+		    CHANGETEXT_VERSION);
+	return true;
+}
+
+static bool
+parse_table(struct reader *r)
+{
+	struct column *cols;
+	const char *err = NULL;
+	int ncols;
+
+	if (r->nfields < 2 || r->nfields % 2 != 0)
+		return bad(r, "T record needs a table name and pairs of column "
+		    "name and type (it has %zu fields)", r->nfields);
+	if (!name_field(r, 1, "table name"))
+		return false;
+	ncols = (int)(r->nfields - 2) / 2;
+	cols = xcalloc((size_t)ncols + 1, sizeof(*cols));
+	for (int i = 0; i < ncols; i++) {
+		if (!name_field(r, 2 + 2 * (size_t)i, "column name") ||
+		    !name_field(r, 3 + 2 * (size_t)i, "column type")) {
+			free(cols);
+			return false;
+		}
+		cols[i].name = r->fields[2 + 2 * i];
+		cols[i].type = r->fields[3 + 2 * i];
+	}
+	if (catalog_define(r->cat, r->fields[1], ncols, cols, &err) == NULL)
+		bad(r, "table %s: %s", r->fields[1], err);
+	free(cols);
+	return err == NULL;
+}
+
+/* Fields 1 and 2 of B and C: origin node and LSN. */
+static bool
+parse_identity(struct reader *r, struct txn *txn)
+{
+	if (!node_valid(r->fields[1], r->lens[1]))
+		return bad(r, "bad origin node name \"%s\" "
+		    "(want 1 to %d of a-z 0-9 _ -)", r->fields[1], NODE_MAX);
+	memcpy(txn->origin, r->fields[1], r->lens[1] + 1);
+	if (!lsn_parse(r->fields[2], r->lens[2], &txn->lsn))
+		return bad(r, "bad LSN \"%s\" (want the form 0/16B3F08)",
+		    r->fields[2]);
+	return true;
+}
+
+static bool
+parse_xid(struct reader *r, const char *s, uint32_t *xid)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > UINT32_MAX)
+		return bad(r, "bad xid \"%s\"", s);
+	*xid = (uint32_t)v;
+	return true;
+}
+
+static bool
+parse_begin(struct reader *r)
+{
+	char lsn[LSN_BUFSIZE];
+
+	if (r->open)
+		return bad(r, "B record inside the open transaction of origin "
+		    "%s, LSN %s (its C record is missing)", r->txn.origin,
+		    lsn_format(r->txn.lsn, lsn));
+	if (r->nfields != 5)
+		return bad(r, "B record needs 5 fields, it has %zu", r->nfields);
+	if (!parse_identity(r, &r->txn))
+		return false;
+	if (!timestamp_parse(r->fields[3], r->lens[3], &r->txn.commit_time))
+		return bad(r, "bad commit time \"%s\" (want the form "
+		    "2026-11-21 13:16:41.123456+00)", r->fields[3]);
+	if (!parse_xid(r, r->fields[4], &r->txn.xid))
+		return false;
+	r->open = true;
+	return sink_ok(r, r->sink->begin(r->sink->ctx, &r->txn));
+}
+
+static bool
+parse_row(struct reader *r)
+{
+	const struct table *t;
+	size_t ncols;
+
+	if (!r->open)
+		return bad(r, "I record outside a transaction (no B before it)");
+	if (r->nfields < 2 || !name_field(r, 1, "table name"))
+		return r->nfields < 2 ? bad(r, "I record without a table") : false;
+	t = catalog_lookup(r->cat, r->fields[1], r->lens[1]);
+	if (t == NULL)
+		return bad(r, "table %s has no T record before its rows",
+		    r->fields[1]);
+	ncols = (size_t)t->ncols;
+	if (r->nfields - 2 != ncols)
+		return bad(r, "I record for %s has %zu values, its T record "
+		    "declares %zu columns", t->name, r->nfields - 2, ncols);
+	if (ncols > r->nvals) {
+		r->nvals = ncols;
+		r->vals = xreallocarray(r->vals, ncols, sizeof(*r->vals));
+	}
+	for (size_t i = 0; i < ncols; i++) {
+		size_t f = i + 2;
+
+		if (is_null(r, f)) {
+			r->vals[i] = (struct value){ NULL, 0 };
+			continue;
+		}
+		if (!unescape_field(r, f, t->cols[i].name))
+			return false;
+		r->vals[i] = (struct value){ r->fields[f], r->lens[f] };
+	}
+	return sink_ok(r, r->sink->row(r->sink->ctx, t, r->vals));
+}
+
+static bool
+parse_commit(struct reader *r)
+{
+	struct txn c;
+	char lsn[LSN_BUFSIZE];
+
+	if (!r->open)
+		return bad(r, "C record without a B record before it");
+	if (r->nfields != 3)
+		return bad(r, "C record needs 3 fields, it has %zu", r->nfields);
+	if (!parse_identity(r, &c))
+		return false;
+	if (strcmp(c.origin, r->txn.origin) != 0 || c.lsn != r->txn.lsn)
+		return bad(r, "C record (%s, %s) does not match its B record "
+		    "(%s, %s)", c.origin, r->fields[2], r->txn.origin,
+		    lsn_format(r->txn.lsn, lsn));
+	if (!sink_ok(r, r->sink->commit(r->sink->ctx, &r->txn)))
+		return false;
+	r->open = false;
+	return true;
+}
+
+static bool
+parse_comment(struct reader *r)
+{
+	/* A header again: streams were concatenated ("cat a b"). */
+	if (strcmp(r->fields[0], "#pgmesh") == 0) {
+		if (r->open)
+			return bad(r, "header inside a transaction");
+		return parse_header(r);
+	}
+	return true;
+}
+
+static bool
+parse_record(struct reader *r, char *line, size_t len)
+{
+	if (len == 0)
+		return bad(r, "empty line");
+	split_fields(r, line, len);
+	if (r->lineno == 1)
+		return parse_header(r);
+	if (line[0] == '#')
+		return parse_comment(r);
+	if (r->lens[0] != 1)
+		return bad(r, "unknown record type \"%s\"", r->fields[0]);
+	switch (line[0]) {
+	case 'T': return parse_table(r);
+	case 'B': return parse_begin(r);
+	case 'I': return parse_row(r);
+	case 'C': return parse_commit(r);
+	default: return bad(r, "unknown record type \"%s\"", r->fields[0]);
+	}
+}
+
+static void
+reader_free(struct reader *r)
+{
+	free(r->fields);
+	free(r->lens);
+	free(r->vals);
+}
+
+/* After a failure: drop the open transaction, say which kind of failure. */
+static enum read_result
+stop(struct reader *r, enum read_result result)
+{
+	if (r->open)
+		r->sink->abort(r->sink->ctx);
+	reader_free(r);
+	return result;
+}
+
+enum read_result
+textread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink)
+{
+	struct reader r = { .in = in, .cat = cat, .sink = sink };
+	char *line, lsn[LSN_BUFSIZE];
+	size_t len;
+	bool whole;
+	int got;
+
+	for (;;) {
+		if (sink->idle && !input_has_line(in) && !input_ready(in, 0) &&
+		    !sink->idle(sink->ctx))
+			return stop(&r, READ_SINK_FAILED);
+		got = input_line(in, &line, &len, &whole);
+		if (got <= 0)
+			break;
+		r.lineno++;
+		r.sink_failed = false;
+		if (!whole) {
+			bad(&r, "last line has no newline (input cut short?)");
+			return stop(&r, READ_BAD_DATA);
+		}
+		if (!parse_record(&r, line, len))
+			return stop(&r, r.sink_failed ? READ_SINK_FAILED : READ_BAD_DATA);
+	}
+	if (got < 0)
+		return stop(&r, READ_IO_ERROR);
+	if (r.lineno == 0) {
+		log_error("%s: empty input, not change text", in->name);
+		return stop(&r, READ_BAD_DATA);
+	}
+	if (r.open) {
+		log_warn("%s: transaction of origin %s, LSN %s has no C record at "
+		    "end of input; dropped", in->name, r.txn.origin,
+		    lsn_format(r.txn.lsn, lsn));
+		return stop(&r, READ_BAD_DATA);
+	}
+	reader_free(&r);
+	return READ_OK;
+}

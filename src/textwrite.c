@@ -1,0 +1,157 @@
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copytext.h"
+#include "textwrite.h"
+#include "timestamp.h"
+#include "xalloc.h"
+
+void
+textwriter_init(struct textwriter *w, struct buf *out)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	buf_puts(out, CHANGETEXT_HEADER);
+}
+
+void
+textwriter_free(struct textwriter *w)
+{
+	free(w->written);
+	w->written = NULL;
+	w->nwritten = 0;
+}
+
+void
+textwriter_begin(struct textwriter *w, const struct txn *txn)
+{
+	char lsn[LSN_BUFSIZE], time[TIMESTAMP_BUFSIZE], line[128];
+
+	w->txn_start = w->out->len;
+	snprintf(line, sizeof(line), "B\t%s\t%s\t%s\t%" PRIu32 "\n", txn->origin,
+	    lsn_format(txn->lsn, lsn), timestamp_format(txn->commit_time, time),
+	    txn->xid);
+	buf_puts(w->out, line);
+}
+
+void
+textwriter_commit(struct textwriter *w, const struct txn *txn)
+{
+	char lsn[LSN_BUFSIZE];
+
+	buf_puts(w->out, "C\t");
+	buf_puts(w->out, txn->origin);
+	buf_putc(w->out, '\t');
+	buf_puts(w->out, lsn_format(txn->lsn, lsn));
+	buf_putc(w->out, '\n');
+}
+
+static void
+put_field(struct buf *out, const char *s)
+{
+	buf_putc(out, '\t');
+	copytext_escape(out, s, strlen(s));
+}
+
+static void
+write_definition(struct textwriter *w, const struct table *t)
+{
+	if (t->name_id >= w->nwritten) {
+		unsigned n = t->name_id + 16;
+
+		w->written = xreallocarray(w->written, n, sizeof(*w->written));
+		memset(w->written + w->nwritten, 0,
+		    (n - w->nwritten) * sizeof(*w->written));
+		w->nwritten = n;
+	}
+	if (w->written[t->name_id] == t->def_id + 1)
+		return;
+	w->written[t->name_id] = t->def_id + 1;
+	buf_putc(w->out, 'T');
+	put_field(w->out, t->name);
+	for (int i = 0; i < t->ncols; i++) {
+		put_field(w->out, t->cols[i].name);
+		put_field(w->out, t->cols[i].type);
+	}
+	buf_putc(w->out, '\n');
+}
+
+void
+textwriter_row(struct textwriter *w, const struct table *t,
+    const struct value *vals)
+{
+	write_definition(w, t);
+	buf_putc(w->out, 'I');
+	put_field(w->out, t->name);
+	for (int i = 0; i < t->ncols; i++) {
+		buf_putc(w->out, '\t');
+		if (vals[i].data == NULL)
+			buf_append(w->out, "\\N", 2);
+		else
+			copytext_escape(w->out, vals[i].data, vals[i].len);
+	}
+	buf_putc(w->out, '\n');
+}
+
+void
+textwriter_truncate(struct textwriter *w, size_t mark)
+{
+	if (w->out->len > mark)
+		w->out->len = mark;
+	if (w->written != NULL)
+		memset(w->written, 0, w->nwritten * sizeof(*w->written));
+}
+
+bool
+textwriter_flush(struct textwriter *w, int fd, const char *what)
+{
+	w->txn_start = SIZE_MAX;
+	return buf_write_fd(w->out, fd, what);
+}
+
+static bool
+sink_begin(void *ctx, const struct txn *txn)
+{
+	textwriter_begin(ctx, txn);
+	return true;
+}
+
+static bool
+sink_row(void *ctx, const struct table *t, const struct value *vals)
+{
+	textwriter_row(ctx, t, vals);
+	return true;
+}
+
+static bool
+sink_commit(void *ctx, const struct txn *txn)
+{
+	textwriter_commit(ctx, txn);
+	return true;
+}
+
+static void
+sink_abort(void *ctx)
+{
+	struct textwriter *w = ctx;
+
+	/* If part of the transaction was flushed already, the reader
+	 * downstream sees a B with no C: incomplete, and never applied. */
+	if (w->txn_start != SIZE_MAX)
+		textwriter_truncate(w, w->txn_start);
+}
+
+struct change_sink
+textwriter_sink(struct textwriter *w)
+{
+	return (struct change_sink){
+		.ctx = w,
+		.begin = sink_begin,
+		.row = sink_row,
+		.commit = sink_commit,
+		.abort = sink_abort,
+	};
+}

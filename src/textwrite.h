@@ -1,0 +1,49 @@
+/*
+ * textwrite.h: change text out (the format is man/pgmesh-format.5).
+ *
+ * The writer appends to a buf its owner flushes when it likes (capture at
+ * each commit, pack -d after each verified frame), so a consumer downstream
+ * never sees part of a record.  T records are written just before the first
+ * row that needs them, and again only when the definition changes: the one
+ * canonical placement, which is what makes pack's round trip exact.
+ */
+#ifndef PGMESH_TEXTWRITE_H
+#define PGMESH_TEXTWRITE_H
+
+#include "buf.h"
+#include "change.h"
+
+#define CHANGETEXT_VERSION 1
+#define CHANGETEXT_HEADER "#pgmesh\t1\n"
+
+struct textwriter {
+	struct buf *out;
+	unsigned *written;	/* by name_id: def_id + 1 of the last T written */
+	unsigned nwritten;
+	size_t txn_start;	/* out->len at begin, for abort; SIZE_MAX once flushed */
+};
+
+/* Start writing into out, header first. */
+void textwriter_init(struct textwriter *w, struct buf *out);
+void textwriter_free(struct textwriter *w);
+
+void textwriter_begin(struct textwriter *w, const struct txn *txn);
+void textwriter_row(struct textwriter *w, const struct table *t,
+    const struct value *vals);
+void textwriter_commit(struct textwriter *w, const struct txn *txn);
+/*
+ * Cut out->len back to mark (output the owner decided not to flush) and
+ * forget which T records were written, since some may have been cut.
+ */
+void textwriter_truncate(struct textwriter *w, size_t mark);
+
+/*
+ * Write out everything buffered and empty the buf.  What was flushed of an
+ * open transaction can no longer be taken back by abort.
+ */
+bool textwriter_flush(struct textwriter *w, int fd, const char *what);
+
+/* The writer as a sink: abort cuts the open transaction if still buffered. */
+struct change_sink textwriter_sink(struct textwriter *w);
+
+#endif
