@@ -31,11 +31,15 @@ COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
          src/timestamp.o src/copytext.o src/catalog.o src/textread.o \
          src/textwrite.o
 
+# The pack format, and spool directories (used by pack, apply, ship, verify).
+PACK = src/manifest.o src/packread.o src/packwrite.o
+SPOOL = src/spool.o
+
 # What each program links besides COMMON (one line each).
 capture_OBJS = src/cmd/capture.o
-pack_OBJS = src/cmd/pack.o
+pack_OBJS = src/cmd/pack.o $(PACK)
 apply_OBJS = src/cmd/apply.o
-ship_OBJS = src/cmd/ship.o
+ship_OBJS = src/cmd/ship.o $(PACK) $(SPOOL)
 verify_OBJS = src/cmd/verify.o
 
 BINS = $(PROGRAMS:%=bin/%)

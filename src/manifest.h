@@ -1,0 +1,50 @@
+/*
+ * manifest.h: what a pack frame says about itself.
+ *
+ * Every frame of a pack stream is a manifest (a CBOR map inside a zstd
+ * skippable frame) followed by a data frame (a standard zstd frame).  Tools
+ * route, deduplicate, resume and verify frames from the manifest alone,
+ * without decompressing.  The byte layout is in man/pgmesh-format.5.
+ */
+#ifndef PGMESH_MANIFEST_H
+#define PGMESH_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "lsn.h"
+#include "node.h"
+
+#define PACK_FORMAT_VERSION 1
+#define SHA256_LEN 32
+
+struct manifest {
+	unsigned version;
+	char origin[NODE_MAX + 1];
+	lsn_t first_lsn;	/* LSN of the first transaction in the frame */
+	lsn_t last_lsn;		/* LSN of the last one */
+	uint64_t ntxns;		/* transactions begun in this frame */
+	uint64_t nrows;
+	/*
+	 * A transaction too big for one frame is split: its first frame has
+	 * continues_next, its middle and last frames continues_prev.  No part
+	 * may be applied without the others (see pgmesh-format(5)).
+	 */
+	bool continues_prev;
+	bool continues_next;
+	/* With continues_prev: which part of the split transaction this frame
+	 * starts with (1 for the second part, ...); 0 otherwise.  Spools need
+	 * it to name the parts of one transaction apart (spool.h). */
+	uint32_t part;
+	size_t ntables;		/* qualified names of the tables it touches */
+	char **tables;
+	uint64_t data_len;	/* bytes of the data frame that follows */
+	unsigned char sha256[SHA256_LEN];	/* of those bytes */
+	uint64_t manifest_len;	/* bytes of the skippable frame, header included */
+};
+
+void manifest_free(struct manifest *m);
+
+#endif

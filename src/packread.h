@@ -1,0 +1,58 @@
+/*
+ * packread.h: reading pack streams.
+ *
+ * Three levels, for three kinds of reader:
+ *
+ *   pack_next_frame   the manifest and the raw bytes of one frame, nothing
+ *                     decompressed (ship forwards frames as they are).
+ *   pack_check_frame  the data frame against its manifest: length, SHA-256,
+ *                     zstd checksum, CBOR, whole records (verify).
+ *   packread_run      a whole stream into a change_sink (apply, pack -d):
+ *                     each frame checked entirely before any of its
+ *                     transactions reaches the sink.
+ *
+ * Errors are reported with the input's name and the frame's byte offset.
+ */
+#ifndef PGMESH_PACKREAD_H
+#define PGMESH_PACKREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "catalog.h"
+#include "change.h"
+#include "input.h"
+#include "manifest.h"
+#include "textread.h"		/* enum read_result */
+
+/* Does the buffered start of the input look like a pack stream? */
+bool pack_detect(const unsigned char *data, size_t len);
+
+/*
+ * Read the next frame: its manifest into *m and, when raw is not NULL, the
+ * frame's bytes exactly as they were (manifest and data frame) into raw.
+ * *offset is the frame's offset in the input.  Returns READ_OK with
+ * *got = true, READ_OK with *got = false at a clean end of input,
+ * READ_BAD_DATA (reported) for a bad or truncated frame, READ_IO_ERROR.
+ */
+enum read_result pack_next_frame(struct input *in, struct manifest *m,
+    struct buf *raw, uint64_t *offset, bool *got);
+
+/*
+ * Check a frame read by pack_next_frame (raw as it returned it) without
+ * applying anything; when sink is not NULL, feed it the frame's records
+ * after the whole frame proved good.  what and offset name the frame in
+ * messages.
+ */
+enum read_result pack_check_frame(const struct manifest *m,
+    const struct buf *raw, struct catalog *cat,
+    const struct change_sink *sink, const char *what, uint64_t offset);
+
+/* A whole pack stream into sink.  Calls sink->idle between frames when the
+ * next one is not already there. */
+enum read_result packread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink);
+
+#endif
