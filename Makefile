@@ -32,15 +32,15 @@ COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
          src/textwrite.o
 
 # The pack format, and spool directories (used by pack, apply, ship, verify).
-PACK = src/manifest.o src/packread.o src/packwrite.o
+PACK = src/manifest.o src/packread.o src/packwrite.o src/packdata.o src/cborrec.o
 SPOOL = src/spool.o
 
 # What each program links besides COMMON (one line each).
-capture_OBJS = src/cmd/capture.o
+capture_OBJS = src/cmd/capture.o src/pgconn.o src/typename.o src/pgoutput.o src/emit.o src/repl.o src/peek.o src/capsetup.o
 pack_OBJS = src/cmd/pack.o $(PACK)
-apply_OBJS = src/cmd/apply.o
-ship_OBJS = src/cmd/ship.o $(PACK) $(SPOOL)
-verify_OBJS = src/cmd/verify.o
+apply_OBJS = src/cmd/apply.o src/applier.o src/applyretry.o src/applyxact.o src/applylog.o src/copyin.o src/dbconn.o src/grants.o src/origin.o src/rejects.o src/rowkey.o src/spoolfeed.o src/stage.o $(PACK) $(SPOOL)
+ship_OBJS = src/cmd/ship.o src/dest.o src/fanout.o src/link.o src/receive.o src/shipproto.o src/spoolack.o src/sshcmd.o src/transport.o $(PACK) $(SPOOL)
+verify_OBJS = src/cmd/verify.o src/pgsession.o src/digest.o src/digestfile.o src/digestcmp.o src/streamcheck.o src/lag.o src/metrics.o $(PACK) $(SPOOL)
 
 BINS = $(PROGRAMS:%=bin/%)
 ASAN_BINS = $(PROGRAMS:%=bin/asan/%)
@@ -59,7 +59,7 @@ bin/pgmesh-%: $$($$*_OBJS) $(COMMON)
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-bin/asan/pgmesh-%: $$(patsubst %.o,%.asan.o,$$($$*_OBJS) $(COMMON))
+bin/asan/pgmesh-%: $$(subst .o,.asan.o,$$($$*_OBJS) $(COMMON))
 	@mkdir -p bin/asan
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(DEPS_LIBS)
 

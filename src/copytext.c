@@ -1,36 +1,63 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "copytext.h"
 
-static char
-escape_letter(char c)
+/* The escape letter of each byte that needs one, 0 for the others. */
+static const char escape_letters[256] = {
+	['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'
+};
+
+/*
+ * Might any of the eight bytes in x need an escape?  True for a backslash
+ * or any byte below 0x0E (tab, newline and carriage return among them):
+ * the classic "has a zero byte" and "has a byte less than n" word tricks.
+ * False positives only cost the byte-by-byte loop.
+ */
+static bool
+word_may_need_escape(uint64_t x)
 {
-	switch (c) {
-	case '\\': return '\\';
-	case '\t': return 't';
-	case '\n': return 'n';
-	case '\r': return 'r';
-	default: return 0;
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	uint64_t backslashes = x ^ (ones * '\\');
+
+	return ((((backslashes - ones) & ~backslashes) |
+	    ((x - ones * 0x0E) & ~x)) & highs) != 0;
+}
+
+char *
+copytext_escape_into(char *p, const char *data, size_t len)
+{
+	size_t i = 0;
+	uint64_t x;
+
+	/* Most values have nothing to escape: copy them a word at a time. */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, data + i, 8);
+		if (word_may_need_escape(x))
+			break;
+		memcpy(p, &x, 8);
+		p += 8;
 	}
+	for (; i < len; i++) {
+		char letter = escape_letters[(unsigned char)data[i]];
+
+		if (letter != 0) {
+			*p++ = '\\';
+			*p++ = letter;
+		} else {
+			*p++ = data[i];
+		}
+	}
+	return p;
 }
 
 void
 copytext_escape(struct buf *out, const char *data, size_t len)
 {
-	size_t run = 0;
+	char *start = buf_reserve(out, 2 * len);
 
-	/* Copy runs of plain bytes in one piece: most values have no escape. */
-	for (size_t i = 0; i < len; i++) {
-		char letter = escape_letter(data[i]);
-
-		if (letter == 0)
-			continue;
-		buf_append(out, data + run, i - run);
-		buf_putc(out, '\\');
-		buf_putc(out, letter);
-		run = i + 1;
-	}
-	buf_append(out, data + run, len - run);
+	out->len += (size_t)(copytext_escape_into(start, data, len) - start);
 }
 
 static char

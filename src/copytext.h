@@ -15,6 +15,8 @@
 #include "buf.h"
 
 void copytext_escape(struct buf *out, const char *data, size_t len);
+/* The same into p, which has room for 2 * len bytes; returns the end. */
+char *copytext_escape_into(char *p, const char *data, size_t len);
 
 /*
  * Unescape s[0..len) in place (it only shrinks) into *outlen bytes.  On an

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "change.h"
 #include "lsn.h"
 #include "node.h"
 
@@ -40,11 +41,30 @@ struct manifest {
 	uint32_t part;
 	size_t ntables;		/* qualified names of the tables it touches */
 	char **tables;
+	/* Parallel to tables: each one's columns, as its T record has them. */
+	int *table_ncols;
+	struct column **table_cols;
 	uint64_t data_len;	/* bytes of the data frame that follows */
 	unsigned char sha256[SHA256_LEN];	/* of those bytes */
 	uint64_t manifest_len;	/* bytes of the skippable frame, header included */
 };
 
+/* The skippable frame's magic number (little-endian on the wire). */
+#define MANIFEST_MAGIC 0x184D2A5Eu
+#define MANIFEST_HEADER_LEN 8	/* magic and length */
+#define MANIFEST_MAX_LEN (16u << 20)
+
 void manifest_free(struct manifest *m);
+
+/* Append m as a whole skippable frame (header and CBOR map). */
+void manifest_encode(const struct manifest *m, struct buf *out);
+
+/*
+ * Decode the CBOR map of a manifest (the skippable frame's content, len
+ * bytes) into *m, which the caller frees with manifest_free even on
+ * failure.  On failure *err says what is wrong.
+ */
+bool manifest_decode(const void *data, size_t len, struct manifest *m,
+    const char **err);
 
 #endif

@@ -44,7 +44,8 @@ enum read_result pack_next_frame(struct input *in, struct manifest *m,
  * Check a frame read by pack_next_frame (raw as it returned it) without
  * applying anything; when sink is not NULL, feed it the frame's records
  * after the whole frame proved good.  what and offset name the frame in
- * messages.
+ * messages.  With a sink, a frame holding part of a split transaction is
+ * refused (READ_BAD_DATA): a part cannot be applied alone.
  */
 enum read_result pack_check_frame(const struct manifest *m,
     const struct buf *raw, struct catalog *cat,

@@ -17,7 +17,8 @@
 struct packwriter_options {
 	int level;		/* zstd level, default 3 */
 	size_t frame_bytes;	/* close a frame past this much CBOR */
-	int frame_ms;		/* wait this long at idle before closing */
+	int frame_ms;		/* at idle, close a frame this old (from its
+				 * first transaction); till then wait for input */
 };
 
 struct packwriter;

@@ -83,17 +83,28 @@ void
 textwriter_row(struct textwriter *w, const struct table *t,
     const struct value *vals)
 {
+	size_t namelen = strlen(t->name), need = 3 + 2 * namelen;
+	char *start, *p;
+
 	write_definition(w, t);
-	buf_putc(w->out, 'I');
-	put_field(w->out, t->name);
+	/* Room for the worst case up front: one reservation per row. */
+	for (int i = 0; i < t->ncols; i++)
+		need += 3 + 2 * vals[i].len;
+	start = p = buf_reserve(w->out, need);
+	*p++ = 'I';
+	*p++ = '\t';
+	p = copytext_escape_into(p, t->name, namelen);
 	for (int i = 0; i < t->ncols; i++) {
-		buf_putc(w->out, '\t');
-		if (vals[i].data == NULL)
-			buf_append(w->out, "\\N", 2);
-		else
-			copytext_escape(w->out, vals[i].data, vals[i].len);
+		*p++ = '\t';
+		if (vals[i].data == NULL) {
+			*p++ = '\\';
+			*p++ = 'N';
+		} else {
+			p = copytext_escape_into(p, vals[i].data, vals[i].len);
+		}
 	}
-	buf_putc(w->out, '\n');
+	*p++ = '\n';
+	w->out->len += (size_t)(p - start);
 }
 
 void

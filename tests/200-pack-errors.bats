@@ -1,0 +1,155 @@
+# pgmesh-pack on bad input: malformed change text stops packing at the bad
+# line, and a damaged pack stops unpacking at the damaged frame; in both
+# cases everything whole before it is still written, nothing after.
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+FRAMES=$TESTS_DIR/fixtures/pack-frames
+T1=$'B\ta\t0/100\t2026-11-21 13:16:41.123456+00\t7\nT\tpublic.p\tid\tbigint\tmemo\ttext\nI\tpublic.p\t1\tone\nC\ta\t0/100'
+B2=$'B\ta\t0/200\t2026-11-21 13:16:42.000000+00\t8'
+
+setup_file() {
+	export WORK=$BATS_FILE_TMPDIR
+	printf '#pgmesh\t1\n%s\n' "$T1" >"$WORK/good.txt"
+}
+
+# check_bad_text LINENO MESSAGE TEXT: pack stops at line LINENO with
+# MESSAGE and exit 65, having written the first transaction only.
+check_bad_text() {
+	printf '#pgmesh\t1\n%s\n%s\n' "$T1" "$3" >"$WORK/bad.txt"
+	run -65 --separate-stderr pgmesh-pack -o "$WORK/bad.pack" "$WORK/bad.txt"
+	assert_contains "$stderr" "pgmesh-pack: $WORK/bad.txt:$1: $2"
+	run -0 --separate-stderr pgmesh-pack -d "$WORK/bad.pack"
+	assert_equal "$output" "$(cat "$WORK/good.txt")"
+}
+
+@test "malformed text: unknown record type" {
+	check_bad_text 7 'unknown record type "X"' "$B2"$'\nX\tpublic.p\t2\ttwo'
+}
+
+@test "malformed text: wrong field count for the declared table" {
+	check_bad_text 7 'I record for public.p has 3 values, its T record declares 2 columns' \
+	    "$B2"$'\nI\tpublic.p\t2\ttwo\tthree'
+}
+
+@test "malformed text: row outside B..C" {
+	check_bad_text 6 'I record outside a transaction' $'I\tpublic.p\t2\ttwo'
+}
+
+@test "malformed text: bad escape" {
+	check_bad_text 7 'bad escape' "$B2"$'\nI\tpublic.p\t2\tt\\wo'
+}
+
+@test "malformed text: C without B" {
+	check_bad_text 6 'C record without a B record' $'C\ta\t0/200'
+}
+
+@test "malformed text: origin or LSN of C does not match its B" {
+	check_bad_text 8 'C record (b, 0/200) does not match its B record (a, 0/200)' \
+	    "$B2"$'\nI\tpublic.p\t2\ttwo\nC\tb\t0/200'
+	check_bad_text 8 'C record (a, 0/201) does not match its B record (a, 0/200)' \
+	    "$B2"$'\nI\tpublic.p\t2\ttwo\nC\ta\t0/201'
+}
+
+@test "malformed text: a transaction open at end of input is dropped" {
+	printf '#pgmesh\t1\n%s\n%s\nI\tpublic.p\t2\ttwo\n' "$T1" "$B2" |
+	    { run -65 --separate-stderr pgmesh-pack -o "$WORK/open.pack"
+	      assert_contains "$stderr" "warning: stdin: transaction of origin a, LSN 0/200 has no C record at end of input; dropped"; }
+	run -0 --separate-stderr pgmesh-pack -d "$WORK/open.pack"
+	assert_equal "$output" "$(cat "$WORK/good.txt")"
+}
+
+@test "pack refuses to write to a terminal" {
+	run -64 script -qec "$PGMESH_BIN/pgmesh-pack $WORK/good.txt" /dev/null
+	assert_contains "$output" "pgmesh-pack: refusing to write a pack stream to a terminal"
+	run -64 --separate-stderr pgmesh-pack -d -l 5 "$WORK/good.txt"
+	assert_contains "$stderr" "not with -d"
+	run -64 --separate-stderr pgmesh-pack --frame-bytes 12Q "$WORK/good.txt"
+	assert_contains "$stderr" "--frame-bytes 12Q"
+	run -66 --separate-stderr pgmesh-pack -o "$WORK/x.pack" "$WORK/no-such-file"
+	assert_contains "$stderr" "no-such-file"
+}
+
+# A stream of three frames (three origins), its frames listed.
+make_stream() {
+	{ printf '#pgmesh\t1\n%s\n' "$T1"
+	  printf '%s\nI\tpublic.p\t2\ttwo\nC\ta\t0/200\n' "${B2/a/b}" | sed 's/^C\ta/C\tb/'
+	  printf 'B\tc\t0/300\t2026-11-21 13:16:43.000000+00\t9\nI\tpublic.p\t3\tthree\nC\tc\t0/300\n'
+	} >"$WORK/three.txt"
+	pgmesh-pack <"$WORK/three.txt" >"$WORK/three.pack"
+	"$FRAMES" <"$WORK/three.pack" >"$WORK/three.frames"
+	[ "$(wc -l <"$WORK/three.frames")" -eq 3 ]
+	SECOND=$(sed -n 2p "$WORK/three.frames" | cut -d' ' -f1)
+	THIRD=$(sed -n 3p "$WORK/three.frames" | cut -d' ' -f1)
+	# What -d must print when it stops at the second frame.
+	printf '#pgmesh\t1\n%s\n' "$T1" >"$WORK/first.txt"
+}
+
+# flip_byte FILE OFFSET: invert the bits of one byte.
+flip_byte() {
+	perl -e 'open(my $f, "+<", $ARGV[0]) or die; binmode $f;
+	    seek($f, $ARGV[1], 0); read($f, my $c, 1);
+	    seek($f, $ARGV[1], 0); print $f chr(ord($c) ^ 0xFF);' "$1" "$2"
+}
+
+@test "corrupted data frame: offset of the frame, exit 65, nothing of it" {
+	make_stream
+	cp "$WORK/three.pack" "$WORK/bad.pack"
+	# The last byte of the second frame: inside its data frame.
+	flip_byte "$WORK/bad.pack" $((THIRD - 1))
+	run -65 --separate-stderr pgmesh-pack -d "$WORK/bad.pack"
+	assert_equal "$stderr" "pgmesh-pack: $WORK/bad.pack: frame at byte $SECOND: data frame does not match the SHA-256 of its manifest (damaged)"
+	assert_equal "$output" "$(cat "$WORK/first.txt")"
+}
+
+@test "corrupted manifest: offset of the frame, exit 65, nothing of it" {
+	make_stream
+	for at in 0 4 12 40; do
+		cp "$WORK/three.pack" "$WORK/bad.pack"
+		flip_byte "$WORK/bad.pack" $((SECOND + at))
+		run -65 --separate-stderr pgmesh-pack -d "$WORK/bad.pack"
+		assert_contains "$stderr" "pgmesh-pack: $WORK/bad.pack: frame at byte $SECOND: "
+		assert_equal "$output" "$(cat "$WORK/first.txt")"
+	done
+}
+
+@test "truncated stream: offset of the frame, exit 65, nothing of it" {
+	make_stream
+	for cut in 3 20 $(((THIRD - SECOND) - 1)); do
+		head -c $((SECOND + cut)) "$WORK/three.pack" >"$WORK/cut.pack"
+		run -65 --separate-stderr pgmesh-pack -d <"$WORK/cut.pack"
+		assert_contains "$stderr" "pgmesh-pack: stdin: frame at byte $SECOND: "
+		assert_contains "$stderr" "truncated"
+		assert_equal "$output" "$(cat "$WORK/first.txt")"
+	done
+}
+
+@test "change text is not a pack stream" {
+	run -65 --separate-stderr pgmesh-pack -d "$WORK/good.txt"
+	assert_equal "$stderr" "pgmesh-pack: $WORK/good.txt: frame at byte 0: not a pack frame (no pgmesh manifest there)"
+	assert_equal "$output" "#pgmesh	1"
+}
+
+@test "manifests: an added key is ignored, a damaged or missing one refused" {
+	pgmesh-pack <"$WORK/good.txt" >"$WORK/one.pack"
+	# Add "zzz": null to the first manifest's map (13 -> 14 entries), as a
+	# later version might, and fix the skippable frame's length.
+	perl -0777 -e '
+		$_ = <STDIN>;
+		my $len = unpack("V", substr($_, 4, 4));
+		substr($_, 8, 1) eq "\xad" or die "not a 13-entry map";
+		substr($_, 8 + $len, 0) = "czzz\xf6";
+		substr($_, 8, 1) = "\xae";
+		substr($_, 4, 4) = pack("V", $len + 5);
+		print' <"$WORK/one.pack" >"$WORK/later.pack"
+	run -0 --separate-stderr pgmesh-pack -d "$WORK/later.pack"
+	assert_equal "$output" "$(cat "$WORK/good.txt")"
+	# A damaged key name ("sig" -> "zzz") is a missing key, not a new one.
+	perl -0777 -pe 's/csig\xf6/czzz\xf6/ or die' "$WORK/one.pack" >"$WORK/renamed.pack"
+	run -65 --separate-stderr pgmesh-pack -d "$WORK/renamed.pack"
+	assert_contains "$stderr" "manifest lacks a required key"
+	# Version 2.
+	perl -0777 -pe 's/gversion\x01/gversion\x02/ or die' "$WORK/one.pack" >"$WORK/v2.pack"
+	run -65 --separate-stderr pgmesh-pack -d "$WORK/v2.pack"
+	assert_equal "$stderr" "pgmesh-pack: $WORK/v2.pack: frame at byte 0: pack format version not supported (this pgmesh reads version 1)"
+}
