@@ -1,0 +1,66 @@
+/*
+ * copyin.c: COPY FROM STDIN with libpq, in blocking mode: PQputCopyData
+ * queues and sends as the socket takes it, so a caller handing over large
+ * pieces keeps the server busy while it prepares the next one.
+ */
+#include "copyin.h"
+
+bool
+copyin_start(PGconn *c, const struct table *t, const char *target,
+    struct dberror *err)
+{
+	struct buf sql;
+	PGresult *res;
+	bool ok;
+
+	buf_init(&sql);
+	buf_puts(&sql, "COPY ");
+	if (target != NULL)
+		buf_puts(&sql, target);
+	ok = (target != NULL || dbconn_quote_table(c, &sql, t, err));
+	buf_puts(&sql, " (");
+	ok = ok && dbconn_quote_columns(c, &sql, t, NULL, err);
+	buf_puts(&sql, ") FROM STDIN");
+	buf_putc(&sql, '\0');
+	if (!ok) {
+		buf_free(&sql);
+		return false;
+	}
+	res = PQexec(c, sql.data);
+	buf_free(&sql);
+	ok = PQresultStatus(res) == PGRES_COPY_IN;
+	if (!ok)
+		dbconn_error(c, res, err);
+	PQclear(res);
+	return ok;
+}
+
+bool
+copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err)
+{
+	if (len == 0 || PQputCopyData(c, data, (int)len) == 1)
+		return true;
+	dbconn_error(c, NULL, err);
+	return false;
+}
+
+bool
+copyin_end(PGconn *c, struct dberror *err)
+{
+	PGresult *res;
+	bool ok = true;
+
+	if (PQputCopyEnd(c, NULL) != 1) {
+		dbconn_error(c, NULL, err);
+		return false;
+	}
+	/* Read every result, so that no error is left for the next command. */
+	while ((res = PQgetResult(c)) != NULL) {
+		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			dbconn_error(c, res, err);
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok;
+}

@@ -1,0 +1,154 @@
+/*
+ * dbconn.c: connecting, running statements, and keeping PostgreSQL's
+ * errors for apply to classify.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbconn.h"
+#include "log.h"
+
+/* The first line of a libpq message, without its newline. */
+static void
+first_line(char *dst, size_t size, const char *msg)
+{
+	size_t n = strcspn(msg, "\n");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, msg, n);
+	dst[n] = '\0';
+}
+
+PGconn *
+dbconn_open(const char *conninfo)
+{
+	const char *keys[] = { "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo, progname, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	char msg[1024];
+
+	if (c != NULL && PQstatus(c) == CONNECTION_OK)
+		return c;
+	first_line(msg, sizeof(msg), c ? PQerrorMessage(c) : "out of memory");
+	log_error("cannot connect to the database: %s", msg);
+	PQfinish(c);
+	return NULL;
+}
+
+/* "COPY payments, line 3, column amount: ..." gives 3. */
+static long
+context_copy_line(const char *context)
+{
+	const char *p;
+
+	if (context == NULL || strncmp(context, "COPY ", 5) != 0 ||
+	    (p = strstr(context, ", line ")) == NULL)
+		return 0;
+	return strtol(p + 7, NULL, 10);
+}
+
+void
+dbconn_error(PGconn *c, const PGresult *res, struct dberror *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	memset(err, 0, sizeof(*err));
+	if (state != NULL)
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
+	if (msg == NULL)
+		msg = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) :
+		    PQerrorMessage(c);
+	first_line(err->message, sizeof(err->message), msg);
+	if (res != NULL)
+		err->copy_line = context_copy_line(PQresultErrorField(res,
+		    PG_DIAG_CONTEXT));
+	err->lost = PQstatus(c) != CONNECTION_OK;
+}
+
+bool
+dbconn_is(const struct dberror *err, const char *sqlstate)
+{
+	return strcmp(err->sqlstate, sqlstate) == 0;
+}
+
+bool
+dbconn_temporary(const struct dberror *err)
+{
+	static const char *const classes[] = { "08", "40", "53", "57", "58" };
+
+	if (err->lost)
+		return true;
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strncmp(err->sqlstate, classes[i], 2) == 0)
+			return true;
+	return false;
+}
+
+PGresult *
+dbconn_query(PGconn *c, const char *sql, int nparams,
+    const char *const *params, struct dberror *err)
+{
+	PGresult *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return res;
+	dbconn_error(c, res, err);
+	PQclear(res);
+	return NULL;
+}
+
+bool
+dbconn_exec(PGconn *c, const char *sql, int nparams,
+    const char *const *params, struct dberror *err)
+{
+	PGresult *res = dbconn_query(c, sql, nparams, params, err);
+
+	PQclear(res);
+	return res != NULL;
+}
+
+bool
+dbconn_quote(PGconn *c, struct buf *out, const char *ident,
+    struct dberror *err)
+{
+	char *q = PQescapeIdentifier(c, ident, strlen(ident));
+
+	if (q == NULL) {
+		dbconn_error(c, NULL, err);
+		return false;
+	}
+	buf_puts(out, q);
+	PQfreemem(q);
+	return true;
+}
+
+bool
+dbconn_quote_table(PGconn *c, struct buf *out, const struct table *t,
+    struct dberror *err)
+{
+	if (!dbconn_quote(c, out, t->schema, err))
+		return false;
+	buf_putc(out, '.');
+	return dbconn_quote(c, out, t->relname, err);
+}
+
+bool
+dbconn_quote_columns(PGconn *c, struct buf *out, const struct table *t,
+    const char *prefix, struct dberror *err)
+{
+	for (int i = 0; i < t->ncols; i++) {
+		if (i > 0)
+			buf_puts(out, ", ");
+		if (prefix != NULL) {
+			buf_puts(out, prefix);
+			buf_putc(out, '.');
+		}
+		if (!dbconn_quote(c, out, t->cols[i].name, err))
+			return false;
+	}
+	return true;
+}

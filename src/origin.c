@@ -1,0 +1,110 @@
+/*
+ * origin.c: replication origins, through the pg_replication_origin_*
+ * functions and nothing else (node names are parameters, never SQL).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "node.h"
+#include "origin.h"
+#include "timestamp.h"
+
+/* How long to wait for an origin another backend still holds. */
+#define BUSY_TRIES 100
+#define BUSY_WAIT_MS 100
+
+static void
+origin_name(char name[sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX], const char *node)
+{
+	snprintf(name, sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX, "%s%s",
+	    NODE_ORIGIN_PREFIX, node);
+}
+
+bool
+origin_progress(PGconn *c, const char *node, bool flush, lsn_t *lsn,
+    struct dberror *err)
+{
+	char name[sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX];
+	const char *params[2] = { name, flush ? "true" : "false" };
+	PGresult *res;
+	bool ok = true;
+
+	origin_name(name, node);
+	/* CASE keeps pg_replication_origin_progress from failing on an
+	 * origin that does not exist yet: nothing applied is 0/0. */
+	res = dbconn_query(c, "SELECT CASE WHEN pg_replication_origin_oid($1) "
+	    "IS NULL THEN NULL ELSE pg_replication_origin_progress($1, $2) END",
+	    2, params, err);
+	if (res == NULL)
+		return false;
+	*lsn = 0;
+	if (!PQgetisnull(res, 0, 0)) {
+		const char *v = PQgetvalue(res, 0, 0);
+
+		ok = lsn_parse(v, strlen(v), lsn);
+		if (!ok) {
+			memset(err, 0, sizeof(*err));
+			snprintf(err->message, sizeof(err->message),
+			    "the server returned a bad LSN \"%s\"", v);
+		}
+	}
+	PQclear(res);
+	return ok;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+bool
+origin_session_setup(PGconn *c, const char *node, bool release_previous,
+    struct dberror *err)
+{
+	char name[sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX];
+	const char *params[1] = { name };
+
+	origin_name(name, node);
+	if (release_previous && !dbconn_exec(c,
+	    "SELECT pg_replication_origin_session_reset()", 0, NULL, err))
+		return false;
+	if (!dbconn_exec(c, "SELECT pg_replication_origin_create($1) "
+	    "WHERE pg_replication_origin_oid($1) IS NULL", 1, params, err))
+		return false;
+	for (int i = 0;; i++) {
+		if (dbconn_exec(c, "SELECT pg_replication_origin_session_setup($1)",
+		    1, params, err))
+			return true;
+		if (!dbconn_is(err, SQLSTATE_OBJECT_IN_USE) || i == BUSY_TRIES)
+			return false;
+		sleep_ms(BUSY_WAIT_MS);
+	}
+}
+
+bool
+origin_xact_setup(PGconn *c, lsn_t lsn, int64_t commit_time,
+    struct dberror *err)
+{
+	char lsnbuf[LSN_BUFSIZE], timebuf[TIMESTAMP_BUFSIZE];
+	const char *params[2] = {
+		lsn_format(lsn, lsnbuf), timestamp_format(commit_time, timebuf)
+	};
+
+	return dbconn_exec(c, "SELECT pg_replication_origin_xact_setup($1, $2)",
+	    2, params, err);
+}
+
+PGresult *
+origin_list(PGconn *c, struct dberror *err)
+{
+	const char *params[1] = { NODE_ORIGIN_PREFIX };
+
+	return dbconn_query(c, "SELECT substr(roname, length($1) + 1), "
+	    "pg_replication_origin_progress(roname, true) "
+	    "FROM pg_replication_origin WHERE starts_with(roname, $1) "
+	    "ORDER BY roname", 1, params, err);
+}

@@ -1,0 +1,174 @@
+# pgmesh-apply: duplicates, conflicts, grants and bad rows: each named with
+# origin, LSN, table and key; everything before a failing transaction
+# applied, nothing of it; --rejects to go on; rerunning after a fix
+# resumes exactly there.
+load helpers/common
+load helpers/apply
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	pg_start dst
+}
+
+teardown_file() {
+	pg_stop_all
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	reset_origins dst
+	DB=$(pg_conninfo dst "t$BATS_TEST_NUMBER")
+	pg_sql dst "CREATE DATABASE t$BATS_TEST_NUMBER"
+	pg_sql dst "t$BATS_TEST_NUMBER" "$PAYMENTS_SQL"
+}
+
+sql() {
+	pg_sql dst "t$BATS_TEST_NUMBER" "$1"
+}
+
+# Three transactions of origin a (ids 1-10, 11-20, 21-30; LSNs 0/10000,
+# 0/20000, 0/30000), the row of id 15 edited with sed expression $1.
+broken_second() {
+	gen_payments 30 10 a | sed "/^I\tpublic.payments\t15\t/$1"
+}
+
+@test "rows identical to existing ones are duplicates: counted and skipped" {
+	gen_payments 30 10 a >a.txt
+	gen_payments 40 10 b >b.txt
+	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" b.txt
+	assert_contains "$stderr" "done: 4 transactions, 10 rows, "
+	assert_contains "$stderr" " 0 skipped, 30 duplicates, 0 rejected"
+	run -0 sql "SELECT count(*), count(DISTINCT id), sum(id) FROM payments"
+	assert_equal "$output" "40|40|820"
+	run -0 pgmesh-apply -d "$DB" --position --origin b
+	assert_equal "$output" "0/40000"
+}
+
+@test "the same key with different values is a conflict: status 65, nothing of it" {
+	gen_payments 30 10 a >a.txt
+	gen_payments 30 10 c 31 | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
+	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' c.txt
+	assert_equal "$stderr" "pgmesh-apply: origin c, LSN 0/50000, table public.payments: duplicate key with different values (id=5)"
+	run -0 sql "SELECT count(*), max(id) FROM payments"
+	assert_equal "$output" "40|40"
+	run -0 sql "SELECT memo FROM payments WHERE id = 5"
+	assert_equal "$output" "invoice 5"
+	run -0 pgmesh-apply -d "$DB" --position --origin c
+	assert_equal "$output" "0/40000"
+}
+
+@test "--rejects writes the failing transaction as change text and goes on" {
+	gen_payments 30 10 a >a.txt
+	gen_payments 30 10 c 31 | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
+	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt c.txt
+	assert_equal "$stderr" "pgmesh-apply: warning: origin c, LSN 0/50000, table public.payments: duplicate key with different values (id=5); rejected"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "50"
+	# The rejects file holds exactly that transaction, and is change text.
+	run -0 grep -c '^I' rej.txt
+	assert_equal "$output" "10"
+	run -0 grep '^[BC#]' rej.txt
+	assert_equal "$output" "$(printf '#pgmesh\t1\nB\tc\t0/50000\t2026-11-21 13:16:41.123456+00\t705\nC\tc\t0/50000')"
+	run -0 pgmesh-apply -d "$DB" --position --origin c
+	assert_equal "$output" "0/60000"
+	# After deleting the old row, the rejects file applies like any input.
+	sql "DELETE FROM payments WHERE id = 5"
+	reset_origins dst
+	run -0 --separate-stderr pgmesh-apply -d "$DB" rej.txt
+	run -0 sql "SELECT count(*), account_id FROM payments WHERE id = 5 GROUP BY 2"
+	assert_equal "$output" "1|45"
+}
+
+@test "a transaction touching a table outside its origin's grant is rejected whole" {
+	sql "CREATE SCHEMA audit; CREATE TABLE audit.log (id int PRIMARY KEY, what text)"
+	{
+		gen_payments 10 10 b
+		gen_payments 10 10 b 11 | tail -n +2 | sed '/^C/i\
+T\taudit.log\tid\tinteger\twhat\ttext\
+I\taudit.log\t1\tsneaky'
+		gen_payments 10 10 b 21 | tail -n +2
+	} >b.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:*' --allow 'b:public.*' b.txt
+	assert_equal "$stderr" "pgmesh-apply: origin b, LSN 0/20000, table audit.log: origin b may not insert into this table (no --allow rule matches)"
+	run -0 sql "SELECT (SELECT count(*) FROM payments), (SELECT count(*) FROM audit.log)"
+	assert_equal "$output" "10|0"
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow 'b:public.*' --allow '*:audit.l?g' b.txt
+	run -0 sql "SELECT (SELECT count(*) FROM payments), (SELECT count(*) FROM audit.log)"
+	assert_equal "$output" "30|1"
+}
+
+@test "an origin without any rule is refused; with --rejects it goes on" {
+	gen_payments 20 10 z >z.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:*' z.txt
+	assert_equal "$stderr" "pgmesh-apply: origin z, LSN 0/10000, table public.payments: origin z may not insert into this table (no --allow rule matches)"
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:*' --rejects rej.txt z.txt
+	run -0 grep -c '^B' rej.txt
+	assert_equal "$output" "2"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "0"
+	run -0 pgmesh-apply -d "$DB" --position --origin z
+	assert_equal "$output" "0/20000"
+}
+
+@test "a missing table is named, status 65" {
+	gen_payments 10 10 a | sed 's/public\.payments/public.nosuch/' >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/10000, table public.nosuch: relation \"public.nosuch\" does not exist"
+}
+
+@test "a missing column is named, status 65" {
+	gen_payments 10 10 a | sed 's/\tmemo\ttext$/\tmemo\ttext\tnote\ttext/; s/^I.*/&\tx/' >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/10000, table public.payments: column \"note\" of relation \"payments\" does not exist"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "0"
+}
+
+@test "NULL into NOT NULL names the row; a rerun after the fix resumes there" {
+	broken_second 's/\t0\.15\t/\t\\N\t/' >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	assert_equal "$stderr" "pgmesh-apply: notice: no --allow rule: every origin may insert into every table
+pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column \"amount\" of relation \"payments\" violates not-null constraint (id=15)"
+	run -0 sql "SELECT count(*), max(id) FROM payments"
+	assert_equal "$output" "10|10"
+	sql "ALTER TABLE payments ALTER amount DROP NOT NULL"
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" in.txt
+	assert_contains "$stderr" "done: 2 transactions, 20 rows, "
+	assert_contains "$stderr" " 1 skipped, 0 duplicates"
+	run -0 sql "SELECT count(*), count(amount) FROM payments"
+	assert_equal "$output" "30|29"
+}
+
+@test "a value the column type rejects names the row, status 65" {
+	broken_second 's/\t0\.15\t/\tabc\t/' >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --group 1000 in.txt
+	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/20000, table public.payments: invalid input syntax for type numeric: \"abc\" (id=15)"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "10"
+	run -0 pgmesh-apply -d "$DB" --position --origin a
+	assert_equal "$output" "0/10000"
+}
+
+@test "a failing check constraint in a later group stops there, earlier groups stay" {
+	sql "ALTER TABLE payments ADD CHECK (account_id <> 25)"
+	gen_payments 30 10 a >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --group 1 in.txt
+	assert_contains "$stderr" "LSN 0/30000, table public.payments: new row for relation \"payments\" violates check constraint \"payments_account_id_check\" (id=25)"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "20"
+}
+
+@test "a deferred constraint failing at COMMIT is found by the retry" {
+	sql "CREATE TABLE accounts (id bigint PRIMARY KEY);
+	     INSERT INTO accounts SELECT i FROM generate_series(0, 10006) i WHERE i <> 25;
+	     ALTER TABLE payments ADD FOREIGN KEY (account_id) REFERENCES accounts
+	         DEFERRABLE INITIALLY DEFERRED"
+	gen_payments 50 10 a >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
+	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/30000, table public.payments: insert or update on table \"payments\" violates foreign key constraint \"payments_account_id_fkey\""
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "20"
+}

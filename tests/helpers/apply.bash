@@ -1,0 +1,49 @@
+# apply.bash: what the pgmesh-apply tests share: the payments table and a
+# generator of change text for it.
+
+PAYMENTS_SQL="CREATE TABLE payments (
+	id bigint PRIMARY KEY,
+	account_id bigint NOT NULL,
+	amount numeric(12,2) NOT NULL,
+	currency char(3) NOT NULL,
+	created_at timestamptz NOT NULL,
+	memo text)"
+
+# gen_payments ROWS PER_TXN [ORIGIN] [FIRST_ID]: change text of ROWS
+# payments rows in transactions of PER_TXN rows, ids from FIRST_ID (1).
+# The transaction holding id i has origin LSN (1 + (i - 1) / PER_TXN) *
+# 0x10000, so streams cut from one sequence agree on LSNs.
+gen_payments() {
+	awk -v rows="$1" -v per="$2" -v origin="${3:-a}" -v first="${4:-1}" '
+	BEGIN {
+		print "#pgmesh\t1"
+		k = int((first - 1) / per)
+		for (i = first; i < first + rows; i += per) {
+			k++
+			lsn = sprintf("0/%X", k * 65536)
+			print "B\t" origin "\t" lsn "\t2026-11-21 13:16:41.123456+00\t" 700 + k
+			if (i == first)
+				print "T\tpublic.payments\tid\tbigint\taccount_id\tbigint" \
+				    "\tamount\tnumeric(12,2)\tcurrency\tcharacter(3)" \
+				    "\tcreated_at\ttimestamp with time zone\tmemo\ttext"
+			for (j = i; j < i + per && j < first + rows; j++)
+				printf "I\tpublic.payments\t%d\t%d\t%.2f\tEUR\t" \
+				    "2026-01-01 00:00:00+00\tinvoice %d\n",
+				    j, j % 10007, (j % 100000) / 100, j
+			print "C\t" origin "\t" lsn
+		}
+	}'
+}
+
+# payments_summary NAME: count, distinct ids and sum of ids in payments.
+payments_summary() {
+	pg_sql "$1" "SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM payments"
+}
+
+# reset_origins NAME: forget every pgmesh replication origin of the
+# cluster.  Origins belong to the cluster, not to a database: tests that
+# use one database each must start from no progress.
+reset_origins() {
+	pg_sql "$1" "SELECT pg_replication_origin_drop(roname)
+		FROM pg_replication_origin WHERE roname LIKE 'pgmesh\_%'" >/dev/null
+}
