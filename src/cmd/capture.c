@@ -1,0 +1,436 @@
+/*
+ * pgmesh-capture: the committed inserts of one database, as change text.
+ *
+ * Reads a logical replication slot with the built-in pgoutput plugin and
+ * writes each committed transaction whole, with its identity (origin node,
+ * origin commit LSN), on standard output.  --drain decodes with the SQL
+ * function pg_logical_slot_peek_binary_changes() up to the WAL position as
+ * of start (the faster path, see peek.h); --follow streams over the
+ * replication protocol and reconnects when the server goes away.  Neither
+ * ever confirms to the slot more than --after: the durable position belongs
+ * to whoever consumes the stream.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capsetup.h"
+#include "catalog.h"
+#include "emit.h"
+#include "log.h"
+#include "peek.h"
+#include "pgconn.h"
+#include "pgoutput.h"
+#include "repl.h"
+#include "typename.h"
+#include "version.h"
+#include "xalloc.h"
+
+#define BACKOFF_MAX 30		/* seconds between reconnection attempts */
+
+enum mode { MODE_NONE, MODE_INIT, MODE_DROP, MODE_DRAIN, MODE_FOLLOW };
+
+struct settings {
+	const char *conninfo;
+	enum mode mode;
+	struct capsetup setup;
+	lsn_t after;
+	bool has_after;
+	const char **exclude;
+	int nexclude;
+};
+
+/* What a capture run works with. */
+struct capture {
+	const struct settings *set;
+	PGconn *meta;			/* ordinary connection: checks, type names */
+	struct catalog *catalog;
+	struct typenames *types;
+	struct emitter emit;
+	struct pgoutput decoder;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: %s [-v] [-d conninfo] -S slot [--node name] "
+	    "[--publication name]\n"
+	    "           --drain | --follow [--after lsn] "
+	    "[--exclude-origin node ...]\n"
+	    "       %s [-d conninfo] -S slot [--node name] [--publication name]\n"
+	    "           --init [table ...]\n"
+	    "       %s [-d conninfo] -S slot [--publication name] --drop\n",
+	    progname, progname, progname);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/*
+ * Without SA_RESTART, so that a wait on the server returns at once.
+ * SIGPIPE keeps its default action whatever the parent set: when the
+ * reader is gone there is nobody to tell, and the shell sees 141.
+ */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+/* PostgreSQL's own rule for slot names. */
+static bool
+valid_slot(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return n > 0 && n <= 63 && s[n] == '\0';
+}
+
+/* Plain identifiers only: the name also goes into a replication command. */
+static bool
+valid_publication(const char *s)
+{
+	return valid_slot(s) && !(*s >= '0' && *s <= '9');
+}
+
+static enum mode
+set_mode(enum mode now, enum mode want)
+{
+	if (now != MODE_NONE && now != want)
+		die(EX_USAGE, "choose one of --init, --drop, --drain, --follow");
+	return want;
+}
+
+static void
+parse_options(int argc, char **argv, struct settings *set)
+{
+	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "dbname", required_argument, NULL, 'd' },
+		{ "slot", required_argument, NULL, 'S' },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "publication", required_argument, NULL, OPT_PUBLICATION },
+		{ "init", no_argument, NULL, OPT_INIT },
+		{ "drop", no_argument, NULL, OPT_DROP },
+		{ "after", required_argument, NULL, OPT_AFTER },
+		{ "drain", no_argument, NULL, OPT_DRAIN },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "exclude-origin", required_argument, NULL, OPT_EXCLUDE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:S:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			set->conninfo = optarg;
+			break;
+		case 'S':
+			set->setup.slot = optarg;
+			break;
+		case OPT_NODE:
+			set->setup.node = optarg;
+			break;
+		case OPT_PUBLICATION:
+			set->setup.publication = optarg;
+			break;
+		case OPT_INIT:
+			set->mode = set_mode(set->mode, MODE_INIT);
+			break;
+		case OPT_DROP:
+			set->mode = set_mode(set->mode, MODE_DROP);
+			break;
+		case OPT_DRAIN:
+			set->mode = set_mode(set->mode, MODE_DRAIN);
+			break;
+		case OPT_FOLLOW:
+			set->mode = set_mode(set->mode, MODE_FOLLOW);
+			break;
+		case OPT_AFTER:
+			if (!lsn_parse(optarg, strlen(optarg), &set->after))
+				die(EX_USAGE, "--after: not an LSN: %s", optarg);
+			set->has_after = true;
+			break;
+		case OPT_EXCLUDE:
+			if (!node_valid(optarg, strlen(optarg)))
+				die(EX_USAGE, "--exclude-origin: not a node name: %s",
+				    optarg);
+			set->exclude = xreallocarray(set->exclude,
+			    (size_t)set->nexclude + 1, sizeof(*set->exclude));
+			set->exclude[set->nexclude++] = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("pgmesh-capture " PGMESH_VERSION "\n");
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EX_USAGE);
+		}
+	}
+	set->setup.tables = argv + optind;
+	set->setup.ntables = argc - optind;
+}
+
+static void
+check_settings(const struct settings *set)
+{
+	const struct capsetup *s = &set->setup;
+	bool capturing = set->mode == MODE_DRAIN || set->mode == MODE_FOLLOW;
+
+	if (set->mode == MODE_NONE)
+		die(EX_USAGE, "choose one of --init, --drop, --drain, --follow");
+	if (s->slot == NULL)
+		die(EX_USAGE, "no slot: give -S NAME");
+	if (!valid_slot(s->slot))
+		die(EX_USAGE, "-S: a slot name is 1 to 63 of a-z, 0-9 and _: %s",
+		    s->slot);
+	if (!valid_publication(s->publication))
+		die(EX_USAGE, "--publication: a plain name of a-z, 0-9 and _ "
+		    "is required: %s", s->publication);
+	if (s->node != NULL && !node_valid(s->node, strlen(s->node)))
+		die(EX_USAGE, "--node: a node name is 1 to 32 of a-z, 0-9, _ "
+		    "and -: %s", s->node);
+	if (s->ntables > 0 && set->mode != MODE_INIT)
+		die(EX_USAGE, "tables are named only with --init");
+	if (set->has_after && !capturing)
+		die(EX_USAGE, "--after goes with --drain or --follow");
+	if (set->nexclude > 0 && !capturing)
+		die(EX_USAGE, "--exclude-origin goes with --drain or --follow");
+	if (set->mode == MODE_DROP && s->node != NULL)
+		die(EX_USAGE, "--node does not go with --drop");
+}
+
+/* Exit status for a database that could not be set up or checked. */
+static int
+setup_status(PGconn *conn)
+{
+	return PQstatus(conn) == CONNECTION_BAD ? EX_UNAVAILABLE : EX_CONFIG;
+}
+
+static int
+run_setup(const struct settings *set)
+{
+	PGconn *conn = pgconn_open(set->conninfo, false);
+	bool ok;
+	int status;
+
+	if (conn == NULL)
+		return EX_UNAVAILABLE;
+	ok = set->mode == MODE_INIT ? capsetup_init(conn, &set->setup) :
+	    capsetup_drop(conn, &set->setup);
+	status = ok ? 0 : setup_status(conn);
+	PQfinish(conn);
+	return status;
+}
+
+/* Check --after against the slot; 0 or an exit status. */
+static int
+check_position(struct capture *cap, bool advance, lsn_t *wal_end)
+{
+	const struct settings *set = cap->set;
+
+	switch (capsetup_position(cap->meta, &set->setup,
+	    set->has_after ? &set->after : NULL, advance, wal_end)) {
+	case POSITION_OK:
+		return 0;
+	case POSITION_BAD:
+		return EX_DATAERR;
+	default:
+		return setup_status(cap->meta);
+	}
+}
+
+/* The meta connection, the node name and the checks; 0 or an exit status. */
+static int
+capture_open(struct capture *cap, const struct settings *set)
+{
+	struct emit_options opt = { NULL, set->exclude, set->nexclude,
+	    set->after, set->mode == MODE_FOLLOW, STDOUT_FILENO };
+	char *node;
+
+	memset(cap, 0, sizeof(*cap));
+	cap->set = set;
+	if ((cap->meta = pgconn_open(set->conninfo, false)) == NULL)
+		return EX_UNAVAILABLE;
+	if (!capsetup_check(cap->meta, &set->setup) ||
+	    (node = capsetup_node(cap->meta, &set->setup)) == NULL)
+		return setup_status(cap->meta);
+	opt.node = node;
+	cap->catalog = catalog_new();
+	cap->types = typenames_new();
+	emitter_init(&cap->emit, &opt);
+	pgoutput_init(&cap->decoder, cap->catalog, cap->types,
+	    emitter_events(&cap->emit));
+	pgoutput_restart(&cap->decoder, cap->meta);
+	return 0;
+}
+
+static void
+capture_close(struct capture *cap)
+{
+	if (cap->catalog != NULL) {
+		free((char *)cap->emit.opt.node);
+		emitter_free(&cap->emit);
+		pgoutput_free(&cap->decoder);
+		typenames_free(cap->types);
+		catalog_free(cap->catalog);
+	}
+	PQfinish(cap->meta);
+}
+
+/*
+ * Whatever ended the stream, the transactions already whole go out and
+ * the one in hand (never written yet) is dropped.
+ */
+static int
+finish(struct capture *cap, enum stream_end end)
+{
+	emitter_drop(&cap->emit);
+	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
+		return EX_IOERR;
+	emitter_summary(&cap->emit);
+	switch (end) {
+	case STREAM_DONE:
+	case STREAM_STOPPED:
+		return 0;
+	case STREAM_LOST:
+		return EX_TEMPFAIL;
+	default:
+		return EX_UNAVAILABLE;
+	}
+}
+
+static int
+run_drain(struct capture *cap)
+{
+	struct peek_options opt = { cap->set->setup.slot,
+	    cap->set->setup.publication, 0, &stop_requested };
+	PGconn *conn;
+	enum stream_end end;
+	int status = check_position(cap, true, &opt.upto);
+
+	if (status != 0)
+		return status;
+	if ((conn = pgconn_open(cap->set->conninfo, false)) == NULL)
+		return EX_UNAVAILABLE;
+	end = peek_drain(conn, &opt, &cap->decoder);
+	PQfinish(conn);
+	return finish(cap, end);
+}
+
+/* Sleep, unless a signal asks to stop first. */
+static void
+pause_seconds(int seconds)
+{
+	struct timespec ts = { seconds, 0 };
+
+	if (!stop_requested)
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * Open what a lost connection took: the ordinary connection first (the
+ * decoder asks type names on it), then the replication one.
+ */
+static PGconn *
+reconnect(struct capture *cap)
+{
+	if (cap->meta == NULL &&
+	    (cap->meta = pgconn_open(cap->set->conninfo, false)) == NULL)
+		return NULL;
+	pgoutput_restart(&cap->decoder, cap->meta);
+	return pgconn_open(cap->set->conninfo, true);
+}
+
+/*
+ * Stream until stopped.  A lost connection is tried again, with a pause
+ * that doubles up to BACKOFF_MAX; the stream then starts after the last
+ * transaction emitted, so nothing is repeated and nothing is lost.  Only
+ * the first start must succeed: that is where a wrong setup shows.
+ */
+static int
+run_follow(struct capture *cap)
+{
+	struct repl_options opt = { cap->set->setup.slot,
+	    cap->set->setup.publication, 0, cap->set->after, &stop_requested };
+	int backoff = 1, status;
+	bool started = false;
+	lsn_t wal_end;
+
+	if ((status = check_position(cap, false, &wal_end)) != 0)
+		return status;
+	while (!stop_requested) {
+		PGconn *conn = reconnect(cap);
+		enum stream_end end = STREAM_LOST;
+
+		opt.start = cap->emit.skip_below;
+		if (conn != NULL && repl_start(conn, &opt)) {
+			started = true;
+			backoff = 1;
+			end = repl_stream(conn, &opt, &cap->decoder);
+		} else if (!started) {
+			PQfinish(conn);
+			return finish(cap, STREAM_FAILED);
+		}
+		PQfinish(conn);
+		if (end != STREAM_LOST)
+			return finish(cap, end);
+		emitter_drop(&cap->emit);
+		PQfinish(cap->meta);
+		cap->meta = NULL;
+		log_warn("connecting again in %d s", backoff);
+		pause_seconds(backoff);
+		backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+	}
+	return finish(cap, STREAM_STOPPED);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings set = { .conninfo = "", .setup.publication = "pgmesh" };
+	struct capture cap;
+	int status;
+
+	log_init(argv[0]);
+	parse_options(argc, argv, &set);
+	check_settings(&set);
+	if (!pgconn_check_conninfo(set.conninfo))
+		return EX_USAGE;
+	catch_signals();
+	if (set.mode == MODE_INIT || set.mode == MODE_DROP)
+		return run_setup(&set);
+	status = capture_open(&cap, &set);
+	if (status == 0)
+		status = set.mode == MODE_DRAIN ? run_drain(&cap) : run_follow(&cap);
+	capture_close(&cap);
+	free(set.exclude);
+	return status;
+}

@@ -1,0 +1,71 @@
+/*
+ * emit.h: decoded transactions out as change text, whole or not at all.
+ *
+ * A change text B record carries the transaction's identity, and for a
+ * local transaction that is its commit end LSN, which pgoutput sends only
+ * with Commit.  So nothing of a transaction is written before its commit
+ * has been decoded: rows collect in memory and, past a few megabytes, in an
+ * unlinked temporary file (like PostgreSQL's own reorder buffer), and at
+ * commit the emitter writes B, the rows and C in one go.  A transaction cut
+ * off by a lost connection or a signal is simply dropped: no reader ever
+ * sees part of one, and memory stays flat however big a transaction is.
+ *
+ * The emitter also decides what is emitted: only transactions with rows,
+ * whose commit record starts at or after the position asked for (so that
+ * a resumed stream never repeats one), and not from an excluded origin.
+ */
+#ifndef PGMESH_EMIT_H
+#define PGMESH_EMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "change.h"
+#include "lsn.h"
+#include "pgoutput.h"
+#include "textwrite.h"
+
+struct emit_options {
+	const char *node;		/* this node: origin of local transactions */
+	const char *const *exclude;	/* origins not to emit */
+	int nexclude;
+	lsn_t after;			/* emit commits starting at or after this */
+	bool flush_each;		/* write out at every commit (--follow) */
+	int fd;				/* where change text goes */
+};
+
+struct emitter {
+	struct emit_options opt;
+	struct textwriter w;
+	struct buf out;			/* whole transactions not yet written */
+	struct buf body;		/* rows of the open transaction */
+	int spill_fd;			/* -1 until a transaction outgrows memory */
+	uint64_t spilled;		/* bytes of body in spill_fd */
+	unsigned *saved;		/* w.written as it was at begin */
+	unsigned nsaved;
+	lsn_t skip_below;		/* emit only commits starting here or later */
+	bool skip;			/* the open transaction is not emitted */
+	bool from_origin;		/* its identity came with an Origin */
+	bool foreign_noticed;		/* said once: non-pgmesh origins */
+	bool write_failed;		/* output or temporary file: I/O error */
+	struct txn txn;
+	uint64_t txn_rows;
+	/* Progress, for -v and the summary. */
+	uint64_t ntxns, nrows;
+	lsn_t last_end;			/* local end LSN of the last emitted */
+	double started, reported;
+};
+
+void emitter_init(struct emitter *e, const struct emit_options *opt);
+void emitter_free(struct emitter *e);
+struct pgoutput_events emitter_events(struct emitter *e);
+
+/* Forget the open transaction (lost connection, signal); never fails. */
+void emitter_drop(struct emitter *e);
+/* Write out every whole transaction buffered; false after log_error. */
+bool emitter_flush(struct emitter *e);
+/* At -v, say on stderr what was captured and how fast. */
+void emitter_summary(const struct emitter *e);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * pgconn.h: connections to PostgreSQL the way capture needs them.
+ *
+ * The conninfo is handed to libpq as the user gave it (so PG* variables,
+ * .pgpass and pg_service.conf work as with psql); replication=database is
+ * added on top for the walsender.  Every session gets the same settings, so
+ * that values come out in one spelling whatever the server's defaults.
+ */
+#ifndef PGMESH_PGCONN_H
+#define PGMESH_PGCONN_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+/* Does conninfo parse?  False after log_error with libpq's reason. */
+bool pgconn_check_conninfo(const char *conninfo);
+
+/*
+ * Connect (replication=database when replication) and apply the session
+ * settings.  NULL after log_error.
+ */
+PGconn *pgconn_open(const char *conninfo, bool replication);
+
+/*
+ * Run sql with text parameters; the result when it succeeded (tuples or
+ * command), else NULL after log_error naming what was being done.
+ */
+PGresult *pgconn_query(PGconn *conn, const char *what, const char *sql,
+    int nparams, const char *const *params);
+
+/*
+ * Run sql and return its first value, malloc'd ("" for SQL NULL or no
+ * row); NULL after log_error.
+ */
+char *pgconn_fetch_value(PGconn *conn, const char *what, const char *sql,
+    int nparams, const char *const *params);
+
+/* The identifier quoted for SQL, malloc'd; NULL after log_error. */
+char *pgconn_quote_ident(PGconn *conn, const char *ident);
+
+/*
+ * Wait until conn's socket is readable or timeout_ms passes (-1: no
+ * limit).  Returns 1 when readable, 0 on timeout or a signal (the caller
+ * looks at its flags and comes back), -1 after log_error.
+ */
+int pgconn_wait(PGconn *conn, int timeout_ms);
+
+/* libpq's error message as one line (trailing newline cut, in place). */
+const char *pgconn_error(PGconn *conn);
+const char *pgconn_result_error(const PGresult *res);
+
+#endif

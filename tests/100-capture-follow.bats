@@ -1,0 +1,103 @@
+# pgmesh-capture --follow: near real time, quiet streams kept alive,
+# reconnection without loss or repetition, and signals.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+setup_file() {
+	# A short wal_sender_timeout: a quiet stream must survive it.
+	pg_start follow "wal_sender_timeout = 2s"
+	pg_sql follow "CREATE TABLE t (id int PRIMARY KEY)"
+	CONN=$(pg_conninfo follow)
+	export CONN
+	pgmesh-capture -d "$CONN" -S s --node a --init
+}
+
+teardown_file() {
+	pg_stop_all
+}
+
+# A test that failed half-way must not leave its capture running.
+teardown() {
+	[ -z "${PID:-}" ] || kill "$PID" 2>/dev/null || true
+}
+
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (grep -E),
+# or fail after 30 s (a bound for a loaded machine, not a measurement).
+wait_for() {
+	for _ in $(seq 300); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no line matching $2 in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+start_follow() {
+	pgmesh-capture -d "$CONN" -S s --follow "$@" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID=$!
+}
+
+stop_follow() {
+	local st=0
+	kill -TERM "$PID"
+	wait "$PID" || st=$?
+	PID=
+	assert_equal "$st" 0
+}
+
+@test "each commit is written out at once; SIGTERM ends cleanly with 0" {
+	start_follow
+	pg_sql follow "INSERT INTO t VALUES (1)"
+	wait_for "$BATS_TEST_TMPDIR/out" $'^C\ta\t'
+	pg_sql follow "INSERT INTO t VALUES (2), (3)"
+	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t3$'
+	stop_follow
+	assert_equal "$(cut -f1 "$BATS_TEST_TMPDIR/out" | tr -d '\n')" "#pgmeshBTICBIIC"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+}
+
+@test "a quiet stream outlives wal_sender_timeout" {
+	start_follow
+	sleep 5
+	pg_sql follow "INSERT INTO t VALUES (4)"
+	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t4$'
+	kill -0 "$PID"
+	stop_follow
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+}
+
+@test "server restarted: reconnects, no loss, no repetition" {
+	local dir=$PG_TMP/follow after
+	after=$(pg_sql follow "SELECT pg_current_wal_lsn()")
+	start_follow --after "$after"
+	pg_sql follow "INSERT INTO t VALUES (5)"
+	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t5$'
+	pg_as_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
+		-m fast -w -s restart 3>&- >/dev/null
+	pg_sql follow "INSERT INTO t VALUES (6)"
+	pg_sql follow "INSERT INTO t VALUES (7)"
+	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t7$'
+	stop_follow
+	assert_equal "$(grep '^I' "$BATS_TEST_TMPDIR/out" | cut -f3 | tr '\n' ' ')" "5 6 7 "
+	assert_equal "$(grep -c '^B' "$BATS_TEST_TMPDIR/out")" 3
+	assert_equal "$(grep -c '^C' "$BATS_TEST_TMPDIR/out")" 3
+	# The server sends its Relation again; the definition did not change.
+	assert_equal "$(grep -c '^T' "$BATS_TEST_TMPDIR/out")" 1
+	assert_contains "$(cat "$BATS_TEST_TMPDIR/err")" "pgmesh-capture: warning: connecting again in 1 s"
+}
+
+@test "the reader gone: SIGPIPE ends capture quietly (141)" {
+	{ st=0
+	  pgmesh-capture -d "$CONN" -S s --follow 2>"$BATS_TEST_TMPDIR/err" || st=$?
+	  echo "$st" >"$BATS_TEST_TMPDIR/status"; } 3>&- | head -c 1 >/dev/null 3>&- &
+	for i in $(seq 8 50); do
+		pg_sql follow "INSERT INTO t VALUES ($i)"
+		[ -f "$BATS_TEST_TMPDIR/status" ] && break
+		sleep 0.2
+	done
+	wait_for "$BATS_TEST_TMPDIR/status" .
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" 141
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+}

@@ -1,0 +1,124 @@
+# pgmesh-capture: --after, the slot's confirmed position, and transaction
+# identity (local, and applied under a pgmesh replication origin).
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+setup_file() {
+	pg_start positions
+	pg_sql positions "CREATE TABLE t (id int PRIMARY KEY)"
+	CONN=$(pg_conninfo positions)
+	export CONN
+	pgmesh-capture -d "$CONN" -S s --node a --init
+	for i in 1 2 3; do pg_sql positions "INSERT INTO t VALUES ($i)"; done
+}
+
+teardown_file() {
+	pg_stop_all
+}
+
+confirmed() {
+	pg_sql positions "SELECT confirmed_flush_lsn FROM pg_replication_slots
+		WHERE slot_name = '${1:-s}'"
+}
+
+# The LSN of the C record of the N-th transaction in file $1.
+commit_lsn() {
+	grep '^C' "$1" | sed -n "${2}p" | cut -f3
+}
+
+@test "--after emits exactly the transactions committed after it, and confirms it" {
+	pgmesh-capture -d "$CONN" -S s --drain >"$BATS_TEST_TMPDIR/all"
+	assert_equal "$(grep -c '^B' "$BATS_TEST_TMPDIR/all")" 3
+	x=$(commit_lsn "$BATS_TEST_TMPDIR/all" 1)
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$x"
+	assert_equal "$(grep '^I' <<<"$output" | cut -f3 | tr '\n' ' ')" "2 3 "
+	assert_equal "$(confirmed)" "$x"
+	# The same --after again: byte for byte the same output.
+	pgmesh-capture -d "$CONN" -S s --drain --after "$x" >"$BATS_TEST_TMPDIR/again"
+	cmp "$BATS_TEST_TMPDIR/again" <(printf '%s\n' "$output")
+	# Without --after, from where the slot stands: the same again.
+	pgmesh-capture -d "$CONN" -S s --drain >"$BATS_TEST_TMPDIR/plain"
+	cmp "$BATS_TEST_TMPDIR/again" "$BATS_TEST_TMPDIR/plain"
+	# The last one: nothing after it but the header.
+	y=$(commit_lsn "$BATS_TEST_TMPDIR/all" 3)
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$y"
+	assert_equal "$output" "$(printf '#pgmesh\t1')"
+	assert_equal "$(confirmed)" "$y"
+}
+
+@test "--after before what the slot confirmed is refused" {
+	run -65 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after 0/10
+	assert_equal "$output" ""
+	assert_equal "$stderr" "pgmesh-capture: slot s has confirmed up to $(confirmed), past --after 0/10: the transactions in between are no longer in the slot"
+}
+
+@test "--after past the end of the server's WAL is refused" {
+	run -65 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after FF/0
+	assert_equal "$stderr" "pgmesh-capture: --after FF/0 is past the end of this server's WAL"
+}
+
+@test "--follow --after confirms it in its status updates" {
+	local pid lsn st
+	pg_sql positions "INSERT INTO t VALUES (4)"
+	lsn=$(pg_sql positions "SELECT pg_current_wal_lsn()")
+	pgmesh-capture -d "$CONN" -S s --follow --after "$lsn" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(confirmed)" = "$lsn" ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	assert_equal "${st:-0}" 0
+	assert_equal "$(confirmed)" "$lsn"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(printf '#pgmesh\t1')"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+}
+
+# Apply's way of inserting: under replication origin pgmesh_<node>, with
+# the origin's commit LSN and time.
+insert_as_origin() {
+	pg_sql positions "SELECT pg_replication_origin_create('$1')
+		WHERE NOT EXISTS (SELECT FROM pg_replication_origin WHERE roname = '$1')" >/dev/null
+	pg_sql positions "BEGIN;
+		SELECT pg_replication_origin_session_setup('$1');
+		SELECT pg_replication_origin_xact_setup('$2', '2026-01-02 03:04:05.5+00');
+		INSERT INTO t VALUES ($3);
+		COMMIT" >/dev/null
+}
+
+@test "rows applied under origin pgmesh_b carry node b and b's LSN" {
+	local after
+	after=$(pg_sql positions "SELECT pg_current_wal_lsn()")
+	insert_as_origin pgmesh_b 5/ABCDEF0 100
+	pg_sql positions "INSERT INTO t VALUES (101)"
+	insert_as_origin other 0/1234 102
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after"
+	assert_equal "$(sed -n 2p <<<"$output" | cut -f1-4)" \
+		"$(printf 'B\tb\t5/ABCDEF0\t2026-01-02 03:04:05.500000+00')"
+	assert_equal "$(grep '^C' <<<"$output" | cut -f2 | tr '\n' ' ')" "b a a "
+	assert_equal "$(grep '^C' <<<"$output" | head -1)" "$(printf 'C\tb\t5/ABCDEF0')"
+	assert_equal "$stderr" 'pgmesh-capture: notice: transactions of replication origin "other" are emitted as local transactions of node a'
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after" \
+		--exclude-origin b
+	assert_equal "$(grep '^I' <<<"$output" | cut -f3 | tr '\n' ' ')" "101 102 "
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after" \
+		--exclude-origin a
+	assert_equal "$(grep '^I' <<<"$output" | cut -f3 | tr '\n' ' ')" "100 "
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after" \
+		--exclude-origin b --exclude-origin a
+	assert_equal "$output" "$(printf '#pgmesh\t1')"
+}
+
+@test "the node name: stored by --init, checked against --node" {
+	run -0 --separate-stderr pg_sql positions "SELECT current_setting('pgmesh.node')"
+	assert_equal "$output" a
+	run -78 --separate-stderr pgmesh-capture -d "$CONN" -S s --node b --drain
+	assert_equal "$stderr" "pgmesh-capture: --node b, but this database is node a (database setting pgmesh.node)"
+	run -78 --separate-stderr pgmesh-capture -d "$CONN" -S s --node b --init
+	assert_equal "$stderr" "pgmesh-capture: --node b, but this database is node a (database setting pgmesh.node)"
+	pg_sql positions "CREATE DATABASE other"
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo positions other)" -S s2 --init
+	assert_equal "$stderr" "pgmesh-capture: no node name: give --node NAME, or store it in the database with --init --node NAME"
+}
