@@ -322,8 +322,13 @@ cborrec_skip(struct cborrec_cursor *c, const struct cborrec_item *item)
 bool
 cborrec_next_string(struct cborrec_cursor *c, struct cborrec_item *item)
 {
+	/* One spelling per string, as cborrec_put_string writes it: the
+	 * manifest has no checksum of its own, so a flipped major type must
+	 * not pass as the same name. */
 	return cborrec_next(c, item) == 1 &&
-	    (item->kind == CBORREC_TEXT || item->kind == CBORREC_BYTES);
+	    (item->kind == CBORREC_TEXT || item->kind == CBORREC_BYTES) &&
+	    (item->kind == CBORREC_TEXT) ==
+	    utf8_valid((const unsigned char *)item->str, item->len);
 }
 
 bool

@@ -62,7 +62,8 @@ void cborrec_cursor_init(struct cborrec_cursor *c, const void *data, size_t len)
 int cborrec_next(struct cborrec_cursor *c, struct cborrec_item *item);
 /* Skip the contents of an item just read (array elements, map pairs). */
 bool cborrec_skip(struct cborrec_cursor *c, const struct cborrec_item *item);
-/* The next item as a string (text or bytes); false when it is not one. */
+/* The next item as a string: text when it is valid UTF-8, bytes when it
+ * is not (the one spelling cborrec_put_string writes); false otherwise. */
 bool cborrec_next_string(struct cborrec_cursor *c, struct cborrec_item *item);
 /* The next item as an unsigned integer. */
 bool cborrec_next_uint(struct cborrec_cursor *c, uint64_t *v);

@@ -315,6 +315,9 @@ manifest_decode(const void *data, size_t len, struct manifest *m,
 	*err = "manifest lacks a required key";
 	if (seen != (1u << K_UNKNOWN) - 1)
 		return false;
+	*err = "manifest's part and continues_prev disagree";
+	if (m->continues_prev != (m->part > 0))
+		return false;
 	*err = NULL;
 	return true;
 }
