@@ -1,0 +1,34 @@
+#!/bin/bash
+# pgmesh-peer.sh: one round of a peer, run by cron or a systemd timer.
+#
+#   1. its own new transactions into its outbox spool, resuming after what
+#      the outbox already holds (the cursor lives with the durable copy);
+#   2. the outbox to its regional hub over ssh (the hub says what it holds,
+#      only the rest travels), pruning what the hub acknowledged;
+#   3. whatever the hub delivered into its inbox, into its database.
+#
+# Settings come from the environment (systemd: EnvironmentFile=):
+#   PGMESH_NODE   this peer's node name            a
+#   PGMESH_DB     its database (libpq conninfo)    dbname=shop
+#   PGMESH_HUB    its hub's spool                  hub=ssh://hub1.example/var/spool/pgmesh/hub
+#   PGMESH_SPOOL  where outbox/ and inbox/ live    /var/spool/pgmesh
+set -euo pipefail
+: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}"
+spool=${PGMESH_SPOOL:-/var/spool/pgmesh}
+mkdir -p "$spool/outbox" "$spool/inbox"
+
+# The outbox's head for our own origin: the receiving side prints what a
+# spool holds ("have NODE LSN") before it reads anything.
+after=$(pgmesh-ship --receive "$spool/outbox" </dev/null |
+	awk -v node="$PGMESH_NODE" '$1 == "have" && $2 == node { print $3 }')
+pgmesh-capture -d "$PGMESH_DB" -S outbox --node "$PGMESH_NODE" \
+	${after:+--after "$after"} --drain |
+	pgmesh-pack | pgmesh-ship "$spool/outbox"
+
+# Exit status 75 (hub unreachable) is fine for cron: the next round
+# catches up.  Everything else is worth a mail.
+status=0
+pgmesh-ship --prune "$spool/outbox" "$PGMESH_HUB" || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
+
+pgmesh-apply -d "$PGMESH_DB" "$spool/inbox"

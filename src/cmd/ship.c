@@ -1,0 +1,362 @@
+/*
+ * pgmesh-ship: move pack streams between machines and keep
+ * store-and-forward spools.
+ *
+ *	pgmesh-ship [options] [SOURCE] DEST...	send (fan-out)
+ *	pgmesh-ship --receive DIR|- [--apply CONNINFO] [--listen PORT]
+ *
+ * Sending reads frames from stdin or a spool and streams them to each
+ * destination independently (fanout.c).  Receiving checks each frame and
+ * stores it atomically, passes it to stdout, or hands it to pgmesh-apply
+ * (receive.c).  Over ssh the two talk a little first (shipproto.h) so that
+ * nothing the receiver holds is sent again.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dest.h"
+#include "fanout.h"
+#include "log.h"
+#include "receive.h"
+#include "spoolack.h"
+#include "version.h"
+#include "xalloc.h"
+
+#define MAX_SSH_OPTIONS 32
+
+struct settings {
+	const char *receive;		/* --receive DIR|- */
+	const char *apply;		/* --apply CONNINFO */
+	const char *listen;		/* --listen [HOST:]PORT */
+	bool digest_only;
+	const char *ssh_options[MAX_SSH_OPTIONS];
+	int nssh_options;
+	const char *exclude[MAX_SSH_OPTIONS];
+	int nexclude;
+	struct ssh_settings ssh;
+	bool prune;
+	bool force;
+	long max_age;			/* seconds, 0 none */
+	const char *source;		/* "-" or a spool */
+	char **dests;
+	int ndests;
+};
+
+static const struct option longopts[] = {
+	{ "apply", required_argument, NULL, 'A' },
+	{ "connect-timeout", required_argument, NULL, 'T' },
+	{ "digest-only", no_argument, NULL, 'D' },
+	{ "exclude-origin", required_argument, NULL, 'x' },
+	{ "force", no_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "identity", required_argument, NULL, 'i' },
+	{ "listen", required_argument, NULL, 'L' },
+	{ "max-age", required_argument, NULL, 'M' },
+	{ "prune", no_argument, NULL, 'P' },
+	{ "receive", required_argument, NULL, 'R' },
+	{ "remote-apply", required_argument, NULL, 'a' },
+	{ "remote-ship", required_argument, NULL, 'r' },
+	{ "ssh", required_argument, NULL, 'S' },
+	{ "ssh-option", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pgmesh-ship [-v] [-i identity] [-o ssh_option] "
+	    "[-x node] [--connect-timeout secs]\n"
+	    "                   [--remote-ship path] [--remote-apply conninfo] "
+	    "[--ssh program]\n"
+	    "                   [--prune [--max-age age [--force]]] "
+	    "[source] dest ...\n"
+	    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] "
+	    "[--digest-only]\n"
+	    "                   [--listen [host:]port]\n");
+}
+
+/* "90", "90s", "15m", "12h", "7d": seconds, or -1. */
+static long
+parse_age(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10), unit = 1;
+
+	if (end == s || n <= 0)
+		return -1;
+	switch (*end) {
+	case 'd': unit *= 24;	/* FALLTHROUGH */
+	case 'h': unit *= 60;	/* FALLTHROUGH */
+	case 'm': unit *= 60;	/* FALLTHROUGH */
+	case 's': end++;	/* FALLTHROUGH */
+	case '\0': break;
+	default: return -1;
+	}
+	if (*end != '\0' || n > LONG_MAX / unit)
+		return -1;
+	return n * unit;
+}
+
+static void
+add_option(const char **v, int *n, const char *value, const char *what)
+{
+	if (*n == MAX_SSH_OPTIONS)
+		die(EX_USAGE, "at most %d %s options", MAX_SSH_OPTIONS, what);
+	v[(*n)++] = value;
+}
+
+static void
+parse_options(int argc, char **argv, struct settings *s)
+{
+	int c;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "hi:o:vVx:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'A': s->apply = optarg; break;
+		case 'D': s->digest_only = true; break;
+		case 'a': s->ssh.remote_apply = optarg; break;
+		case 'F': s->force = true; break;
+		case 'i': s->ssh.identity = optarg; break;
+		case 'L': s->listen = optarg; break;
+		case 'P': s->prune = true; break;
+		case 'R': s->receive = optarg; break;
+		case 'r': s->ssh.remote_ship = optarg; break;
+		case 'S': s->ssh.program = optarg; break;
+		case 'v': verbosity++; break;
+		case 'o':
+			add_option(s->ssh_options, &s->nssh_options, optarg, "-o");
+			break;
+		case 'x':
+			if (!node_valid(optarg, strlen(optarg)))
+				die(EX_USAGE, "--exclude-origin %s: not a node name",
+				    optarg);
+			add_option(s->exclude, &s->nexclude, optarg, "-x");
+			break;
+		case 'M':
+			if ((s->max_age = parse_age(optarg)) < 0)
+				die(EX_USAGE, "--max-age %s: expected N[smhd]", optarg);
+			break;
+		case 'T':
+			s->ssh.connect_timeout = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || s->ssh.connect_timeout <= 0)
+				die(EX_USAGE, "--connect-timeout %s: expected seconds",
+				    optarg);
+			break;
+		case 'h': usage(stdout); exit(EX_OK);
+		case 'V': printf("pgmesh-ship " PGMESH_VERSION "\n"); exit(EX_OK);
+		default: usage(stderr); exit(EX_USAGE);
+		}
+	}
+	s->ssh.options = s->ssh_options;
+	s->ssh.noptions = s->nssh_options;
+	/* One argument is a destination; with more, the first is the source. */
+	argc -= optind;
+	argv += optind;
+	if (argc >= 2) {
+		s->source = argv[0];
+		argc--;
+		argv++;
+	}
+	s->dests = argv;
+	s->ndests = argc;
+}
+
+static void
+check_options(const struct settings *s)
+{
+	bool sending = s->receive == NULL;
+
+	if (!sending && s->ndests > 0)
+		die(EX_USAGE, "--receive takes no source or destination");
+	if (sending && s->ndests == 0)
+		die(EX_USAGE, "no destination (see --help)");
+	if (sending && (s->apply || s->listen || s->digest_only))
+		die(EX_USAGE, "--apply, --digest-only and --listen go with --receive");
+	if (!sending && (s->prune || s->nexclude || s->ssh.remote_apply))
+		die(EX_USAGE, "--prune, -x and --remote-apply are for sending");
+	if (!sending && strcmp(s->receive, "-") == 0 && s->apply == NULL &&
+	    isatty(STDOUT_FILENO))
+		die(EX_USAGE, "refusing to write a pack stream to a terminal");
+	if (s->prune && strcmp(s->source, "-") == 0)
+		die(EX_USAGE, "--prune needs a spool as the source");
+	if (s->max_age && !s->prune)
+		die(EX_USAGE, "--max-age goes with --prune");
+	if (s->force && !s->max_age)
+		die(EX_USAGE, "--force needs --max-age");
+	if (sending && strcmp(s->source, "-") == 0 && isatty(STDIN_FILENO))
+		die(EX_USAGE, "refusing to read a pack stream from a terminal");
+}
+
+/* pgmesh-apply next to this program when it was run by path. */
+static char *
+apply_program(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	char *path;
+
+	if (slash == NULL)
+		return xstrdup("pgmesh-apply");
+	path = xmalloc((size_t)(slash - argv0) + sizeof("/pgmesh-apply"));
+	memcpy(path, argv0, (size_t)(slash - argv0));
+	strcpy(path + (slash - argv0), "/pgmesh-apply");
+	return path;
+}
+
+static int
+run_receive(const struct settings *s, const char *argv0)
+{
+	struct receive_settings r = { 0 };
+	char *program = apply_program(argv0);
+	char *host = NULL;
+	const char *port = s->listen;
+	int status;
+
+	r.dir = strcmp(s->receive, "-") == 0 ? NULL : s->receive;
+	r.apply = s->apply;
+	r.apply_program = program;
+	r.digest_only = s->digest_only;
+	if (s->listen == NULL) {
+		/* stdout is free for the resume protocol unless it carries
+		 * the frames themselves. */
+		r.handshake = r.dir != NULL || r.apply != NULL;
+		status = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
+	} else {
+		const char *colon = strrchr(s->listen, ':');
+
+		if (colon != NULL) {
+			host = xstrndup(s->listen, (size_t)(colon - s->listen));
+			port = colon + 1;
+		}
+		status = receive_listen(&r, host, port);
+	}
+	free(host);
+	free(program);
+	return status;
+}
+
+/* What each downstream holds, for pruning: its record, and everything of
+ * the origins it is never sent. */
+static bool
+downstream_heads(const struct settings *s, const struct dest *d,
+    struct heads *h)
+{
+	if (!spoolack_read(s->source, d->name, h))
+		return false;
+	if (d->node[0] != '\0')
+		heads_raise(h, d->node, UINT64_MAX);
+	for (int i = 0; i < s->nexclude; i++)
+		heads_raise(h, s->exclude[i], UINT64_MAX);
+	return true;
+}
+
+static int
+run_prune(const struct settings *s, const struct dest *dests)
+{
+	struct heads *h = xcalloc((size_t)s->ndests, sizeof(*h));
+	struct prune_result res;
+	bool ok = true;
+
+	for (int i = 0; ok && i < s->ndests; i++)
+		ok = downstream_heads(s, &dests[i], &h[i]);
+	if (ok)
+		ok = spoolack_prune(s->source, h, (size_t)s->ndests, s->max_age,
+		    s->force, &res);
+	for (int i = 0; i < s->ndests; i++)
+		heads_free(&h[i]);
+	free(h);
+	if (!ok)
+		return EX_IOERR;
+	if (res.stale > 0)
+		log_warn("%s: %zu frames older than --max-age are still lacked "
+		    "by a destination (--force removes them)", s->source, res.stale);
+	log_verbose("%s: pruned %zu frames (%zu forced by age), kept %zu "
+	    "that a downstream lacks", s->source, res.removed, res.forced,
+	    res.kept);
+	return EX_OK;
+}
+
+/* The exit status of a run from its source's and its links' outcomes. */
+static int
+send_status(int source_status, const struct link *links, int n)
+{
+	int status = source_status;
+
+	for (int i = 0; status == EX_OK && i < n; i++)
+		if (links[i].state == LINK_FAILED && links[i].status == EX_DATAERR)
+			status = EX_DATAERR;
+	for (int i = 0; status == EX_OK && i < n; i++)
+		if (links[i].state == LINK_FAILED)
+			status = EX_TEMPFAIL;
+	return status;
+}
+
+static int
+run_send(const struct settings *s)
+{
+	struct fanout_settings fs = { .ssh = s->ssh, .exclude = s->exclude,
+	    .nexclude = s->nexclude };
+	struct dest *dests = xcalloc((size_t)s->ndests, sizeof(*dests));
+	struct link *links = xcalloc((size_t)s->ndests, sizeof(*links));
+	bool from_spool = strcmp(s->source, "-") != 0;
+	struct input in;
+	int status, n;
+
+	for (n = 0; n < s->ndests; n++)
+		if (!dest_parse(s->dests[n], &dests[n])) {
+			while (n-- > 0)
+				dest_free(&dests[n]);
+			free(dests);
+			free(links);
+			return EX_USAGE;
+		}
+	if (!from_spool)
+		input_init_fd(&in, STDIN_FILENO, "stdin");
+	status = fanout_run(&fs, from_spool ? NULL : &in,
+	    from_spool ? s->source : NULL, dests, links, (size_t)n);
+	if (!from_spool)
+		input_close(&in);
+	status = send_status(status, links, n);
+	/* Acknowledgements are recorded from what receivers said they hold. */
+	for (int i = 0; from_spool && i < n; i++)
+		if (links[i].state == LINK_DONE && links[i].acks &&
+		    !spoolack_write(s->source, dests[i].name, &links[i].acked))
+			status = status == EX_OK ? EX_IOERR : status;
+	if (s->prune && status != EX_DATAERR &&
+	    status != EX_NOINPUT && run_prune(s, dests) != EX_OK && status == EX_OK)
+		status = EX_IOERR;
+	for (int i = 0; i < n; i++) {
+		link_free(&links[i]);
+		dest_free(&dests[i]);
+	}
+	free(links);
+	free(dests);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings s = {
+		.ssh = { .program = "ssh", .remote_ship = "pgmesh-ship",
+		    .connect_timeout = 20 },
+		.source = "-",
+	};
+
+	log_init(argv[0]);
+	parse_options(argc, argv, &s);
+	check_options(&s);
+	/* A vanished destination is an error on its own link, not a
+	 * signal that kills the fan-out. */
+	signal(SIGPIPE, SIG_IGN);
+	if (s.receive != NULL)
+		return run_receive(&s, argv[0]);
+	return run_send(&s);
+}

@@ -1,0 +1,55 @@
+/*
+ * receive.h: the receiving side of pgmesh-ship.  One pack stream in; each
+ * frame checked whole (pack_check_frame) before it is stored in a spool,
+ * written to stdout, or handed to a pgmesh-apply child.
+ */
+#ifndef PGMESH_RECEIVE_H
+#define PGMESH_RECEIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "manifest.h"
+#include "textread.h"
+
+struct receive_settings {
+	const char *dir;		/* spool, NULL for stdout ("-") */
+	const char *apply;		/* CONNINFO for pgmesh-apply, or NULL */
+	const char *apply_program;	/* path of pgmesh-apply */
+	/* Speak the resume protocol (shipproto.h) on proto_fd. */
+	bool handshake;
+	/*
+	 * Check only each frame's length and SHA-256 against its manifest:
+	 * the sender checked the contents (pgmesh-ship does, before it sends)
+	 * and the digest proves these are the bytes it checked.
+	 */
+	bool digest_only;
+};
+
+/*
+ * The digest check: the frame's bytes are exactly those its manifest
+ * describes (length and SHA-256), which a sender that checked the
+ * contents vouches for.  READ_OK, or READ_BAD_DATA after log_error.
+ */
+enum read_result receive_check_digest(const struct manifest *m,
+    const struct buf *raw, const char *what, uint64_t offset);
+
+/* Create a spool named for the first time, parents included (mkdir -p).
+ * False after log_error. */
+bool receive_make_spool(const char *dir);
+
+/*
+ * Receive one stream from in_fd (named what in messages).  Returns an exit
+ * status: EX_OK, EX_DATAERR (a bad or cut frame: whole frames before it are
+ * kept), EX_IOERR, or pgmesh-apply's status.
+ */
+int receive_stream(const struct receive_settings *s, int in_fd,
+    const char *what, int proto_fd);
+
+/* Accept connections on [host:]port one after another, receiving each;
+ * returns only when listening fails. */
+int receive_listen(const struct receive_settings *s, const char *host,
+    const char *port);
+
+#endif

@@ -1,0 +1,158 @@
+# pgmesh-ship without a network: options, local spools, the receiving
+# side, resume, pruning.  Pack streams are made from change text written
+# with awk, so no cluster is needed here.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+# changes ORIGIN FIRST N: change text of N transactions of 20 rows from
+# ORIGIN, the first one numbered FIRST (its LSN and row ids follow from it).
+changes() {
+	awk -v o="$1" -v f="$2" -v n="$3" 'BEGIN {
+		OFS = "\t"; print "#pgmesh", "1"
+		for (t = f; t < f + n; t++) {
+			lsn = sprintf("0/%X", 16777216 + t * 256)
+			print "B", o, lsn, "2026-11-21 13:16:41.123456+00", 700 + t
+			if (t == f)
+				print "T", "public.payments", "id", "bigint", "memo", "text"
+			for (i = 0; i < 20; i++)
+				print "I", "public.payments", t * 100 + i, "from " o
+			print "C", o, lsn
+		}
+	}'
+}
+
+setup_file() {
+	cd "$BATS_FILE_TMPDIR"
+	changes a 1 40 | pgmesh-pack --frame-bytes 4000 >a.pack
+	changes b 1 30 | pgmesh-pack --frame-bytes 4000 >b.pack
+	cat a.pack b.pack >ab.pack
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+frames_in() {
+	find "$1" -name '*.pack' | wc -l
+}
+
+@test "--help, --version and a bad option" {
+	run -0 --separate-stderr pgmesh-ship --help
+	assert_contains "$output" "usage: pgmesh-ship"
+	run -0 --separate-stderr pgmesh-ship --version
+	assert_equal "$output" "pgmesh-ship 0.1.0"
+	run -64 --separate-stderr pgmesh-ship --bogus
+	assert_contains "$stderr" "usage:"
+	run -64 --separate-stderr pgmesh-ship
+	assert_equal "$stderr" "pgmesh-ship: no destination (see --help)"
+	run -64 --separate-stderr pgmesh-ship --prune out </dev/null
+	assert_equal "$stderr" "pgmesh-ship: --prune needs a spool as the source"
+	run -66 --separate-stderr pgmesh-ship "$BATS_TEST_TMPDIR/none" out
+	assert_equal "$stderr" "pgmesh-ship: spool $BATS_TEST_TMPDIR/none: No such file or directory"
+	run -64 --separate-stderr pgmesh-ship gopher://x/y </dev/null
+	assert_equal "$stderr" "pgmesh-ship: gopher://x/y: unknown kind of destination (ssh://, tcp:// or a directory)"
+}
+
+@test "a stream into a local spool, then again: nothing twice" {
+	run -0 --separate-stderr pgmesh-ship out <"$BATS_FILE_TMPDIR/ab.pack"
+	assert_contains "$stderr" "out: ok,"
+	local n
+	n=$(frames_in out)
+	[ "$n" -gt 4 ]
+	run -0 --separate-stderr pgmesh-ship out <"$BATS_FILE_TMPDIR/ab.pack"
+	assert_contains "$stderr" "out: ok, 0 frames (0 bytes), $n already there"
+	assert_equal "$(frames_in out)" "$n"
+	# The spool restores the stream, frame for frame.
+	cat out/a/*.pack out/b/*.pack | cmp - "$BATS_FILE_TMPDIR/ab.pack"
+}
+
+@test "--receive DIR speaks the resume protocol on stdout" {
+	run -0 --separate-stderr pgmesh-ship --receive in <"$BATS_FILE_TMPDIR/a.pack"
+	assert_equal "${lines[0]}" "pgmesh-ship 1"
+	assert_equal "${lines[1]}" "ready"
+	assert_equal "${lines[2]}" "have a 0/1002800"
+	assert_equal "${lines[3]}" "done $(frames_in in) $(wc -c <"$BATS_FILE_TMPDIR/a.pack")"
+	run -0 --separate-stderr pgmesh-ship --receive in </dev/null
+	assert_equal "${lines[1]}" "have a 0/1002800"
+}
+
+@test "--receive - passes checked frames to stdout unchanged" {
+	pgmesh-ship --receive - <"$BATS_FILE_TMPDIR/ab.pack" >copy.pack
+	cmp copy.pack "$BATS_FILE_TMPDIR/ab.pack"
+}
+
+@test "a stream cut in the middle of a frame: whole frames only, then resume" {
+	local size f
+	size=$(wc -c <"$BATS_FILE_TMPDIR/a.pack")
+	head -c $((size / 2)) "$BATS_FILE_TMPDIR/a.pack" >half.pack
+	run -65 --separate-stderr pgmesh-ship --receive in <half.pack
+	assert_contains "$stderr" "pgmesh-ship: stdin"
+	# No temporary file is left, and every file is a whole, good frame.
+	[ -z "$(find in -name '.*' -type f)" ]
+	[ "$(frames_in in)" -gt 0 ]
+	for f in in/a/*.pack; do
+		run -0 pgmesh-ship --receive - <"$f"
+	done
+	# The next run stores the rest; the spool then holds the stream
+	# exactly once.
+	run -0 --separate-stderr pgmesh-ship --receive in <"$BATS_FILE_TMPDIR/a.pack"
+	cat in/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
+}
+
+@test "a bad frame on stdin: whole frames before it are shipped, exit 65" {
+	local size
+	size=$(wc -c <"$BATS_FILE_TMPDIR/a.pack")
+	head -c $((size - 7)) "$BATS_FILE_TMPDIR/a.pack" >cut.pack
+	run -65 --separate-stderr pgmesh-ship out <cut.pack
+	[ "$(frames_in out)" -gt 0 ]
+	printf 'not a pack stream\n' >junk
+	run -65 --separate-stderr pgmesh-ship out3 <junk
+}
+
+@test "a spool to spools, with loop cutting by origin" {
+	pgmesh-ship hub <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	run -0 --separate-stderr pgmesh-ship hub a=peer-a b=peer-b -x zzz peer-c
+	[ ! -d peer-a/a ] && [ -d peer-a/b ]
+	[ ! -d peer-b/b ] && [ -d peer-b/a ]
+	[ -d peer-c/a ] && [ -d peer-c/b ]
+	assert_equal "$(cat hub/.acked/a)" "b 0/1001E00"
+}
+
+@test "--prune removes what every downstream holds, keeps each origin's head" {
+	pgmesh-ship hub <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	local all
+	all=$(frames_in hub)
+	run -0 --separate-stderr pgmesh-ship hub a=peer-a b=peer-b peer-c
+	# A downstream that never acknowledges (tcp, unreachable) holds
+	# everything back.
+	run -75 --separate-stderr pgmesh-ship --prune hub a=peer-a b=peer-b peer-c \
+		tcp://127.0.0.1:1
+	assert_contains "$stderr" "pgmesh-ship: tcp://127.0.0.1:1: failed: cannot connect"
+	assert_equal "$(frames_in hub)" "$all"
+	# Everyone holds everything: only the newest frame of each origin
+	# stays, so that the hub still tells senders its heads.
+	run -0 --separate-stderr pgmesh-ship --prune hub a=peer-a b=peer-b peer-c
+	assert_equal "$(frames_in hub)" 2
+	run -0 --separate-stderr pgmesh-ship --receive hub </dev/null
+	assert_equal "${lines[1]}" "have a 0/1002800"
+	assert_equal "${lines[2]}" "have b 0/1001E00"
+}
+
+@test "--prune --max-age --force drops old frames a downstream lacks" {
+	pgmesh-ship hub <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	local all nb
+	all=$(frames_in hub)
+	nb=$(frames_in hub/b)
+	[ "$nb" -gt 1 ]
+	touch -d '3 days ago' hub/a/*.pack
+	run -75 --separate-stderr pgmesh-ship --prune --max-age 2d hub tcp://127.0.0.1:1
+	assert_equal "$(frames_in hub)" "$all"
+	assert_contains "$stderr" "pgmesh-ship: warning: hub: $(($(frames_in hub/a) - 1)) frames older than --max-age are still lacked by a destination (--force removes them)"
+	run -64 --separate-stderr pgmesh-ship --force hub tcp://127.0.0.1:1
+	assert_equal "$stderr" "pgmesh-ship: --force needs --max-age"
+	run -75 --separate-stderr pgmesh-ship --prune --max-age 2d --force hub \
+		tcp://127.0.0.1:1
+	# b's frames are young, a keeps its head.
+	assert_equal "$(frames_in hub/a)" 1
+	assert_equal "$(frames_in hub/b)" "$nb"
+}

@@ -1,0 +1,78 @@
+# sshd.bash: a real sshd on a loopback port, with throwaway host and user
+# keys, for the tests and the benchmark of pgmesh-ship.
+#
+#	sshd_start [DIR]        start it (keys and config under DIR, default
+#	                        a new directory under /tmp; on port SSHD_PORT
+#	                        when that is set, else a free one); sets SSHD_DIR,
+#	                        SSHD_PORT, SSH_KEY and SHIP_SSH (the options
+#	                        pgmesh-ship needs to reach it)
+#	sshd_authorize [OPTS]   (re)write authorized_keys: the user key, with
+#	                        OPTS in front (e.g. command="...")
+#	sshd_stop               stop it and remove its directory
+#
+# The server needs root (it switches to the logged-in user); the client
+# trusts the throwaway host key without a known_hosts file.
+
+sshd_start() {
+	SSHD_DIR=${1:-$(mktemp -d /tmp/pgmesh-sshd.XXXXXX)}
+	mkdir -p "$SSHD_DIR" /run/sshd
+	SSHD_PORT=${SSHD_PORT:-$(pg_free_port)}
+	SSH_KEY=$SSHD_DIR/user_key
+	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key" </dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$SSH_KEY" </dev/null
+	sshd_authorize
+	cat >"$SSHD_DIR/sshd_config" <<-CONF
+		Port $SSHD_PORT
+		ListenAddress 127.0.0.1
+		HostKey $SSHD_DIR/host_key
+		AuthorizedKeysFile $SSHD_DIR/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		StrictModes no
+		UsePAM no
+		PidFile $SSHD_DIR/sshd.pid
+		MaxStartups 50
+	CONF
+	# 3>&- : bats waits for fd 3 to close; the server must not inherit it.
+	/usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
+		>"$SSHD_DIR/sshd.log" 2>&1 3>&- </dev/null &
+	SSHD_PID=$!
+	sshd_watchdog "$SSHD_DIR" "$SSHD_PID" "$$"
+	SHIP_SSH=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+		-o LogLevel=ERROR -i "$SSH_KEY")
+	export SSHD_DIR SSHD_PORT SSH_KEY SSHD_PID
+	local i
+	for i in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$SSHD_DIR/sshd.log" >&2
+	return 1
+}
+
+# Like pg_watchdog: once the shell that started the server is gone (a
+# killed test run), stop it and remove its directory.
+sshd_watchdog() {
+	local dir=$1 pid=$2 owner=$3
+	(
+		trap '' INT TERM HUP
+		while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do
+			sleep 1
+		done
+		kill "$pid" 2>/dev/null
+		rm -rf "$dir"
+	) </dev/null >/dev/null 2>&1 3>&- &
+	disown 2>/dev/null || true
+}
+
+sshd_authorize() {
+	local opts=${1:-}
+	echo "${opts:+$opts }$(cat "$SSH_KEY.pub")" >"$SSHD_DIR/authorized_keys"
+}
+
+sshd_stop() {
+	[ -n "${SSHD_DIR:-}" ] || return 0
+	[ -f "$SSHD_DIR/sshd.pid" ] && kill "$(cat "$SSHD_DIR/sshd.pid")" 2>/dev/null
+	rm -rf "$SSHD_DIR"
+}
