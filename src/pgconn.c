@@ -19,9 +19,9 @@
  * text: exactly as COPY and psql print them in this environment.
  */
 static const char session_settings[] =
-    "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO'; "
+    "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; "
     "SET IntervalStyle TO 'postgres'; SET extra_float_digits TO 3; "
-    "SET bytea_output TO 'hex'";
+    "SET bytea_output TO 'hex'; SET lc_monetary TO 'C'";
 
 /* Fold a libpq message onto one line: newlines and tabs become spaces. */
 static const char *

@@ -1,5 +1,5 @@
 /*
- * pgconn.h: connections to PostgreSQL the way capture needs them.
+ * pgconn.h: connections to PostgreSQL for capture and verify.
  *
  * The conninfo is handed to libpq as the user gave it (so PG* variables,
  * .pgpass and pg_service.conf work as with psql); replication=database is

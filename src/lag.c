@@ -1,0 +1,45 @@
+/*
+ * lag.c: read the destination's applied position per origin.
+ */
+#include <string.h>
+
+#include "lag.h"
+#include "log.h"
+#include "lsn.h"
+#include "node.h"
+#include "pgconn.h"
+
+/* flush = true: the position known to be on disk, not merely applied. */
+static const char origins_sql[] =
+	"SELECT substr(roname, length($1) + 1), "
+	"pg_replication_origin_progress(roname, true) "
+	"FROM pg_replication_origin WHERE starts_with(roname, $1)";
+
+bool
+lag_load(PGconn *conn, struct streamcheck *sc)
+{
+	const char *params[] = { NODE_ORIGIN_PREFIX };
+	PGresult *res;
+
+	res = pgconn_query(conn, "read replication origins", origins_sql, 1,
+	    params);
+	if (res == NULL)
+		return false;
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *node = PQgetvalue(res, i, 0);
+		const char *pos = PQgetvalue(res, i, 1);
+		struct origin_summary *o;
+		lsn_t lsn = 0;
+
+		/* Origins of other tools that happen to share the prefix. */
+		if (!node_valid(node, strlen(node)))
+			continue;
+		if (!PQgetisnull(res, i, 1) && !lsn_parse(pos, strlen(pos), &lsn))
+			continue;
+		o = streamcheck_origin(sc, node);
+		o->has_applied = true;
+		o->applied = lsn;
+	}
+	PQclear(res);
+	return true;
+}

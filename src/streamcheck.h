@@ -1,0 +1,86 @@
+/*
+ * streamcheck.h: check pack streams, change text and spool directories
+ * without applying them, and sum them up per origin.
+ *
+ * What is checked, and reported as a problem with the input's name and
+ * byte offset (line, for change text):
+ *
+ *   - each pack frame against its manifest: data length, SHA-256, zstd
+ *     frame and content checksum, CBOR well-formed, records whole, and
+ *     the manifest's claims (LSN range, counts of transactions and rows);
+ *   - change text record by record (pgmesh-format(5));
+ *   - transactions whole: a C record for every B; a transaction split over
+ *     frames has every part, in order (manifest part numbers);
+ *   - LSN order: within one origin, every transaction's LSN is above the
+ *     one before it, across frames, files and inputs;
+ *   - spools: every frame's file name matches its manifest, and frames of
+ *     one origin do not overlap.
+ *
+ * A gap between frames (transactions missing between two frames of one
+ * origin that are not parts of one split transaction) cannot be seen:
+ * LSNs are not dense, and a manifest does not say which frame came before
+ * it.  What is seen is reported; pgmesh-verify(1) says so too.
+ *
+ * After a bad frame the check goes on with the next one (the manifest
+ * says where it ends), so one run reports every problem.
+ */
+#ifndef PGMESH_STREAMCHECK_H
+#define PGMESH_STREAMCHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "lsn.h"
+#include "node.h"
+
+struct origin_summary {
+	char origin[NODE_MAX + 1];
+	lsn_t first_lsn;	/* of the first transaction seen, 0 if none */
+	lsn_t last_lsn;		/* of the last one */
+	lsn_t last_frame_lsn;	/* highest frame last LSN (head, for lag) */
+	uint64_t frames;
+	uint64_t txns;
+	uint64_t rows;
+	char **tables;		/* names of the tables seen, sorted */
+	size_t ntables;
+	/* From the database, with --lag. */
+	bool has_applied;
+	lsn_t applied;		/* the destination's progress for origin */
+	uint64_t pending;	/* transactions seen above it */
+	/* Chaining of frames of this origin. */
+	bool split_open;	/* the last frame continues in the next */
+	uint32_t split_part;	/* and its part number */
+	lsn_t split_lsn;	/* the split transaction's LSN */
+	char *split_where;	/* the last frame's file and offset */
+};
+
+enum check_status {
+	CHECK_OK,		/* checked; problems counted in problems */
+	CHECK_NO_INPUT,		/* could not open an input (reported) */
+	CHECK_IO_ERROR		/* a read failed (reported) */
+};
+
+struct streamcheck {
+	struct origin_summary *origins;	/* sorted by origin name */
+	size_t norigins;
+	uint64_t problems;
+};
+
+void streamcheck_init(struct streamcheck *sc);
+void streamcheck_free(struct streamcheck *sc);
+
+/* The summary of origin, created when new (lag sets applied before). */
+struct origin_summary *streamcheck_origin(struct streamcheck *sc,
+    const char *origin);
+
+/* Check a file, a spool directory, or "-" (stdin). */
+enum check_status streamcheck_path(struct streamcheck *sc, const char *path);
+
+/* After the last input: report split transactions whose end never came. */
+void streamcheck_finish(struct streamcheck *sc);
+
+/* The per-origin summary, one line each, and the problem count. */
+void streamcheck_print(const struct streamcheck *sc, bool lag, struct buf *out);
+
+#endif
