@@ -292,8 +292,10 @@ packread_run(struct input *in, struct catalog *cat,
 	}
 	buf_init(&content);
 	do {
-		if (sink->idle && input_buffered(in) == 0 && !input_ready(in, 0) &&
-		    !sink->idle(sink->ctx)) {
+		/* Idle only between transactions (change.h): never inside one
+		 * that is split across frames. */
+		if (sink->idle && !split.open && input_buffered(in) == 0 &&
+		    !input_ready(in, 0) && !sink->idle(sink->ctx)) {
 			r = READ_SINK_FAILED;
 			break;
 		}

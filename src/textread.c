@@ -327,8 +327,9 @@ textread_run(struct input *in, struct catalog *cat,
 	int got;
 
 	for (;;) {
-		if (sink->idle && !input_has_line(in) && !input_ready(in, 0) &&
-		    !sink->idle(sink->ctx))
+		/* Idle only between transactions, as change.h promises. */
+		if (sink->idle && !r.open && !input_has_line(in) &&
+		    !input_ready(in, 0) && !sink->idle(sink->ctx))
 			return stop(&r, READ_SINK_FAILED);
 		got = input_line(in, &line, &len, &whole);
 		if (got <= 0)

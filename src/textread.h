@@ -25,7 +25,8 @@ bool textread_detect(const char *data, size_t len);
 
 /*
  * Read change text from in until EOF, declaring tables in cat and feeding
- * sink.  Calls sink->idle whenever the next line is not already there.
+ * sink.  Between transactions, calls sink->idle whenever the next line is
+ * not already there.
  */
 enum read_result textread_run(struct input *in, struct catalog *cat,
     const struct change_sink *sink);
