@@ -81,7 +81,7 @@ on_begin(void *ctx, lsn_t commit_lsn, int64_t commit_time, uint32_t xid)
 
 /*
  * A transaction that pgmesh-apply applied here carries the replication
- * origin "pgmesh_<node>" and the origin's commit LSN: it travels on with
+ * origin "pgmesh_<node>@<database oid>" (node.h) and the origin's commit LSN: it travels on with
  * that identity, not ours.  Any other origin (PostgreSQL's own
  * subscriptions, other tools) is not pgmesh's: its rows are emitted as
  * local rows of this node.
@@ -90,11 +90,14 @@ static bool
 on_origin(void *ctx, const char *name, lsn_t origin_lsn)
 {
 	struct emitter *e = ctx;
-	size_t plen = strlen(NODE_ORIGIN_PREFIX);
-	const char *node = name + plen;
+	size_t plen = strlen(NODE_ORIGIN_PREFIX), len = 0;
+	const char *node = NULL;
 
-	if (strncmp(name, NODE_ORIGIN_PREFIX, plen) != 0 ||
-	    !node_valid(node, strlen(node))) {
+	if (strncmp(name, NODE_ORIGIN_PREFIX, plen) == 0) {
+		node = name + plen;
+		len = node_origin_len(node);
+	}
+	if (node == NULL || !node_valid(node, len)) {
 		if (!e->foreign_noticed)
 			log_notice("transactions of replication origin \"%s\" are "
 			    "emitted as local transactions of node %s", name,
@@ -102,7 +105,8 @@ on_origin(void *ctx, const char *name, lsn_t origin_lsn)
 		e->foreign_noticed = true;
 		return true;
 	}
-	snprintf(e->txn.origin, sizeof(e->txn.origin), "%s", node);
+	memcpy(e->txn.origin, node, len);
+	e->txn.origin[len] = '\0';
 	e->txn.lsn = origin_lsn;
 	e->from_origin = true;
 	return true;

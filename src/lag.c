@@ -9,20 +9,14 @@
 #include "node.h"
 #include "pgconn.h"
 
-/* flush = true: the position known to be on disk, not merely applied. */
-static const char origins_sql[] =
-	"SELECT substr(roname, length($1) + 1), "
-	"pg_replication_origin_progress(roname, true) "
-	"FROM pg_replication_origin WHERE starts_with(roname, $1)";
-
 bool
 lag_load(PGconn *conn, struct streamcheck *sc)
 {
-	const char *params[] = { NODE_ORIGIN_PREFIX };
 	PGresult *res;
 
-	res = pgconn_query(conn, "read replication origins", origins_sql, 1,
-	    params);
+	/* Flushed progress: the position known to be on disk. */
+	res = pgconn_query(conn, "read replication origins", NODE_ORIGINS_SQL,
+	    0, NULL);
 	if (res == NULL)
 		return false;
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "node.h"
 
 bool
@@ -13,4 +15,12 @@ node_valid(const char *name, size_t len)
 			return false;
 	}
 	return true;
+}
+
+size_t
+node_origin_len(const char *name)
+{
+	const char *sep = strchr(name, NODE_ORIGIN_SEPARATOR);
+
+	return sep ? (size_t)(sep - name) : strlen(name);
 }

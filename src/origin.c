@@ -14,28 +14,19 @@
 #define BUSY_TRIES 100
 #define BUSY_WAIT_MS 100
 
-static void
-origin_name(char name[sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX], const char *node)
-{
-	snprintf(name, sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX, "%s%s",
-	    NODE_ORIGIN_PREFIX, node);
-}
-
 bool
 origin_progress(PGconn *c, const char *node, bool flush, lsn_t *lsn,
     struct dberror *err)
 {
-	char name[sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX];
-	const char *params[2] = { name, flush ? "true" : "false" };
+	const char *params[2] = { node, flush ? "true" : "false" };
 	PGresult *res;
 	bool ok = true;
 
-	origin_name(name, node);
 	/* CASE keeps pg_replication_origin_progress from failing on an
 	 * origin that does not exist yet: nothing applied is 0/0. */
-	res = dbconn_query(c, "SELECT CASE WHEN pg_replication_origin_oid($1) "
-	    "IS NULL THEN NULL ELSE pg_replication_origin_progress($1, $2) END",
-	    2, params, err);
+	res = dbconn_query(c, "SELECT CASE WHEN pg_replication_origin_oid(o) "
+	    "IS NULL THEN NULL ELSE pg_replication_origin_progress(o, $2) END "
+	    "FROM " NODE_ORIGIN_FROM, 2, params, err);
 	if (res == NULL)
 		return false;
 	*lsn = 0;
@@ -65,19 +56,18 @@ bool
 origin_session_setup(PGconn *c, const char *node, bool release_previous,
     struct dberror *err)
 {
-	char name[sizeof(NODE_ORIGIN_PREFIX) + NODE_MAX];
-	const char *params[1] = { name };
+	const char *params[1] = { node };
 
-	origin_name(name, node);
 	if (release_previous && !dbconn_exec(c,
 	    "SELECT pg_replication_origin_session_reset()", 0, NULL, err))
 		return false;
-	if (!dbconn_exec(c, "SELECT pg_replication_origin_create($1) "
-	    "WHERE pg_replication_origin_oid($1) IS NULL", 1, params, err))
+	if (!dbconn_exec(c, "SELECT pg_replication_origin_create(o) FROM "
+	    NODE_ORIGIN_FROM " WHERE pg_replication_origin_oid(o) IS NULL",
+	    1, params, err))
 		return false;
 	for (int i = 0;; i++) {
-		if (dbconn_exec(c, "SELECT pg_replication_origin_session_setup($1)",
-		    1, params, err))
+		if (dbconn_exec(c, "SELECT pg_replication_origin_session_setup(o) "
+		    "FROM " NODE_ORIGIN_FROM, 1, params, err))
 			return true;
 		if (!dbconn_is(err, SQLSTATE_OBJECT_IN_USE) || i == BUSY_TRIES)
 			return false;
@@ -101,10 +91,5 @@ origin_xact_setup(PGconn *c, lsn_t lsn, int64_t commit_time,
 PGresult *
 origin_list(PGconn *c, struct dberror *err)
 {
-	const char *params[1] = { NODE_ORIGIN_PREFIX };
-
-	return dbconn_query(c, "SELECT substr(roname, length($1) + 1), "
-	    "pg_replication_origin_progress(roname, true) "
-	    "FROM pg_replication_origin WHERE starts_with(roname, $1) "
-	    "ORDER BY roname", 1, params, err);
+	return dbconn_query(c, NODE_ORIGINS_SQL, 0, NULL, err);
 }

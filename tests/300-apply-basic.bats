@@ -55,6 +55,21 @@ setup() {
 2|t|f|"
 }
 
+@test "two databases of one cluster keep their own progress per origin" {
+	local other=t${BATS_TEST_NUMBER}b
+	pg_sql dst "CREATE DATABASE $other"
+	pg_sql dst "$other" "$PAYMENTS_SQL"
+	gen_payments 300 100 >in.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	# Replication origins are cluster-wide; the second database must not
+	# take the first one's progress for its own and skip everything.
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "$other")" in.txt
+	assert_equal "$(pg_sql dst "$other" "SELECT count(*) FROM payments")" 300
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "$other")" --position --origin a
+	assert_equal "$output" "0/30000"
+	assert_equal "$(pg_sql dst "SELECT count(*) FROM pg_replication_origin WHERE roname LIKE 'pgmesh\_a@%'")" 2
+}
+
 @test "applying the same input twice changes nothing the second time" {
 	gen_payments 3000 100 >in.txt
 	run -0 --separate-stderr pgmesh-apply -v -d "$DB" in.txt
