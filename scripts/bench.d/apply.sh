@@ -8,9 +8,11 @@
 #   - BENCH_ROWS / 10 one-row transactions: the pipeline at most 0.4x
 #     native catch-up.
 #
-# Each kind of load has a source cluster of its own (node names bulk and
-# single), where a pgmesh slot and a pgoutput slot for the subscription
-# are made before the rows are loaded, so both ways read the same WAL.
+# The 1,000-row transactions are lib.sh's shared source (its pack, the
+# capture slot, and the pgoutput slot made for a subscription); the
+# one-row transactions have a source cluster of their own (node single),
+# where a pgmesh slot and a pgoutput slot for the subscription are made
+# before the rows are loaded.  Either way both read the same WAL.
 # Replication origins belong to a cluster, so the destination's pgmesh
 # origins are dropped before each pgmesh run; the launcher may start a
 # subscription's worker right away (wal_retrieve_retry_interval), as it
@@ -40,16 +42,17 @@ apply_target() {
 		FROM pg_replication_origin WHERE roname LIKE 'pgmesh\\_%'" >/dev/null
 }
 
-# apply_native NODE DST_DB LAST_ID: a subscription from the pre-made
-# slot, timed until the last row is there (rows come in commit order, so
-# the highest id arrives with the last transaction).
+# apply_native CLUSTER SLOT DST_DB LAST_ID: a subscription from the
+# pre-made SLOT, timed until the last row is there (rows come in commit
+# order, so the highest id arrives with the last transaction).
 apply_native() {
-	local conninfo
+	local conninfo slot=$2
 	conninfo=$(pg_conninfo "$1")
+	shift
 	bench_measure NATIVE_S NATIVE_KB "
 		psql -X -q -d '$(pg_conninfo "$APPLY_DST" "$2")' -c \"CREATE SUBSCRIPTION sub_$2
 		    CONNECTION '$conninfo' PUBLICATION pgmesh
-		    WITH (create_slot = false, slot_name = 'native', copy_data = false)\"
+		    WITH (create_slot = false, slot_name = '$slot', copy_data = false)\"
 		until [ \"\$(psql -X -At -d '$(pg_conninfo "$APPLY_DST" "$2")' \
 		    -c 'SELECT max(id) FROM payments')\" = $3 ]; do sleep 0.05; done"
 	pg_sql "$APPLY_DST" "$2" "ALTER SUBSCRIPTION sub_$2 DISABLE;
@@ -57,12 +60,12 @@ apply_native() {
 		DROP SUBSCRIPTION sub_$2" >/dev/null
 }
 
-# apply_pipeline NODE DST_DB: capture | pack | apply, timed.
+# apply_pipeline CLUSTER SLOT DST_DB: capture | pack | apply, timed.
 apply_pipeline() {
-	apply_target "$2"
+	apply_target "$3"
 	bench_measure PIPE_S PIPE_KB "
-		pgmesh-capture -d '$(pg_conninfo "$1")' -S pgmesh --node $1 --drain | pgmesh-pack |
-		pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "$2")' --allow '*:*' 2>/dev/null"
+		pgmesh-capture -d '$(pg_conninfo "$1")' -S $2 --drain | pgmesh-pack |
+		pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "$3")' --allow '*:*' 2>/dev/null"
 }
 
 # apply_check DB ROWS: the destination holds exactly ROWS distinct rows.
@@ -72,16 +75,14 @@ apply_check() {
 }
 
 bench_apply() {
-	local pack=$BENCH_TMP/apply.pack copy=$BENCH_TMP/apply.copy
+	local pack=$BENCH_PACK copy=$BENCH_TMP/apply.copy
 	local copy_s copy_kb apply_s apply_kb
 	pg_start "$APPLY_DST" "${BENCH_SETTINGS[@]}" \
 		"wal_retrieve_retry_interval = 100ms"
-	apply_source bulk "$BENCH_ROWS" 1000
 	apply_source single "$APPLY_SINGLE_ROWS" 1
 
 	# The pack, and the same rows as COPY text, made before timing.
-	pgmesh-capture -d "$(pg_conninfo bulk)" -S pgmesh --node bulk --drain |
-		pgmesh-pack >"$pack"
+	bench_pack_ready
 	pgmesh-pack -d "$pack" | awk -F '\t' '$1 == "I"' | cut -f 3- >"$copy"
 	apply_target copied
 	bench_measure copy_s copy_kb "psql -X -q -d '$(pg_conninfo "$APPLY_DST" copied)' \
@@ -95,19 +96,19 @@ bench_apply() {
 	bench_target "apply / COPY" "$apply_s" "$copy_s" 1.15
 	rm -f "$copy"
 
-	apply_pipeline bulk pipe_bulk
+	apply_pipeline "$BENCH_SOURCE" "$BENCH_SLOT" pipe_bulk
 	bench_row "capture | pack | apply ($BENCH_ROWS rows)" "$PIPE_S" "$PIPE_KB"
 	apply_check pipe_bulk "$BENCH_ROWS"
 	apply_target native_bulk
-	apply_native bulk native_bulk "$BENCH_ROWS"
+	apply_native "$BENCH_SOURCE" "$BENCH_NATIVE_SLOT" native_bulk "$BENCH_ROWS"
 	bench_row "native subscription catching up" "$NATIVE_S" "$NATIVE_KB"
 	bench_target "pipeline / native (1,000-row txns)" "$PIPE_S" "$NATIVE_S" 0.6
 
-	apply_pipeline single pipe_single
+	apply_pipeline single pgmesh pipe_single
 	bench_row "capture | pack | apply ($APPLY_SINGLE_ROWS 1-row txns)" "$PIPE_S" "$PIPE_KB"
 	apply_check pipe_single "$APPLY_SINGLE_ROWS"
 	apply_target native_single
-	apply_native single native_single "$APPLY_SINGLE_ROWS"
+	apply_native single native native_single "$APPLY_SINGLE_ROWS"
 	bench_row "native subscription catching up" "$NATIVE_S" "$NATIVE_KB"
 	bench_target "pipeline / native (1-row txns)" "$PIPE_S" "$NATIVE_S" 0.4
 }

@@ -1,9 +1,19 @@
 # lib.sh: what every benchmark part shares: throwaway clusters, the
-# payments schema and load, timing with peak RSS, and the result table.
+# payments source with its change text and its pack, timing with peak RSS,
+# and the result table.  Sourced once by scripts/bench, before the parts.
 #
-# Parts are sourced in one shell, so clusters and files made by one part
-# (the payments WAL, the change text, the pack) are reused by the next:
-# bench_source_ready and friends make each thing once.
+# The shared source is made once per run, when the first part asks for it,
+# and reused by every later part, so that all parts measure the same rows
+# and the 1,000,000-row load is paid once:
+#
+#	bench_source_loaded	cluster BENCH_SOURCE, node "a": BENCH_ROWS
+#				payments in 1,000-row transactions, and every
+#				slot a part consumes, all made before the load
+#	bench_text_ready	their change text in BENCH_TEXT
+#	bench_pack_ready	its pack stream in BENCH_PACK
+#
+# A part that times the making of one of these (capture.sh writes
+# BENCH_TEXT, pack.sh writes BENCH_PACK) leaves it for the next ones.
 
 REPO_DIR=$(cd "$BENCH_DIR/../.." && pwd)
 PATH=${PGMESH_BIN:-$REPO_DIR/bin}:$PATH
@@ -11,8 +21,26 @@ PATH=${PGMESH_BIN:-$REPO_DIR/bin}:$PATH
 source "$REPO_DIR/tests/helpers/pg.bash"
 BENCH_TMP=$(mktemp -d /tmp/pgmesh-bench.XXXXXX)
 chmod 755 "$BENCH_TMP"
-trap 'pg_stop_all; rm -rf "$BENCH_TMP"' EXIT
-trap 'exit 130' INT TERM
+# The clusters live in BENCH_TMP too, so that one rm removes everything.
+PG_TMP=$BENCH_TMP
+export PG_TMP
+# What a part starts besides clusters (an sshd, a pipeline) it stops
+# itself, and also names in BENCH_CLEANUP: commands run at exit, however
+# the run ends, before the clusters are stopped.
+BENCH_CLEANUP=()
+bench_cleanup() {
+	local cmd
+	set +e
+	trap '' INT TERM	# a second Ctrl-C must not cut this short
+	for cmd in "${BENCH_CLEANUP[@]}"; do
+		"$cmd"
+	done
+	pg_stop_all
+	rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 BENCH_SETTINGS=(
 	"shared_buffers = 512MB"
@@ -21,16 +49,34 @@ BENCH_SETTINGS=(
 	"wal_sender_timeout = 0"
 )
 
+BENCH_SOURCE=source
+BENCH_NODE=a
+# Slots of the shared source.  pgmesh-capture --drain without --after
+# never advances its slot, so every part that captures shares
+# BENCH_SLOT; pg_recvlogical and a subscription consume theirs.
+BENCH_SLOT=bench_capture
+BENCH_REF_SLOT=bench_recvlogical
+BENCH_NATIVE_SLOT=bench_native
+BENCH_TEXT=$BENCH_TMP/payments.txt
+BENCH_PACK=$BENCH_TMP/payments.pack
+
+BENCH_FORMAT='%-46s %9s %9s  %s\n'
+
 bench_header() {
-	printf '%-44s %9s %9s  %s\n' "measurement" "seconds" "peak MB" "note"
-	printf '%-44s %9s %9s  %s\n' "-----------" "-------" "-------" "----"
+	echo "pgmesh bench: $BENCH_ROWS rows; $(nproc) cores;" \
+	    "$("$PG_BINDIR/postgres" --version)"
+	# shellcheck disable=SC2059
+	printf "$BENCH_FORMAT" "measurement" "seconds" "peak MB" "note"
+	# shellcheck disable=SC2059
+	printf "$BENCH_FORMAT" "-----------" "-------" "-------" "----"
 }
 
 # bench_row LABEL SECONDS PEAK_KB [NOTE]
 bench_row() {
 	local mb=-
 	[ "$3" != - ] && mb=$(awk -v kb="$3" 'BEGIN { printf "%.1f", kb / 1024 }')
-	printf '%-44s %9s %9s  %s\n' "$1" "$2" "$mb" "${4:-}"
+	# shellcheck disable=SC2059
+	printf "$BENCH_FORMAT" "$1" "$2" "$mb" "${4:-}"
 }
 
 # bench_target LABEL VALUE REFERENCE MAX_RATIO: print VALUE/REFERENCE and
@@ -38,23 +84,41 @@ bench_row() {
 bench_target() {
 	awk -v l="$1" -v v="$2" -v r="$3" -v t="$4" 'BEGIN {
 		ratio = r > 0 ? v / r : 0
-		printf "%-44s %9.2f %9s  target <= %.2fx: %s\n", l " (ratio)", ratio,
-		    "", t, ratio <= t ? "met" : "MISSED"
+		printf "%-46s %9.2f %9s  target <= %.2fx: %s\n", l " (ratio)", ratio,
+		    "", t, (r > 0 && ratio <= t) ? "met" : "MISSED"
 	}'
 }
 
-# bench_measure VAR_SECONDS VAR_KB COMMAND...: run COMMAND (a shell string,
-# for pipelines) and keep its wall time and the peak RSS of its largest
-# process.
+# bench_bound LABEL VALUE BOUND UNIT: VALUE against an absolute bound.
+bench_bound() {
+	awk -v l="$1" -v v="$2" -v b="$3" -v u="$4" 'BEGIN {
+		printf "%-46s %9s %9s  target <= %s %s: %s\n", l, v, "", b, u,
+		    (v != "" && v <= b) ? "met" : "MISSED"
+	}'
+}
+
+# bench_bytes_per_row FILE [ROWS]: the size of FILE per row, "25.1 B/row".
+bench_bytes_per_row() {
+	awk -v b="$(stat -c %s "$1")" -v r="${2:-$BENCH_ROWS}" \
+	    'BEGIN { printf "%.1f B/row", b / r }'
+}
+
+# bench_measure VAR_SECONDS VAR_KB COMMAND: run COMMAND (a shell string,
+# for pipelines) and keep its wall time, to the millisecond (time(1) has
+# only hundredths, too coarse for small runs), and the peak RSS of its
+# largest process.
 bench_measure() {
-	local out=$BENCH_TMP/time.$$ secs kb
-	/usr/bin/time -f '%e %M' -o "$out" bash -c "$3"
-	read -r secs kb <"$out"
-	printf -v "$1" '%s' "$secs"
+	local out=$BENCH_TMP/time.$$ start end kb
+	start=$EPOCHREALTIME
+	/usr/bin/time -f '%M' -o "$out" bash -c "$3"
+	end=$EPOCHREALTIME
+	read -r kb <"$out"
+	printf -v "$1" '%s' "$(awk -v s="$start" -v e="$end" \
+	    'BEGIN { printf "%.3f", e - s }')"
 	printf -v "$2" '%s' "$kb"
 }
 
-# The payments table of the issues: 1,000-row transactions.
+# The payments table of the issues.
 BENCH_SCHEMA="
 CREATE TABLE payments (
 	id bigint PRIMARY KEY,
@@ -72,11 +136,12 @@ bench_cluster() {
 	pg_sql "$1" "$BENCH_SCHEMA" >/dev/null
 }
 
-# bench_load NAME ROWS TXN_ROWS [FIRST_ID]: insert ROWS payments in
-# transactions of TXN_ROWS rows each.
+# bench_load NAME ROWS TXN_ROWS [FIRST_ID [DBNAME]]: insert ROWS payments
+# in transactions of TXN_ROWS rows each, ids from FIRST_ID (1), into
+# database DBNAME (postgres) of cluster NAME.
 bench_load() {
 	local first=${4:-1}
-	pg_sql "$1" "
+	pg_sql "$1" "${5:-postgres}" "
 	DO \$\$
 	DECLARE lo bigint := $first;
 	BEGIN
@@ -91,4 +156,33 @@ bench_load() {
 			lo := lo + $3;
 		END LOOP;
 	END \$\$;" >/dev/null
+	pg_sql "$1" "CHECKPOINT" >/dev/null
+}
+
+# bench_source_loaded: the shared source, once.
+bench_source_loaded() {
+	[ -z "${BENCH_SOURCE_LOADED:-}" ] || return 0
+	bench_cluster "$BENCH_SOURCE"
+	pgmesh-capture -d "$(pg_conninfo "$BENCH_SOURCE")" -S "$BENCH_SLOT" \
+		--node "$BENCH_NODE" --init payments
+	pg_sql "$BENCH_SOURCE" "
+		SELECT pg_create_logical_replication_slot('$BENCH_REF_SLOT', 'pgoutput');
+		SELECT pg_create_logical_replication_slot('$BENCH_NATIVE_SLOT', 'pgoutput');" \
+		>/dev/null
+	bench_load "$BENCH_SOURCE" "$BENCH_ROWS" 1000
+	BENCH_SOURCE_LOADED=1
+}
+
+# bench_text_ready: the source's change text in BENCH_TEXT, once.
+bench_text_ready() {
+	bench_source_loaded
+	[ -s "$BENCH_TEXT" ] ||
+		pgmesh-capture -d "$(pg_conninfo "$BENCH_SOURCE")" \
+			-S "$BENCH_SLOT" --drain >"$BENCH_TEXT"
+}
+
+# bench_pack_ready: its pack stream in BENCH_PACK, once.
+bench_pack_ready() {
+	bench_text_ready
+	[ -s "$BENCH_PACK" ] || pgmesh-pack <"$BENCH_TEXT" >"$BENCH_PACK"
 }

@@ -1,0 +1,144 @@
+# latency.sh: commit-to-visible latency at a steady trickle, pgmesh's
+# `capture --follow | pack | apply` beside native logical replication, in
+# the same run on the same transactions.  Targets (issue 7): pgmesh's p50
+# at most 2x native's p50, its p99 at most 250 ms.
+#
+# 1,000 one-row transactions at 100 per second go into a source; both
+# destinations stamp each row as it arrives, with an extra column whose
+# default is clock_timestamp() (pgmesh and native replication both leave
+# columns the source does not send to their defaults).  Same machine,
+# same clock: a row's latency is its arrival stamp minus its commit time.
+#
+# This part has clusters of its own, not the shared source: it measures
+# a trickle, not a backlog.  The source commits synchronously, as a
+# payments database would: with synchronous_commit off, commits reach the
+# WAL that decoding reads only at the WAL writer's next round (200 ms).
+
+LATENCY_ROWS=1000
+LATENCY_SCHEMA="CREATE TABLE ticks (id bigint PRIMARY KEY,
+	sent_at timestamptz NOT NULL)"
+LATENCY_DEST_SCHEMA="CREATE TABLE ticks (id bigint PRIMARY KEY,
+	sent_at timestamptz NOT NULL,
+	arrived_at timestamptz NOT NULL DEFAULT clock_timestamp())"
+
+# latency_clusters: the source, with pgmesh's slot and publication and
+# the native subscription's slot, and the two destinations.
+latency_clusters() {
+	pg_start lat_src "${BENCH_SETTINGS[@]}" "synchronous_commit = on"
+	pg_start lat_mesh "${BENCH_SETTINGS[@]}"
+	pg_start lat_native "${BENCH_SETTINGS[@]}"
+	pg_sql lat_src "$LATENCY_SCHEMA" >/dev/null
+	pg_sql lat_mesh "$LATENCY_DEST_SCHEMA" >/dev/null
+	pg_sql lat_native "$LATENCY_DEST_SCHEMA" >/dev/null
+	pgmesh-capture -d "$(pg_conninfo lat_src)" --node src -S lat_mesh \
+		--init ticks
+	PGOPTIONS="-c client_min_messages=warning" pg_sql lat_native \
+		"CREATE SUBSCRIPTION lat_native
+		CONNECTION '$(pg_conninfo lat_src)' PUBLICATION pgmesh
+		WITH (copy_data = false)" >/dev/null
+}
+
+# latency_pipeline_start: capture --follow | pack | apply, wired for near
+# real time (pack closes a frame as soon as its input pauses), in a
+# process group of its own (LATENCY_PIPELINE) so that one kill stops all
+# three.
+latency_pipeline_start() {
+	# In a subshell, so that $! is the group's leader (of a bare
+	# pipeline, $! would be its last process, not the group).
+	set -m
+	(pgmesh-capture -d "$(pg_conninfo lat_src)" -S lat_mesh --follow |
+		pgmesh-pack --frame-ms 0 | pgmesh-apply -d "$(pg_conninfo lat_mesh)" \
+		--allow 'src:public.ticks' 2>"$BENCH_TMP/latency.apply.log") &
+	LATENCY_PIPELINE=$!
+	set +m
+	BENCH_CLEANUP+=(latency_pipeline_stop)
+}
+
+latency_pipeline_stop() {
+	[ -n "${LATENCY_PIPELINE:-}" ] || return 0
+	kill -TERM -- "-$LATENCY_PIPELINE" 2>/dev/null || true
+	wait "$LATENCY_PIPELINE" 2>/dev/null || true
+	LATENCY_PIPELINE=
+}
+
+# latency_ready NAME: the destination is connected: a first row inserted
+# on the source arrives there (then it is removed from both sides' counts
+# by its id, 0).
+latency_ready() {
+	local n
+	for _ in $(seq 300); do
+		n=$(pg_sql "$1" "SELECT count(*) FROM ticks WHERE id = 0")
+		[ "$n" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "bench: latency: $1 got nothing in 30 s" >&2
+	return 1
+}
+
+# latency_drive: LATENCY_ROWS one-row transactions, the i-th due i * 10 ms
+# after the start (not 10 ms after the previous one, so that the rate
+# stays 100/s however long each takes).  sent_at is read just before the
+# commit, which is what it stands for.
+latency_drive() {
+	pg_sql lat_src "
+	DO \$\$
+	DECLARE t0 timestamptz := clock_timestamp();
+	BEGIN
+		FOR i IN 1..$LATENCY_ROWS LOOP
+			PERFORM pg_sleep(greatest(0, extract(epoch FROM
+				t0 + i * interval '10 ms' - clock_timestamp())));
+			INSERT INTO ticks VALUES (i, clock_timestamp());
+			COMMIT;
+		END LOOP;
+	END \$\$" >/dev/null
+}
+
+# latency_wait NAME: all rows arrived (10 s at most after the last).
+latency_wait() {
+	local n
+	for _ in $(seq 100); do
+		n=$(pg_sql "$1" "SELECT count(*) FROM ticks WHERE id > 0")
+		[ "$n" -ge "$LATENCY_ROWS" ] && return 0
+		sleep 0.1
+	done
+	echo "bench: latency: $1 has $n of $LATENCY_ROWS rows 10 s after the last" >&2
+	return 1
+}
+
+# latency_of NAME: "p50 p99 max" in milliseconds.
+latency_of() {
+	pg_sql "$1" "SELECT concat_ws(' ',
+		round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2),
+		round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2),
+		round(max(ms)::numeric, 2))
+		FROM (SELECT extract(epoch FROM arrived_at - sent_at) * 1000 AS ms
+		      FROM ticks WHERE id > 0) t"
+}
+
+bench_latency() {
+	local mesh_p50 mesh_p99 mesh_max native_p50 native_p99 native_max
+	latency_clusters
+	latency_pipeline_start
+	pg_sql lat_src "INSERT INTO ticks VALUES (0, now())" >/dev/null
+	latency_ready lat_mesh
+	latency_ready lat_native
+	latency_drive
+	latency_wait lat_mesh
+	latency_wait lat_native
+	latency_pipeline_stop
+	read -r mesh_p50 mesh_p99 mesh_max <<<"$(latency_of lat_mesh)"
+	read -r native_p50 native_p99 native_max <<<"$(latency_of lat_native)"
+	bench_row "latency, capture|pack|apply, p50 (ms)" "$mesh_p50" - \
+		"p99 $mesh_p99, max $mesh_max"
+	bench_row "latency, native subscription, p50 (ms)" "$native_p50" - \
+		"p99 $native_p99, max $native_max"
+	bench_target "latency p50, pgmesh / native" "$mesh_p50" "$native_p50" 2
+	bench_bound "latency p99, pgmesh (ms)" "$mesh_p99" 250 ms
+	PGOPTIONS="-c client_min_messages=warning" pg_sql lat_native \
+		"DROP SUBSCRIPTION lat_native" >/dev/null
+	pg_stop lat_native
+	pg_stop lat_mesh
+	pg_stop lat_src
+}
+
+bench_latency

@@ -1,0 +1,87 @@
+# make demo, the README's first command: three throwaway clusters, payments
+# replicated through a hub by the real programs, verify at the end; and
+# nothing left running or on disk afterwards, also when interrupted.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+setup() {
+	# The demo makes its directory under TMPDIR: a private one here, so
+	# that anything left behind, files or servers started from there, is
+	# found by its path.  Not under BATS_TEST_TMPDIR, which the postgres
+	# user may not enter.
+	TMPDIR=$(mktemp -d /tmp/pgmesh-demo-test.XXXXXX)
+	chmod 755 "$TMPDIR"
+	export TMPDIR
+	cd "$REPO_DIR"
+}
+
+teardown() {
+	# A test that failed early leaves its background demo running.
+	if [ -n "${DEMO_PID:-}" ] && kill -0 "$DEMO_PID" 2>/dev/null; then
+		kill -TERM -- "-$DEMO_PID"
+		wait "$DEMO_PID" || true
+	fi
+	rm -rf "$TMPDIR"
+}
+
+# make_demo: `make -s demo` as a user types it, also when the tests run
+# under make check (whose MAKEFLAGS may name a jobserver bats closed).
+make_demo() {
+	exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s demo
+}
+
+# assert_nothing_left: no file under TMPDIR and no process naming it,
+# once pg.bash's watchdogs (which poll every second) have had their look.
+assert_nothing_left() {
+	local files procs
+	for _ in $(seq 20); do
+		files=$(find "$TMPDIR" -mindepth 1)
+		procs=$(pgrep -af -- "$TMPDIR" || true)
+		[ -z "$files$procs" ] && return 0
+		sleep 0.5
+	done
+	printf 'left behind:\n%s\n%s\n' "$files" "$procs" >&2
+	return 1
+}
+
+@test "make demo replicates through the hub, verifies, and cleans up" {
+	DEMO_SECONDS=6 run -0 --separate-stderr make_demo
+	assert_equal "$stderr" ""
+	assert_contains "$output" "Inserting payments on a and b for 6 s:"
+	assert_contains "$output" "Inserts stopped; the last rounds:"
+	assert_contains "$output" "  a: the same rows as h"
+	assert_contains "$output" "  b: the same rows as h"
+	assert_contains "$output" "  problems 0"
+	assert_contains "$output" "Where to look next:"
+	assert_contains "$output" "demo: stopped the clusters and removed $TMPDIR/pgmesh-demo."
+	# Rows of both peers went through the hub.
+	[[ $output =~ origin\ a\ first\ .*\ rows\ [1-9] ]]
+	[[ $output =~ origin\ b\ first\ .*\ rows\ [1-9] ]]
+	assert_nothing_left
+}
+
+@test "make demo interrupted after a few seconds stops everything" {
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err status=0
+	# With job control the demo gets a process group of its own (the
+	# terminal's Ctrl-C goes to a process group), and SIGINT is not
+	# ignored in it as it would be in a plain background job.
+	set -m
+	make_demo >"$out" 2>"$err" 3>&- &
+	DEMO_PID=$!
+	set +m
+	for _ in $(seq 120); do
+		grep -q '^Inserting payments' "$out" && break
+		sleep 0.5
+	done
+	assert_contains "$(cat "$out")" "Inserting payments on a and b"
+	sleep 3
+	kill -0 "$DEMO_PID" ||
+		{ echo "the demo ended early:" >&2; cat "$err" >&2; return 1; }
+	kill -INT -- "-$DEMO_PID"
+	wait "$DEMO_PID" || status=$?
+	# make dies of the SIGINT once the demo has cleaned up.
+	assert_equal "$status" 130
+	assert_contains "$(cat "$err")" "demo: interrupted"
+	assert_contains "$(cat "$out")" "demo: stopped the clusters and removed $TMPDIR/pgmesh-demo."
+	assert_nothing_left
+}

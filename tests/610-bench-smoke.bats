@@ -1,0 +1,96 @@
+# scripts/bench, as a smoke test of the harness (not of speed): every part
+# runs on 20,000 rows in one run, and every line of the table is printed,
+# each ratio with its verdict.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+setup_file() {
+	cd "$REPO_DIR"
+	local status=0
+	scripts/bench --rows 20000 all >"$BATS_FILE_TMPDIR/out" \
+		2>"$BATS_FILE_TMPDIR/err" || status=$?
+	echo "$status" >"$BATS_FILE_TMPDIR/status"
+}
+
+setup() {
+	output=$(cat "$BATS_FILE_TMPDIR/out")
+}
+
+# assert_rows LABEL...: for each LABEL, a line of the table whose first
+# column (46 characters wide) is exactly LABEL; a ratio or bound line ends
+# with its verdict.
+assert_rows() {
+	local label line
+	for label; do
+		line=$(awk -v l="$label" '{
+			f = substr($0, 1, 46); sub(/ +$/, "", f)
+			if (f == l) { print; exit }
+		}' "$BATS_FILE_TMPDIR/out")
+		[ -n "$line" ] || { echo "no line: $label" >&2; return 1; }
+		case $label in
+		*"(ratio)"|*"p99, pgmesh (ms)")
+			[[ $line =~ target\ \<=\ .*:\ (met|MISSED)$ ]] ||
+				{ echo "no verdict: $line" >&2; return 1; }
+			;;
+		esac
+	done
+}
+
+@test "bench all: exit 0, nothing on stderr, the header, nothing FAILED" {
+	assert_equal "$(cat "$BATS_FILE_TMPDIR/status")" 0
+	assert_equal "$(cat "$BATS_FILE_TMPDIR/err")" ""
+	assert_contains "${output%%$'\n'*}" "pgmesh bench: 20000 rows; "
+	assert_rows "measurement" "-----------"
+	run -1 grep -c FAILED "$BATS_FILE_TMPDIR/out"
+}
+
+@test "bench all: the capture lines" {
+	assert_rows "capture --drain (20000 rows)" \
+		"pg_recvlogical, pgoutput (20000 rows)" \
+		"capture / pg_recvlogical (ratio)"
+}
+
+@test "bench all: the pack lines, with bytes per row" {
+	assert_rows "pack (20000 rows)" "zstd -3 of the same text" \
+		"pack / zstd -3 (time) (ratio)" "pack / zstd -3 (size) (ratio)" \
+		"pack -d" "zstd -dc" "pack -d / zstd -dc (time) (ratio)"
+	grep -q '^pack (20000 rows) .* B/row$' "$BATS_FILE_TMPDIR/out"
+}
+
+@test "bench all: the apply lines" {
+	assert_rows "COPY (20000 rows, empty table)" \
+		"apply of the pack (same rows, empty table)" \
+		"apply / COPY (ratio)" \
+		"capture | pack | apply (20000 rows)" \
+		"native subscription catching up" \
+		"pipeline / native (1,000-row txns) (ratio)" \
+		"capture | pack | apply (2000 1-row txns)" \
+		"pipeline / native (1-row txns) (ratio)"
+}
+
+@test "bench all: the ship lines" {
+	assert_rows "cat STREAM | ssh 'cat > FILE'" "ship ssh:// (into a spool)" \
+		"ship / cat | ssh (time) (ratio)"
+}
+
+@test "bench all: the verify lines" {
+	assert_rows "verify --digest (20000 rows)" "COPY payments TO '/dev/null'" \
+		"verify --digest / COPY (ratio)" "verify of the pack stream" \
+		"pack -d of the same stream" "verify / pack -d (ratio)"
+}
+
+@test "bench all: the latency lines" {
+	assert_rows "latency, capture|pack|apply, p50 (ms)" \
+		"latency, native subscription, p50 (ms)" \
+		"latency p50, pgmesh / native (ratio)" \
+		"latency p99, pgmesh (ms)"
+}
+
+@test "bench: a bad option or part is refused with status 64" {
+	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --rows many
+	assert_equal "$stderr" "bench: --rows takes a number of rows"
+	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --rows 20000 nothing
+	assert_equal "$stderr" "bench: no benchmark named nothing"
+	run -0 --separate-stderr "$REPO_DIR/scripts/bench" --help
+	assert_contains "$output" "scripts/bench [--rows N]"
+}
