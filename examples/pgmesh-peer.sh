@@ -17,12 +17,11 @@ set -euo pipefail
 spool=${PGMESH_SPOOL:-/var/spool/pgmesh}
 mkdir -p "$spool/outbox" "$spool/inbox"
 
-# The outbox's head for our own origin: the receiving side prints what a
-# spool holds ("have NODE LSN") before it reads anything.
-after=$(pgmesh-ship --receive "$spool/outbox" </dev/null |
-	awk -v node="$PGMESH_NODE" '$1 == "have" && $2 == node { print $3 }')
+# Our own new rows (the hub forwards everyone else's) into the outbox,
+# resuming where the outbox stands: the cursor lives with the durable copy.
+after=$(pgmesh-ship --position --origin "$PGMESH_NODE" "$spool/outbox")
 pgmesh-capture -d "$PGMESH_DB" -S outbox --node "$PGMESH_NODE" \
-	${after:+--after "$after"} --drain |
+	--local-only --after "$after" --drain |
 	pgmesh-pack | pgmesh-ship "$spool/outbox"
 
 # Exit status 75 (hub unreachable) is fine for cron: the next round

@@ -384,7 +384,10 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
 /*
  * The slot can give only what it has not confirmed: an --after before its
  * confirmed position would leave a gap the consumer never sees, and one
- * past the end of the WAL is a position from some other server.
+ * past the end of the WAL is a position from some other server.  The one
+ * exception is 0/0, a consumer that has nothing yet (a slot cannot tell a
+ * new consumer from one that lost everything; rows from before the slot
+ * existed must be copied by other means in either case).
  */
 enum position
 capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
@@ -414,6 +417,15 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 	PQclear(res);
 	if (after == NULL)
 		return POSITION_OK;
+	/* 0/0 is what a destination that never applied anything of this node
+	 * reports (apply --position): it starts where the slot stands. */
+	if (*after == 0) {
+		if (confirmed > 0)
+			log_notice("--after 0/0: the consumer holds nothing yet; "
+			    "starting where slot %s stands (%s)", s->slot,
+			    lsn_format(confirmed, other));
+		return POSITION_OK;
+	}
 	lsn_format(*after, lsn);
 	if (confirmed > *after) {
 		log_error("slot %s has confirmed up to %s, past --after %s: the "

@@ -55,6 +55,8 @@ emitter_free(struct emitter *e)
 static bool
 excluded(const struct emitter *e, const char *origin)
 {
+	if (e->opt.local_only && strcmp(origin, e->opt.node) != 0)
+		return true;
 	for (int i = 0; i < e->opt.nexclude; i++)
 		if (strcmp(e->opt.exclude[i], origin) == 0)
 			return true;

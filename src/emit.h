@@ -30,6 +30,7 @@ struct emit_options {
 	const char *node;		/* this node: origin of local transactions */
 	const char *const *exclude;	/* origins not to emit */
 	int nexclude;
+	bool local_only;		/* emit only origin == node */
 	lsn_t after;			/* emit commits starting at or after this */
 	bool flush_each;		/* write out at every commit (--follow) */
 	int fd;				/* where change text goes */

@@ -345,10 +345,6 @@ textread_run(struct input *in, struct catalog *cat,
 	}
 	if (got < 0)
 		return stop(&r, READ_IO_ERROR);
-	if (r.lineno == 0) {
-		log_error("%s: empty input, not change text", in->name);
-		return stop(&r, READ_BAD_DATA);
-	}
 	if (r.open) {
 		log_warn("%s: transaction of origin %s, LSN %s has no C record at "
 		    "end of input; dropped", in->name, r.txn.origin,

@@ -52,6 +52,13 @@ commit_lsn() {
 	assert_equal "$stderr" "pgmesh-capture: slot s has confirmed up to $(confirmed), past --after 0/10: the transactions in between are no longer in the slot"
 }
 
+@test "--after 0/0, a consumer with nothing yet, starts where the slot stands" {
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after 0/0
+	assert_equal "$stderr" "pgmesh-capture: notice: --after 0/0: the consumer holds nothing yet; starting where slot s stands ($(confirmed))"
+	pgmesh-capture -d "$CONN" -S s --drain >"$BATS_TEST_TMPDIR/plain"
+	cmp "$BATS_TEST_TMPDIR/plain" <(printf '%s\n' "$output")
+}
+
 @test "--after past the end of the server's WAL is refused" {
 	run -65 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after FF/0
 	assert_equal "$stderr" "pgmesh-capture: --after FF/0 is past the end of this server's WAL"
@@ -88,7 +95,7 @@ insert_as_origin() {
 		COMMIT" >/dev/null
 }
 
-@test "rows applied under origin pgmesh_b carry node b and b's LSN" {
+@test "rows applied under origin pgmesh_b carry node b and b's LSN; --local-only" {
 	local after
 	after=$(pg_sql positions "SELECT pg_current_wal_lsn()")
 	insert_as_origin pgmesh_b 5/ABCDEF0 100
@@ -109,6 +116,11 @@ insert_as_origin() {
 	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after" \
 		--exclude-origin b --exclude-origin a
 	assert_equal "$output" "$(printf '#pgmesh\t1')"
+	# Only this node's own rows (an outbox): not b's, and not those of
+	# origin "other", which are emitted as local rows of a.
+	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after" \
+		--local-only
+	assert_equal "$(grep '^I' <<<"$output" | cut -f3 | tr '\n' ' ')" "101 102 "
 }
 
 @test "the node name: stored by --init, checked against --node" {

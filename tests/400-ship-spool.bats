@@ -53,6 +53,23 @@ frames_in() {
 	assert_equal "$stderr" "pgmesh-ship: gopher://x/y: unknown kind of destination (ssh://, tcp:// or a directory)"
 }
 
+@test "--position prints what a spool holds, the form capture --after takes" {
+	run -0 --separate-stderr pgmesh-ship out <"$BATS_FILE_TMPDIR/ab.pack"
+	# a's last transaction is number 40: LSN 0/1000000 + 40 * 0x100.
+	run -0 --separate-stderr pgmesh-ship --position --origin a out
+	assert_equal "$output" "0/1002800"
+	run -0 --separate-stderr pgmesh-ship --position --origin zz out
+	assert_equal "$output" "0/0"
+	run -0 --separate-stderr pgmesh-ship --position out
+	assert_equal "$output" "$(printf 'a\t0/1002800\nb\t0/1001E00')"
+	run -64 --separate-stderr pgmesh-ship --position out other
+	assert_equal "$stderr" "pgmesh-ship: --position takes one spool directory"
+	run -64 --separate-stderr pgmesh-ship --origin a out
+	assert_equal "$stderr" "pgmesh-ship: --origin goes with --position"
+	run -66 --separate-stderr pgmesh-ship --position none
+	assert_equal "$stderr" "pgmesh-ship: spool none: No such file or directory"
+}
+
 @test "a stream into a local spool, then again: nothing twice" {
 	run -0 --separate-stderr pgmesh-ship out <"$BATS_FILE_TMPDIR/ab.pack"
 	assert_contains "$stderr" "out: ok,"

@@ -42,6 +42,7 @@ struct settings {
 	bool has_after;
 	const char **exclude;
 	int nexclude;
+	bool local_only;
 };
 
 /* What a capture run works with. */
@@ -61,7 +62,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-v] [-d conninfo] -S slot [--node name] "
 	    "[--publication name]\n"
-	    "           --drain | --follow [--after lsn] "
+	    "           --drain | --follow [--after lsn] [--local-only] "
 	    "[--exclude-origin node ...]\n"
 	    "       %s [-d conninfo] -S slot [--node name] [--publication name]\n"
 	    "           --init [table ...]\n"
@@ -122,7 +123,7 @@ static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
-	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_VERSION };
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -134,6 +135,7 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "drain", no_argument, NULL, OPT_DRAIN },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "exclude-origin", required_argument, NULL, OPT_EXCLUDE },
+		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -180,6 +182,9 @@ parse_options(int argc, char **argv, struct settings *set)
 			    (size_t)set->nexclude + 1, sizeof(*set->exclude));
 			set->exclude[set->nexclude++] = optarg;
 			break;
+		case OPT_LOCAL_ONLY:
+			set->local_only = true;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -221,8 +226,9 @@ check_settings(const struct settings *set)
 		die(EX_USAGE, "tables are named only with --init");
 	if (set->has_after && !capturing)
 		die(EX_USAGE, "--after goes with --drain or --follow");
-	if (set->nexclude > 0 && !capturing)
-		die(EX_USAGE, "--exclude-origin goes with --drain or --follow");
+	if ((set->nexclude > 0 || set->local_only) && !capturing)
+		die(EX_USAGE, "--exclude-origin and --local-only go with --drain "
+		    "or --follow");
 	if (set->mode == MODE_DROP && s->node != NULL)
 		die(EX_USAGE, "--node does not go with --drop");
 }
@@ -272,7 +278,8 @@ static int
 capture_open(struct capture *cap, const struct settings *set)
 {
 	struct emit_options opt = { NULL, set->exclude, set->nexclude,
-	    set->after, set->mode == MODE_FOLLOW, STDOUT_FILENO };
+	    set->local_only, set->after, set->mode == MODE_FOLLOW,
+	    STDOUT_FILENO };
 	char *node;
 
 	memset(cap, 0, sizeof(*cap));

@@ -23,6 +23,7 @@
 #include "fanout.h"
 #include "log.h"
 #include "receive.h"
+#include "shipproto.h"
 #include "spoolack.h"
 #include "version.h"
 #include "xalloc.h"
@@ -30,6 +31,8 @@
 #define MAX_SSH_OPTIONS 32
 
 struct settings {
+	bool position;			/* --position */
+	const char *origin;		/* --origin NODE, with --position */
 	const char *receive;		/* --receive DIR|- */
 	const char *apply;		/* --apply CONNINFO */
 	const char *listen;		/* --listen [HOST:]PORT */
@@ -57,6 +60,8 @@ static const struct option longopts[] = {
 	{ "identity", required_argument, NULL, 'i' },
 	{ "listen", required_argument, NULL, 'L' },
 	{ "max-age", required_argument, NULL, 'M' },
+	{ "origin", required_argument, NULL, 'O' },
+	{ "position", no_argument, NULL, 'p' },
 	{ "prune", no_argument, NULL, 'P' },
 	{ "receive", required_argument, NULL, 'R' },
 	{ "remote-apply", required_argument, NULL, 'a' },
@@ -79,7 +84,8 @@ usage(FILE *f)
 	    "[source] dest ...\n"
 	    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] "
 	    "[--digest-only]\n"
-	    "                   [--listen [host:]port]\n");
+	    "                   [--listen [host:]port]\n"
+	    "       pgmesh-ship --position [--origin node] spool\n");
 }
 
 /* "90", "90s", "15m", "12h", "7d": seconds, or -1. */
@@ -127,6 +133,12 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'i': s->ssh.identity = optarg; break;
 		case 'L': s->listen = optarg; break;
 		case 'P': s->prune = true; break;
+		case 'p': s->position = true; break;
+		case 'O':
+			if (!node_valid(optarg, strlen(optarg)))
+				die(EX_USAGE, "--origin %s: not a node name", optarg);
+			s->origin = optarg;
+			break;
 		case 'R': s->receive = optarg; break;
 		case 'r': s->ssh.remote_ship = optarg; break;
 		case 'S': s->ssh.program = optarg; break;
@@ -173,6 +185,14 @@ static void
 check_options(const struct settings *s)
 {
 	bool sending = s->receive == NULL;
+
+	if (s->origin != NULL && !s->position)
+		die(EX_USAGE, "--origin goes with --position");
+	if (s->position) {
+		if (s->ndests != 1 || strcmp(s->source, "-") != 0 || !sending)
+			die(EX_USAGE, "--position takes one spool directory");
+		return;
+	}
 
 	if (!sending && s->ndests > 0)
 		die(EX_USAGE, "--receive takes no source or destination");
@@ -240,6 +260,30 @@ run_receive(const struct settings *s, const char *argv0)
 	free(host);
 	free(program);
 	return status;
+}
+
+/*
+ * What the spool holds whole, per origin, in the form pgmesh-capture's
+ * --after takes: the position of an outbox spool is where capture resumes.
+ */
+static int
+run_position(const struct settings *s)
+{
+	const char *spool = s->dests[0];
+	char lsn[LSN_BUFSIZE];
+	struct heads h;
+
+	heads_init(&h);
+	if (!heads_from_spool(spool, &h)) {
+		heads_free(&h);
+		return EX_NOINPUT;
+	}
+	if (s->origin != NULL)
+		printf("%s\n", lsn_format(heads_get(&h, s->origin), lsn));
+	for (size_t i = 0; s->origin == NULL && i < h.n; i++)
+		printf("%s\t%s\n", h.v[i].origin, lsn_format(h.v[i].lsn, lsn));
+	heads_free(&h);
+	return EX_OK;
 }
 
 /* What each downstream holds, for pruning: its record, and everything of
@@ -356,6 +400,8 @@ main(int argc, char **argv)
 	/* A vanished destination is an error on its own link, not a
 	 * signal that kills the fan-out. */
 	signal(SIGPIPE, SIG_IGN);
+	if (s.position)
+		return run_position(&s);
 	if (s.receive != NULL)
 		return run_receive(&s, argv[0]);
 	return run_send(&s);
