@@ -3,29 +3,48 @@
 
 #include "lsn.h"
 
+/* The value of a hexadecimal digit, -1 for anything else. */
+static int
+hex_digit(char c, bool lower_too)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (lower_too && c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool
+parse_hex(const char *s, size_t len, bool lower_too, uint64_t *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < len; i++) {
+		int digit = hex_digit(s[i], lower_too);
+
+		if (digit < 0)
+			return false;
+		*v = *v << 4 | (uint64_t)digit;
+	}
+	return true;
+}
+
 static bool
 parse_half(const char *s, size_t len, uint32_t *half)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (len == 0 || len > 8)
+	if (len == 0 || len > 8 || !parse_hex(s, len, true, &v))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		int digit;
-
-		if (c >= '0' && c <= '9')
-			digit = c - '0';
-		else if (c >= 'A' && c <= 'F')
-			digit = c - 'A' + 10;
-		else if (c >= 'a' && c <= 'f')
-			digit = c - 'a' + 10;
-		else
-			return false;
-		v = v << 4 | (uint64_t)digit;
-	}
 	*half = (uint32_t)v;
 	return true;
+}
+
+bool
+lsn_parse_fixed(const char *s, lsn_t *lsn)
+{
+	return parse_hex(s, LSN_FIXED_LEN, false, lsn);
 }
 
 bool

@@ -17,4 +17,11 @@ bool lsn_parse(const char *s, size_t len, lsn_t *lsn);
 /* Format with upper-case digits, PostgreSQL's spelling; returns buf. */
 char *lsn_format(lsn_t lsn, char buf[LSN_BUFSIZE]);
 
+/*
+ * The fixed-width spelling of file names, whose order is LSN order: 16
+ * upper-case hexadecimal digits.
+ */
+#define LSN_FIXED_LEN 16
+bool lsn_parse_fixed(const char *s, lsn_t *lsn);
+
 #endif

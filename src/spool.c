@@ -18,26 +18,7 @@
 #include "spool.h"
 #include "xalloc.h"
 
-#define LSN_HEX 16
-
-static bool
-parse_hex16(const char *s, lsn_t *lsn)
-{
-	*lsn = 0;
-	for (int i = 0; i < LSN_HEX; i++) {
-		char c = s[i];
-		int digit;
-
-		if (c >= '0' && c <= '9')
-			digit = c - '0';
-		else if (c >= 'A' && c <= 'F')
-			digit = c - 'A' + 10;
-		else
-			return false;
-		*lsn = *lsn << 4 | (lsn_t)digit;
-	}
-	return true;
-}
+#define LSN_HEX LSN_FIXED_LEN
 
 /* FIRST-LAST[.PART][+].pack, as spool_store names frames. */
 static bool
@@ -47,8 +28,8 @@ parse_frame_name(const char *name, struct spool_entry *e)
 	char *end;
 
 	if (strlen(name) < 2 * LSN_HEX + 1 || name[LSN_HEX] != '-' ||
-	    !parse_hex16(name, &e->first_lsn) ||
-	    !parse_hex16(name + LSN_HEX + 1, &e->last_lsn) ||
+	    !lsn_parse_fixed(name, &e->first_lsn) ||
+	    !lsn_parse_fixed(name + LSN_HEX + 1, &e->last_lsn) ||
 	    e->last_lsn < e->first_lsn)
 		return false;
 	e->part = 0;

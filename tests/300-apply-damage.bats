@@ -14,11 +14,7 @@ teardown_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-	reset_origins dst
-	DB=$(pg_conninfo dst "t$BATS_TEST_NUMBER")
-	pg_sql dst "CREATE DATABASE t$BATS_TEST_NUMBER"
-	pg_sql dst "t$BATS_TEST_NUMBER" "$PAYMENTS_SQL"
+	apply_setup
 	gen_payments 50 10 a >in.txt
 }
 

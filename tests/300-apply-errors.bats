@@ -15,15 +15,7 @@ teardown_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-	reset_origins dst
-	DB=$(pg_conninfo dst "t$BATS_TEST_NUMBER")
-	pg_sql dst "CREATE DATABASE t$BATS_TEST_NUMBER"
-	pg_sql dst "t$BATS_TEST_NUMBER" "$PAYMENTS_SQL"
-}
-
-sql() {
-	pg_sql dst "t$BATS_TEST_NUMBER" "$1"
+	apply_setup
 }
 
 # Three transactions of origin a (ids 1-10, 11-20, 21-30; LSNs 0/10000,
@@ -76,7 +68,7 @@ broken_second() {
 	assert_equal "$output" "0/60000"
 	# After deleting the old row, the rejects file applies like any input.
 	sql "DELETE FROM payments WHERE id = 5"
-	reset_origins dst
+	forget_progress dst
 	run -0 --separate-stderr pgmesh-apply -d "$DB" rej.txt
 	run -0 sql "SELECT count(*), account_id FROM payments WHERE id = 5 GROUP BY 2"
 	assert_equal "$output" "1|45"

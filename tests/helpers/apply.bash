@@ -40,10 +40,23 @@ payments_summary() {
 	pg_sql "$1" "SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM payments"
 }
 
-# reset_origins NAME: forget every pgmesh replication origin of the
-# cluster.  Origins belong to the cluster, not to a database: tests that
-# use one database each must start from no progress.
-reset_origins() {
+# apply_setup: run each test in a fresh database of cluster dst (DB is its
+# conninfo, sql runs SQL in it) holding the payments table.  Progress is
+# kept per database, so tests never see each other's.
+apply_setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	DB=$(pg_conninfo dst "t$BATS_TEST_NUMBER")
+	pg_sql dst "CREATE DATABASE t$BATS_TEST_NUMBER"
+	pg_sql dst "t$BATS_TEST_NUMBER" "$PAYMENTS_SQL"
+}
+
+sql() {
+	pg_sql dst "t$BATS_TEST_NUMBER" "$1"
+}
+
+# forget_progress NAME: drop every pgmesh replication origin of the
+# cluster, as if nothing had ever been applied.
+forget_progress() {
 	pg_sql "$1" "SELECT pg_replication_origin_drop(roname)
 		FROM pg_replication_origin WHERE roname LIKE 'pgmesh\_%'" >/dev/null
 }
