@@ -64,16 +64,19 @@ applier_run(struct applier *a, const char *sql)
 	return dbconn_exec(a->c, sql, 0, NULL, &a->err);
 }
 
+/* Note the transaction block as open; sql opens it unless NULL. */
+static bool
+xact_open(struct applier *a, const char *sql)
+{
+	a->in_xact = true;
+	a->wrote = false;
+	return sql == NULL || applier_run(a, sql);
+}
+
 bool
 applier_xact_begin(struct applier *a)
 {
-	if (a->in_xact)
-		return true;
-	if (!applier_run(a, "BEGIN"))
-		return false;
-	a->in_xact = true;
-	a->wrote = false;
-	return true;
+	return a->in_xact || xact_open(a, "BEGIN");
 }
 
 /* Roll back the destination transaction, and forget what it held. */
@@ -107,8 +110,10 @@ applier_copy_segment(struct applier *a, const struct applylog_seg *s)
 	size_t left = s->end - s->start;
 
 	if (a->copying != s->table) {
-		if (!applier_copy_end(a) || !applier_xact_begin(a) ||
-		    !copyin_start(a->c, s->table, NULL, &a->err))
+		bool begin = !a->in_xact;
+
+		if (!applier_copy_end(a) || (begin && !xact_open(a, NULL)) ||
+		    !copyin_start(a->c, s->table, NULL, begin, &a->err))
 			return false;
 		a->copying = s->table;
 	}
@@ -169,18 +174,20 @@ bool
 applier_xact_commit(struct applier *a, const struct applylog_txn *lt)
 {
 	struct origin_state *os = applier_origin_find(a, lt->txn.origin);
+	bool ended;
 
 	if (!applier_xact_begin(a) ||
-	    (!a->wrote && !applier_run(a, "SELECT pg_current_xact_id()")) ||
-	    !origin_xact_setup(a->c, lt->txn.lsn, lt->txn.commit_time, &a->err))
+	    (!a->wrote && !applier_run(a, "SELECT pg_current_xact_id()")))
 		return false;
 	/* Rejected transactions are on disk before progress passes them. */
 	if (a->opt.rejects != NULL && !rejects_sync(a->opt.rejects)) {
 		a->status = APPLY_IO_ERROR;
 		return false;
 	}
-	if (!applier_run(a, "COMMIT")) {
-		a->in_xact = false;
+	if (!origin_xact_commit(a->c, lt->txn.lsn, lt->txn.commit_time, &ended,
+	    &a->err)) {
+		if (ended)
+			a->in_xact = false;
 		return false;
 	}
 	a->in_xact = false;

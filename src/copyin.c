@@ -7,13 +7,15 @@
 
 bool
 copyin_start(PGconn *c, const struct table *t, const char *target,
-    struct dberror *err)
+    bool begin, struct dberror *err)
 {
 	struct buf sql;
 	PGresult *res;
 	bool ok;
 
 	buf_init(&sql);
+	if (begin)
+		buf_puts(&sql, "BEGIN; ");
 	buf_puts(&sql, "COPY ");
 	if (target != NULL)
 		buf_puts(&sql, target);

@@ -17,9 +17,14 @@
 #include "change.h"
 #include "dbconn.h"
 
-/* COPY into target (a quoted name; NULL: t itself) with t's columns. */
+/*
+ * COPY into target (a quoted name; NULL: t itself) with t's columns.  With
+ * begin, a transaction block is opened in the same round trip (a lone
+ * small transaction pays for every round trip in its latency); it is open
+ * even when the COPY fails, so the caller rolls it back either way.
+ */
 bool copyin_start(PGconn *c, const struct table *t, const char *target,
-    struct dberror *err);
+    bool begin, struct dberror *err);
 bool copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err);
 bool copyin_end(PGconn *c, struct dberror *err);
 

@@ -37,9 +37,15 @@ bool origin_progress(PGconn *c, const char *node, bool flush, lsn_t *lsn,
 bool origin_session_setup(PGconn *c, const char *node, bool release_previous,
     struct dberror *err);
 
-/* Mark the open transaction as replaying node's commit at lsn, time. */
-bool origin_xact_setup(PGconn *c, lsn_t lsn, int64_t commit_time,
-    struct dberror *err);
+/*
+ * Mark the open transaction as replaying the session origin's commit at
+ * lsn and commit_time, and commit it, in one round trip (libpq's pipeline
+ * mode): rows and progress become durable together.  On failure *ended
+ * says whether the transaction is over (COMMIT ran and failed, a deferred
+ * constraint say) or still open (the setup failed) and to be rolled back.
+ */
+bool origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time,
+    bool *ended, struct dberror *err);
 
 /* Every pgmesh origin: rows of (node, flushed LSN), sorted by node. */
 PGresult *origin_list(PGconn *c, struct dberror *err);

@@ -59,7 +59,7 @@ static bool
 staging_load(struct staging *st, const struct applylog *l,
     const struct applylog_seg *s)
 {
-	return copyin_start(st->c, st->t, st->stage, st->err) &&
+	return copyin_start(st->c, st->t, st->stage, false, st->err) &&
 	    copyin_put(st->c, l->data.data + s->start, s->end - s->start,
 	    st->err) && copyin_end(st->c, st->err);
 }
