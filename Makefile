@@ -51,8 +51,15 @@ all: deps $(BINS)
 
 # A fresh Debian machine has none of the libraries: install them first.
 deps:
-	@pkg-config --exists $(PKGS) && command -v bats >/dev/null \
-	    || scripts/install-deps
+	@pkg-config --exists $(PKGS) || scripts/install-deps
+
+# Nor the servers and tools the tests run.
+TEST_TOOLS = bats zstd mandoc nc ssh psql /usr/sbin/sshd
+test-deps:
+	@for t in $(TEST_TOOLS); do \
+	    command -v $$t >/dev/null || { scripts/install-deps; exit $$?; }; \
+	done; ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	    scripts/install-deps
 
 .SECONDEXPANSION:
 bin/pgmesh-%: $$($$*_OBJS) $(COMMON)
@@ -69,10 +76,10 @@ bin/asan/pgmesh-%: $$(subst .o,.asan.o,$$($$*_OBJS) $(COMMON))
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-check: all
+check: all test-deps
 	tests/run
 
-check-asan: deps $(ASAN_BINS)
+check-asan: deps test-deps $(ASAN_BINS)
 	PGMESH_BIN=$(CURDIR)/bin/asan tests/run
 
 lint-man:
@@ -108,5 +115,5 @@ clean:
 
 -include $(shell find src -name '*.d' 2>/dev/null)
 
-.PHONY: all deps check check-asan lint-man bench demo fuzz install uninstall clean
+.PHONY: all deps test-deps check check-asan lint-man bench demo fuzz install uninstall clean
 .PRECIOUS: %.o %.asan.o

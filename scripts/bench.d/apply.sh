@@ -13,10 +13,11 @@
 # one-row transactions have a source cluster of their own (node single),
 # where a pgmesh slot and a pgoutput slot for the subscription are made
 # before the rows are loaded.  Either way both read the same WAL.
-# Replication origins belong to a cluster, so the destination's pgmesh
-# origins are dropped before each pgmesh run; the launcher may start a
-# subscription's worker right away (wal_retrieve_retry_interval), as it
-# would on a server that has not just started another one.
+# Every measurement loads a new database of one destination cluster,
+# after a checkpoint, so that none pays for the WAL of the one before; the
+# launcher may start a subscription's worker right away
+# (wal_retrieve_retry_interval), as it would on a server that has not just
+# started another one.
 
 APPLY_DST=apply_dst
 APPLY_SINGLE_ROWS=$((BENCH_ROWS / 10))
@@ -33,13 +34,12 @@ apply_source() {
 	pg_sql "$1" "CHECKPOINT" >/dev/null
 }
 
-# apply_target DB: an empty payments table in a new destination database,
-# and no pgmesh origin in the destination cluster.
+# apply_target DB: an empty payments table in a new destination database
+# (pgmesh's progress is per database), then a checkpoint.
 apply_target() {
 	pg_sql "$APPLY_DST" "CREATE DATABASE $1" >/dev/null
 	pg_sql "$APPLY_DST" "$1" "$BENCH_SCHEMA" >/dev/null
-	pg_sql "$APPLY_DST" "SELECT pg_replication_origin_drop(roname)
-		FROM pg_replication_origin WHERE roname LIKE 'pgmesh\\_%'" >/dev/null
+	pg_sql "$APPLY_DST" "CHECKPOINT" >/dev/null
 }
 
 # apply_native CLUSTER SLOT DST_DB LAST_ID: a subscription from the
