@@ -31,7 +31,7 @@
 #include "version.h"
 #include "xalloc.h"
 
-#define DEFAULT_GROUP 1000
+#define DEFAULT_GROUP 10000
 
 struct settings {
 	const char *conninfo;
