@@ -391,7 +391,7 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
  */
 enum position
 capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
-    bool advance, lsn_t *wal_end)
+    bool advance, lsn_t *wal_end, lsn_t *start)
 {
 	char lsn[LSN_BUFSIZE], other[LSN_BUFSIZE];
 	const char *params[] = { s->slot, lsn };
@@ -415,6 +415,7 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 	v = PQgetvalue(res, 0, 1);
 	lsn_parse(v, strlen(v), wal_end);
 	PQclear(res);
+	*start = confirmed;
 	if (after == NULL)
 		return POSITION_OK;
 	/* 0/0 is what a destination that never applied anything of this node
@@ -426,6 +427,7 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 			    lsn_format(confirmed, other));
 		return POSITION_OK;
 	}
+	*start = *after;
 	lsn_format(*after, lsn);
 	if (confirmed > *after) {
 		log_error("slot %s has confirmed up to %s, past --after %s: the "

@@ -47,9 +47,11 @@ enum position {
  * Where the slot stands against *after (NULL: no --after), and the end of
  * the WAL now in *wal_end.  With advance, confirm *after to the slot with
  * pg_replication_slot_advance() when it is further than the slot stands.
+ * *start is where the stream starts: *after, or where the slot stands
+ * when there is no --after or it is 0/0.
  */
 enum position capsetup_position(PGconn *conn, const struct capsetup *s,
-    const lsn_t *after, bool advance, lsn_t *wal_end);
+    const lsn_t *after, bool advance, lsn_t *wal_end, lsn_t *start);
 
 /*
  * The node name: s->node and the stored one must agree, and one of them

@@ -57,7 +57,16 @@ utf8_valid(const unsigned char *s, size_t len)
 		unsigned char c = s[i];
 		size_t n;
 		uint32_t cp;
+		uint64_t word;
 
+		/* Most values are ASCII: eight bytes without a high bit at once. */
+		if (len - i >= 8) {
+			memcpy(&word, s + i, 8);
+			if ((word & UINT64_C(0x8080808080808080)) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c < 0x80) {
 			i++;
 			continue;

@@ -5,13 +5,16 @@
  * calls on a change_sink; a writer (change text, a pack, a database) is a
  * change_sink.  The calls always come in this grammar:
  *
- *	stream  = { txn | idle }
+ *	stream  = { since | txn | idle }
  *	txn     = begin { row } ( commit | abort )
  *
  * Rows between begin and commit are tentative: a sink must be able to take
  * them back when abort comes (the input broke off, or the transaction was
  * bad), and must not let a consumer see them before commit.  idle says the
  * input has nothing more for now: the moment to flush and commit groups.
+ * since (change text's P record) is a continuity claim: the transactions of
+ * origin that follow are all of those it committed after lsn, so a reader
+ * that knows where it stood can tell a gap from a quiet origin.
  */
 #ifndef PGMESH_CHANGE_H
 #define PGMESH_CHANGE_H
@@ -69,6 +72,8 @@ struct change_sink {
 	void (*abort)(void *ctx);
 	/* May be NULL. */
 	bool (*idle)(void *ctx);
+	/* May be NULL: the claim is then ignored. */
+	bool (*since)(void *ctx, const char *origin, lsn_t lsn);
 };
 
 #endif

@@ -52,6 +52,12 @@ emitter_free(struct emitter *e)
 		close(e->spill_fd);
 }
 
+void
+emitter_since(struct emitter *e, lsn_t start)
+{
+	e->since = start;
+}
+
 static bool
 excluded(const struct emitter *e, const char *origin)
 {
@@ -230,6 +236,12 @@ on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 	if (!e->from_origin)
 		e->txn.lsn = end_lsn;
 	e->w.out = &e->out;
+	/* Once: a reconnected --follow goes on where it stopped, so the
+	 * claim still holds for everything after. */
+	if (!e->from_origin && e->since != 0) {
+		textwriter_since(&e->w, e->txn.origin, e->since);
+		e->since = 0;
+	}
 	textwriter_begin(&e->w, &e->txn);
 	if (e->spilled > 0 && !unspill(e)) {
 		e->write_failed = true;

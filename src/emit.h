@@ -13,6 +13,13 @@
  * The emitter also decides what is emitted: only transactions with rows,
  * whose commit record starts at or after the position asked for (so that
  * a resumed stream never repeats one), and not from an excluded origin.
+ *
+ * Before the first local transaction it writes, it says where the local
+ * node's stream starts (a P record): every local transaction committed
+ * after that position follows, which is what lets a consumer downstream
+ * (pack's manifests, verify) tell a missing frame from a quiet node.
+ * Relayed transactions get no such claim: capture cannot vouch for what
+ * reached this node from elsewhere.
  */
 #ifndef PGMESH_EMIT_H
 #define PGMESH_EMIT_H
@@ -46,6 +53,7 @@ struct emitter {
 	unsigned *saved;		/* w.written as it was at begin */
 	unsigned nsaved;
 	lsn_t skip_below;		/* emit only commits starting here or later */
+	lsn_t since;			/* P record still to write, or 0 */
 	bool skip;			/* the open transaction is not emitted */
 	bool from_origin;		/* its identity came with an Origin */
 	bool foreign_noticed;		/* said once: non-pgmesh origins */
@@ -60,6 +68,8 @@ struct emitter {
 
 void emitter_init(struct emitter *e, const struct emit_options *opt);
 void emitter_free(struct emitter *e);
+/* The local node's stream starts after start (0: say nothing). */
+void emitter_since(struct emitter *e, lsn_t start);
 struct pgoutput_events emitter_events(struct emitter *e);
 
 /* Forget the open transaction (lost connection, signal); never fails. */

@@ -21,7 +21,7 @@
 #include "xalloc.h"
 
 /* Keys the writer always puts (sig is written as null for now). */
-#define MANIFEST_KEYS 13
+#define MANIFEST_KEYS 14
 
 void
 manifest_free(struct manifest *m)
@@ -90,6 +90,8 @@ manifest_encode(const struct manifest *m, struct buf *out)
 	cborrec_put_uint(out, PACK_FORMAT_VERSION);
 	put_key(out, "origin");
 	cborrec_put_string(out, m->origin, strlen(m->origin));
+	put_key(out, "prev_lsn");
+	cborrec_put_uint(out, m->prev_lsn);
 	put_key(out, "first_lsn");
 	cborrec_put_uint(out, m->first_lsn);
 	put_key(out, "last_lsn");
@@ -221,16 +223,16 @@ decode_u32(struct cborrec_cursor *c, uint32_t *v)
  * key rather than pass as an unknown one.
  */
 enum key {
-	K_VERSION, K_ORIGIN, K_FIRST_LSN, K_LAST_LSN, K_TXNS, K_ROWS,
-	K_TABLES, K_DATA_LEN, K_SHA256, K_CONTINUES_PREV, K_CONTINUES_NEXT,
-	K_PART, K_SIG,
+	K_VERSION, K_ORIGIN, K_PREV_LSN, K_FIRST_LSN, K_LAST_LSN, K_TXNS,
+	K_ROWS, K_TABLES, K_DATA_LEN, K_SHA256, K_CONTINUES_PREV,
+	K_CONTINUES_NEXT, K_PART, K_SIG,
 	K_UNKNOWN
 };
 
 static const char *const key_names[K_UNKNOWN] = {
-	"version", "origin", "first_lsn", "last_lsn", "txns", "rows",
-	"tables", "data_len", "sha256", "continues_prev", "continues_next",
-	"part", "sig"
+	"version", "origin", "prev_lsn", "first_lsn", "last_lsn", "txns",
+	"rows", "tables", "data_len", "sha256", "continues_prev",
+	"continues_next", "part", "sig"
 };
 
 _Static_assert(MANIFEST_KEYS == K_UNKNOWN, "the writer puts every key");
@@ -261,6 +263,7 @@ decode_value(struct cborrec_cursor *c, enum key k, struct manifest *m)
 		m->version = version;
 		return true;
 	case K_ORIGIN: return decode_origin(c, m);
+	case K_PREV_LSN: return cborrec_next_uint(c, &m->prev_lsn);
 	case K_FIRST_LSN: return cborrec_next_uint(c, &m->first_lsn);
 	case K_LAST_LSN: return cborrec_next_uint(c, &m->last_lsn);
 	case K_TXNS: return cborrec_next_uint(c, &m->ntxns);
@@ -318,6 +321,38 @@ manifest_decode(const void *data, size_t len, struct manifest *m,
 	*err = "manifest's part and continues_prev disagree";
 	if (m->continues_prev != (m->part > 0))
 		return false;
+	/* A continued transaction's parts chain by its LSN (manifest.h). */
+	*err = "manifest's prev_lsn is not the LSN of the transaction it continues";
+	if (m->continues_prev && m->prev_lsn != 0 && m->prev_lsn != m->first_lsn)
+		return false;
 	*err = NULL;
 	return true;
+}
+
+struct manifest_chain_end {
+	char origin[NODE_MAX + 1];
+	lsn_t lsn;
+};
+
+lsn_t *
+manifest_chain_at(struct manifest_chain *c, const char *origin)
+{
+	struct manifest_chain_end *e;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->ends[i].origin, origin) == 0)
+			return &c->ends[i].lsn;
+	c->ends = xreallocarray(c->ends, c->n + 1, sizeof(*c->ends));
+	e = &c->ends[c->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->origin, origin, strnlen(origin, NODE_MAX));
+	return &e->lsn;
+}
+
+void
+manifest_chain_free(struct manifest_chain *c)
+{
+	free(c->ends);
+	c->ends = NULL;
+	c->n = 0;
 }

@@ -24,6 +24,13 @@
 struct manifest {
 	unsigned version;
 	char origin[NODE_MAX + 1];
+	/*
+	 * Continuity: the frame before this one of its origin ended at
+	 * prev_lsn, so this frame's transactions are all those of the origin
+	 * after it (0: no claim).  With continues_prev it is the LSN of the
+	 * continued transaction, where the previous part's frame ended.
+	 */
+	lsn_t prev_lsn;
 	lsn_t first_lsn;	/* LSN of the first transaction in the frame */
 	lsn_t last_lsn;		/* LSN of the last one */
 	uint64_t ntxns;		/* transactions begun in this frame */
@@ -66,5 +73,19 @@ void manifest_encode(const struct manifest *m, struct buf *out);
  */
 bool manifest_decode(const void *data, size_t len, struct manifest *m,
     const char **err);
+
+/*
+ * Where the frames of each origin have got to in one stream (the last LSN
+ * of the last frame of each): what the next frame's prev_lsn is set from
+ * (writer) or compared with (readers).  Origins are few: a plain array.
+ */
+struct manifest_chain {
+	struct manifest_chain_end *ends;
+	size_t n;
+};
+
+/* The slot of origin, 0 when the stream has had no frame of it. */
+lsn_t *manifest_chain_at(struct manifest_chain *c, const char *origin);
+void manifest_chain_free(struct manifest_chain *c);
 
 #endif

@@ -65,6 +65,19 @@ packdata_put_commit(struct buf *b)
 	cborrec_put_uint(b, PACKDATA_COMMIT);
 }
 
+/*
+ * The manifest's prev_lsn again, as the frame's first record: the manifest
+ * has no checksum of its own, and every claim it makes is checked against
+ * the records, which the SHA-256 and zstd's checksum cover.
+ */
+void
+packdata_put_since(struct buf *b, lsn_t prev_lsn)
+{
+	cborrec_put_array(b, 2);
+	cborrec_put_uint(b, PACKDATA_SINCE);
+	cborrec_put_uint(b, prev_lsn);
+}
+
 /* Table ids of one frame, in a small open-addressing hash. */
 struct idmap {
 	uint64_t *keys;
@@ -193,6 +206,7 @@ struct decoder {
 	lsn_t first, last;
 	bool any;		/* a B record was seen */
 	bool open;		/* between B and C */
+	bool since;		/* the P record was seen */
 	struct txn *txn;	/* the open one */
 	char *err;
 	size_t errlen;
@@ -417,6 +431,22 @@ decode_commit(struct decoder *d, uint64_t nitems)
 	return true;
 }
 
+/* P: first in the frame, and exactly when the manifest has a prev_lsn. */
+static bool
+decode_since(struct decoder *d, uint64_t nitems)
+{
+	lsn_t lsn;
+
+	if (nitems != 2 || !cborrec_next_uint(&d->cur, &lsn))
+		return bad(d, "P record without an LSN");
+	if (d->record != 1)
+		return bad(d, "P record that is not the frame's first");
+	if (lsn == 0 || lsn != d->m->prev_lsn)
+		return bad(d, "P record does not match the manifest's prev_lsn");
+	d->since = true;
+	return true;
+}
+
 static bool
 decode_record(struct decoder *d)
 {
@@ -434,6 +464,7 @@ decode_record(struct decoder *d)
 	case PACKDATA_BEGIN: return decode_begin(d, item.u);
 	case PACKDATA_ROW: return decode_row(d, item.u);
 	case PACKDATA_COMMIT: return decode_commit(d, item.u);
+	case PACKDATA_SINCE: return decode_since(d, item.u);
 	default: return bad(d, "unknown record type %" PRIu64, type);
 	}
 }
@@ -459,6 +490,8 @@ check_totals(struct decoder *d)
 	if (d->ntables != m->ntables)
 		return bad(d, "frame declares %zu tables, its manifest %zu",
 		    d->ntables, m->ntables);
+	if (d->since != (m->prev_lsn != 0))
+		return bad(d, "manifest has a prev_lsn but the frame no P record");
 	return true;
 }
 

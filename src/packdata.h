@@ -8,6 +8,7 @@
  *	[1, origin, lsn, commit_time, xid]      B: begin
  *	[2, id, value, ...]                     I: a row (strings or null)
  *	[3]                                     C: commit
+ *	[4, lsn]                                P: the manifest's prev_lsn
  *
  * Rows name their table by the id of a T record earlier in the same
  * frame, so every frame decodes on its own.
@@ -31,7 +32,8 @@ enum packdata_record {
 	PACKDATA_TABLE = 0,
 	PACKDATA_BEGIN = 1,
 	PACKDATA_ROW = 2,
-	PACKDATA_COMMIT = 3
+	PACKDATA_COMMIT = 3,
+	PACKDATA_SINCE = 4
 };
 
 void packdata_put_table(struct buf *b, const struct table *t);
@@ -39,6 +41,7 @@ void packdata_put_begin(struct buf *b, const struct txn *txn);
 void packdata_put_row(struct buf *b, const struct table *t,
     const struct value *vals);
 void packdata_put_commit(struct buf *b);
+void packdata_put_since(struct buf *b, lsn_t prev_lsn);
 
 /*
  * A transaction split across frames, between its frames: the reader of a

@@ -195,12 +195,39 @@ check_bytes(ZSTD_DCtx *dctx, const struct manifest *m, const unsigned char *fram
 	return true;
 }
 
-/* Check the records of a decompressed frame, then feed them to sink. */
+/*
+ * Before a checked frame's transactions: its prev_lsn as a continuity claim
+ * (P record), unless the frames before it in the stream (chain) say as much
+ * already, so that pack | pack -d gives back change text byte for byte.
+ */
+static enum read_result
+feed_since(const struct manifest *m, struct manifest_chain *chain,
+    const struct change_sink *sink)
+{
+	lsn_t *end;
+	bool claim;
+
+	if (chain == NULL)
+		return READ_OK;
+	end = manifest_chain_at(chain, m->origin);
+	claim = m->prev_lsn != 0 && m->prev_lsn != *end;
+	*end = m->last_lsn;
+	if (!claim || sink->since == NULL ||
+	    sink->since(sink->ctx, m->origin, m->prev_lsn))
+		return READ_OK;
+	return READ_SINK_FAILED;
+}
+
+/*
+ * Check the records of a decompressed frame, then feed them to sink; chain
+ * (NULL: the frame alone) is where the stream's frames of each origin
+ * ended so far.
+ */
 static enum read_result
 decode_frame(const struct manifest *m, const struct buf *content,
     struct catalog *cat, const struct change_sink *sink,
-    struct packdata_split *split, struct packdata_frame *f,
-    const char *what, uint64_t offset)
+    struct packdata_split *split, struct manifest_chain *chain,
+    struct packdata_frame *f, const char *what, uint64_t offset)
 {
 	enum read_result r;
 	char err[600];
@@ -209,6 +236,8 @@ decode_frame(const struct manifest *m, const struct buf *content,
 	    err, sizeof(err));
 	if (r == READ_BAD_DATA)
 		log_error("%s: frame at byte %" PRIu64 ": %s", what, offset, err);
+	if (r == READ_OK && sink != NULL)
+		r = feed_since(m, chain, sink);
 	if (r == READ_OK && sink != NULL)
 		r = packdata_feed(f, m, sink, split);
 	return r;
@@ -242,7 +271,8 @@ pack_check_frame(const struct manifest *m, const struct buf *raw,
 	buf_init(&content);
 	if (check_bytes(dctx, m, (const unsigned char *)raw->data, &content,
 	    what, offset))
-		r = decode_frame(m, &content, cat, sink, NULL, &f, what, offset);
+		r = decode_frame(m, &content, cat, sink, NULL, NULL, &f, what,
+		    offset);
 	packdata_frame_free(&f);
 	buf_free(&content);
 	ZSTD_freeDCtx(dctx);
@@ -253,7 +283,8 @@ pack_check_frame(const struct manifest *m, const struct buf *raw,
 static enum read_result
 run_frame(struct input *in, ZSTD_DCtx *dctx, struct buf *content,
     struct packdata_frame *f, struct catalog *cat,
-    const struct change_sink *sink, struct packdata_split *split, bool *got)
+    const struct change_sink *sink, struct packdata_split *split,
+    struct manifest_chain *chain, bool *got)
 {
 	struct manifest m;
 	enum read_result r;
@@ -266,8 +297,8 @@ run_frame(struct input *in, ZSTD_DCtx *dctx, struct buf *content,
 		    content, in->name, offset))
 			r = READ_BAD_DATA;
 		else
-			r = decode_frame(&m, content, cat, sink, split, f,
-			    in->name, offset);
+			r = decode_frame(&m, content, cat, sink, split, chain,
+			    f, in->name, offset);
 		input_skip(in, len);
 	}
 	manifest_free(&m);
@@ -280,6 +311,7 @@ packread_run(struct input *in, struct catalog *cat,
 {
 	struct packdata_split split = { .open = false };
 	struct packdata_frame f = { .events = NULL };
+	struct manifest_chain chain = { .n = 0 };
 	struct buf content;
 	ZSTD_DCtx *dctx;
 	enum read_result r;
@@ -299,7 +331,8 @@ packread_run(struct input *in, struct catalog *cat,
 			r = READ_SINK_FAILED;
 			break;
 		}
-		r = run_frame(in, dctx, &content, &f, cat, sink, &split, &got);
+		r = run_frame(in, dctx, &content, &f, cat, sink, &split, &chain,
+		    &got);
 	} while (r == READ_OK && got);
 	if (r == READ_OK && split.open) {
 		log_warn("%s: transaction of origin %s, LSN %s is split across "
@@ -310,6 +343,7 @@ packread_run(struct input *in, struct catalog *cat,
 	/* A split transaction the sink has begun must not stay half-fed. */
 	if (r != READ_OK && split.open)
 		sink->abort(sink->ctx);
+	manifest_chain_free(&chain);
 	packdata_frame_free(&f);
 	buf_free(&content);
 	ZSTD_freeDCtx(dctx);

@@ -33,7 +33,7 @@
 struct frame {
 	uint64_t cbor;		/* CBOR bytes fed to the compressor */
 	char origin[NODE_MAX + 1];
-	lsn_t first_lsn, last_lsn;
+	lsn_t prev_lsn, first_lsn, last_lsn;
 	uint64_t ntxns, nrows;
 	bool continues_prev;
 	uint32_t part;
@@ -52,6 +52,7 @@ struct packwriter {
 	struct buf zout;	/* the compressed data frame so far */
 	struct buf head;	/* manifest; borrowed T records */
 	struct frame frame;
+	struct manifest_chain chain;	/* where each origin's frames ended */
 	unsigned nnames;	/* size of the by-name_id arrays */
 	/* The open transaction. */
 	struct txn txn;
@@ -95,6 +96,9 @@ packwriter_new(int fd, const char *what, const struct packwriter_options *opts,
 	ZSTD_CCtx_setParameter(pw->cctx, ZSTD_c_compressionLevel, opts->level);
 	/* Every data frame carries zstd's checksum of its content. */
 	ZSTD_CCtx_setParameter(pw->cctx, ZSTD_c_checksumFlag, 1);
+	/* Compress in a thread of its own, while this one parses and encodes
+	 * the next transactions (ignored where libzstd lacks threads). */
+	ZSTD_CCtx_setParameter(pw->cctx, ZSTD_c_nbWorkers, 1);
 	buf_init(&pw->zout);
 	buf_init(&pw->head);
 	buf_init(&pw->txnbuf);
@@ -116,6 +120,7 @@ packwriter_free(struct packwriter *pw)
 	free(pw->touched);
 	free(pw->borrowed);
 	free(pw->declared);
+	manifest_chain_free(&pw->chain);
 	free(pw->what);
 	free(pw);
 }
@@ -184,6 +189,7 @@ write_frame(struct packwriter *pw, bool continues_next)
 	bool ok;
 
 	memcpy(m.origin, f->origin, sizeof(m.origin));
+	m.prev_lsn = f->prev_lsn;
 	m.first_lsn = f->first_lsn;
 	m.last_lsn = f->last_lsn;
 	m.ntxns = f->ntxns;
@@ -230,6 +236,9 @@ close_frame(struct packwriter *pw, bool continues_next)
 	if (f->cbor == 0)
 		return true;
 	ok = compress(pw, NULL, 0, ZSTD_e_end) && write_frame(pw, continues_next);
+	/* The next frame of this origin, a further part of a split
+	 * transaction too, continues where this one ends. */
+	*manifest_chain_at(&pw->chain, f->origin) = f->last_lsn;
 	if (!ok)	/* start the next frame afresh, whatever zstd holds */
 		ZSTD_CCtx_reset(pw->cctx, ZSTD_reset_session_only);
 	buf_reset(&pw->zout);
@@ -260,14 +269,17 @@ frame_add_txn(struct packwriter *pw)
 {
 	struct frame *f = &pw->frame;
 
+	buf_reset(&pw->head);
 	if (f->cbor == 0) {
 		memcpy(f->origin, pw->txn.origin, sizeof(f->origin));
+		f->prev_lsn = *manifest_chain_at(&pw->chain, f->origin);
 		f->first_lsn = pw->txn.lsn;
 		f->continues_prev = pw->parts > 0;
 		f->part = pw->parts;
 		f->opened_ms = now_ms();
+		if (f->prev_lsn != 0)
+			packdata_put_since(&pw->head, f->prev_lsn);
 	}
-	buf_reset(&pw->head);
 	for (size_t i = 0; i < pw->nborrowed; i++) {
 		packdata_put_table(&pw->head, pw->borrowed[i]);
 		frame_add_table(f, pw->borrowed[i]);
@@ -418,6 +430,27 @@ sink_idle(void *ctx)
 	return close_frame(pw, false);
 }
 
+/*
+ * A continuity claim (P record) for origin: it becomes the prev_lsn of the
+ * origin's next frame.  An open frame of origin that the claim does not
+ * simply continue is closed first, so that the claim starts a frame.
+ */
+static bool
+sink_since(void *ctx, const char *origin, lsn_t lsn)
+{
+	struct packwriter *pw = ctx;
+	struct frame *f = &pw->frame;
+
+	if (f->cbor > 0 && strcmp(f->origin, origin) == 0) {
+		if (lsn == f->last_lsn)
+			return true;	/* the frames say so already */
+		if (!close_frame(pw, false))
+			return false;
+	}
+	*manifest_chain_at(&pw->chain, origin) = lsn;
+	return true;
+}
+
 struct change_sink
 packwriter_sink(struct packwriter *pw)
 {
@@ -428,6 +461,7 @@ packwriter_sink(struct packwriter *pw)
 		.commit = sink_commit,
 		.abort = sink_abort,
 		.idle = sink_idle,
+		.since = sink_since,
 	};
 }
 

@@ -34,9 +34,8 @@ struct checker {
 	uint64_t offset;		/* its offset */
 	uint64_t nframes;		/* frames of this input so far */
 	struct origin_summary *o;	/* of the open transaction */
-	/* Cache: the last table added to the last origin's list. */
+	/* Cache: the last table added to the open transaction's origin. */
 	const struct table *last_table;
-	struct origin_summary *last_origin;
 };
 
 static void PRINTFLIKE(2, 3)
@@ -157,7 +156,10 @@ check_begin(void *ctx, const struct txn *txn)
 	struct checker *c = ctx;
 
 	c->o = streamcheck_origin(c->sc, txn->origin);
+	/* Summaries move when an origin is added: forget the row cache. */
+	c->last_table = NULL;
 	origin_txn(c, c->o, txn->lsn);
+	c->o->chain_lsn = txn->lsn;
 	return true;
 }
 
@@ -168,10 +170,9 @@ check_row(void *ctx, const struct table *t, const struct value *vals)
 
 	(void)vals;
 	c->o->rows++;
-	if (t == c->last_table && c->o == c->last_origin)
+	if (t == c->last_table)
 		return true;
 	c->last_table = t;
-	c->last_origin = c->o;
 	origin_add_table(c->o, t->name);
 	return true;
 }
@@ -188,6 +189,38 @@ static void
 check_abort(void *ctx)
 {
 	(void)ctx;
+}
+
+/*
+ * Continuity: o's frames or transactions before, which ended at chain_lsn,
+ * and what comes now, which says it follows prev_lsn (0: no claim).
+ */
+static void
+check_gap(struct checker *c, struct origin_summary *o, lsn_t prev_lsn,
+    const char *what)
+{
+	char prev[LSN_BUFSIZE], end[LSN_BUFSIZE];
+
+	if (prev_lsn == 0 || o->chain_lsn == 0 || prev_lsn == o->chain_lsn)
+		return;
+	lsn_format(prev_lsn, prev);
+	lsn_format(o->chain_lsn, end);
+	if (prev_lsn > o->chain_lsn)
+		problem(c, "origin %s: %s between %s and %s are missing (gap)",
+		    o->origin, what, end, prev);
+	else
+		problem(c, "origin %s: continues from %s, but what came before "
+		    "ends at %s (overlap)", o->origin, prev, end);
+}
+
+/* A P record of change text (pack frames have it in their manifest). */
+static bool
+check_since(void *ctx, const char *origin, lsn_t lsn)
+{
+	struct checker *c = ctx;
+
+	check_gap(c, streamcheck_origin(c->sc, origin), lsn, "transactions");
+	return true;
 }
 
 /* The manifest must be exactly what pgmesh would write for its values. */
@@ -265,6 +298,8 @@ frame_start(struct checker *c, const struct manifest *m, uint64_t offset,
 	c->offset = offset;
 	c->nframes++;
 	c->last_table = NULL;
+	check_gap(c, o, m->prev_lsn, "frames");
+	o->chain_lsn = m->last_lsn;
 	o->frames++;
 	if (m->last_lsn > o->last_frame_lsn)
 		o->last_frame_lsn = m->last_lsn;
@@ -398,7 +433,7 @@ check_input(struct streamcheck *sc, struct input *in,
 {
 	struct checker c = { .sc = sc, .in = in, .entry = entry };
 	struct change_sink sink = { &c, check_begin, check_row, check_commit,
-	    check_abort, NULL };
+	    check_abort, NULL, check_since };
 	struct catalog *cat;
 	enum check_status st = CHECK_OK;
 	ssize_t n = input_fill(in, 8);

@@ -14,12 +14,13 @@
  *   - LSN order: within one origin, every transaction's LSN is above the
  *     one before it, across frames, files and inputs;
  *   - spools: every frame's file name matches its manifest, and frames of
- *     one origin do not overlap.
- *
- * A gap between frames (transactions missing between two frames of one
- * origin that are not parts of one split transaction) cannot be seen:
- * LSNs are not dense, and a manifest does not say which frame came before
- * it.  What is seen is reported; pgmesh-verify(1) says so too.
+ *     one origin do not overlap;
+ *   - gaps: a frame's prev_lsn (a P record's LSN, in change text) says
+ *     where the one before it of its origin ended; when another frame of
+ *     that origin came before it in the run and ended elsewhere, frames
+ *     are missing in between (or the two overlap).  The first frame of an
+ *     origin may continue from anywhere: a pruned spool, or a consumer
+ *     that held the earlier frames already.
  *
  * After a bad frame the check goes on with the next one (the manifest
  * says where it ends), so one run reports every problem.
@@ -39,6 +40,7 @@ struct origin_summary {
 	lsn_t first_lsn;	/* of the first transaction seen, 0 if none */
 	lsn_t last_lsn;		/* of the last one */
 	lsn_t last_frame_lsn;	/* highest frame last LSN (head, for lag) */
+	lsn_t chain_lsn;	/* where its last frame or transaction ended */
 	uint64_t frames;
 	uint64_t txns;
 	uint64_t rows;

@@ -28,6 +28,8 @@ struct reader {
 	size_t cap;
 	struct value *vals;
 	size_t nvals;
+	const struct table *last;	/* the table of the previous I record */
+	size_t last_len;
 	bool open;		/* between B and C */
 	bool sink_failed;	/* the last false came from the sink */
 	struct txn txn;
@@ -151,13 +153,14 @@ parse_table(struct reader *r)
 		cols[i].name = r->fields[2 + 2 * i];
 		cols[i].type = r->fields[3 + 2 * i];
 	}
+	r->last = NULL;		/* the definition may have changed */
 	if (catalog_define(r->cat, r->fields[1], ncols, cols, &err) == NULL)
 		bad(r, "table %s: %s", r->fields[1], err);
 	free(cols);
 	return err == NULL;
 }
 
-/* Fields 1 and 2 of B and C: origin node and LSN. */
+/* Fields 1 and 2 of B, C and P: origin node and LSN. */
 static bool
 parse_identity(struct reader *r, struct txn *txn)
 {
@@ -207,6 +210,19 @@ parse_begin(struct reader *r)
 	return sink_ok(r, r->sink->begin(r->sink->ctx, &r->txn));
 }
 
+/* The table an I record names: rows come in runs of one table, so the
+ * previous one is tried before the catalog's hash table. */
+static const struct table *
+current_table(struct reader *r, const char *name, size_t len)
+{
+	if (r->last == NULL || r->last_len != len ||
+	    memcmp(r->last->name, name, len) != 0) {
+		r->last = catalog_lookup(r->cat, name, len);
+		r->last_len = len;
+	}
+	return r->last;
+}
+
 static bool
 parse_row(struct reader *r)
 {
@@ -217,7 +233,7 @@ parse_row(struct reader *r)
 		return bad(r, "I record outside a transaction (no B before it)");
 	if (r->nfields < 2 || !name_field(r, 1, "table name"))
 		return r->nfields < 2 ? bad(r, "I record without a table") : false;
-	t = catalog_lookup(r->cat, r->fields[1], r->lens[1]);
+	t = current_table(r, r->fields[1], r->lens[1]);
 	if (t == NULL)
 		return bad(r, "table %s has no T record before its rows",
 		    r->fields[1]);
@@ -265,6 +281,31 @@ parse_commit(struct reader *r)
 	return true;
 }
 
+/* A continuity claim (P), between transactions only. */
+static bool
+parse_since(struct reader *r)
+{
+	struct txn p;
+	char lsn[LSN_BUFSIZE];
+
+	if (r->open)
+		return bad(r, "P record inside the open transaction of origin "
+		    "%s, LSN %s (its C record is missing)", r->txn.origin,
+		    lsn_format(r->txn.lsn, lsn));
+	if (r->nfields != 3)
+		return bad(r, "P record needs 3 fields, it has %zu", r->nfields);
+	if (!parse_identity(r, &p))
+		return false;
+	/* 0/0 would claim every transaction the origin ever committed, which
+	 * a pack manifest cannot say (its 0 is "no claim"): one spelling. */
+	if (p.lsn == 0)
+		return bad(r, "P record with LSN 0/0 (omit the record to claim "
+		    "nothing)");
+	if (r->sink->since == NULL)
+		return true;
+	return sink_ok(r, r->sink->since(r->sink->ctx, p.origin, p.lsn));
+}
+
 static bool
 parse_comment(struct reader *r)
 {
@@ -294,6 +335,7 @@ parse_record(struct reader *r, char *line, size_t len)
 	case 'B': return parse_begin(r);
 	case 'I': return parse_row(r);
 	case 'C': return parse_commit(r);
+	case 'P': return parse_since(r);
 	default: return bad(r, "unknown record type \"%s\"", r->fields[0]);
 	}
 }

@@ -49,6 +49,18 @@ textwriter_commit(struct textwriter *w, const struct txn *txn)
 	buf_putc(w->out, '\n');
 }
 
+void
+textwriter_since(struct textwriter *w, const char *origin, lsn_t lsn)
+{
+	char buf[LSN_BUFSIZE];
+
+	buf_puts(w->out, "P\t");
+	buf_puts(w->out, origin);
+	buf_putc(w->out, '\t');
+	buf_puts(w->out, lsn_format(lsn, buf));
+	buf_putc(w->out, '\n');
+}
+
 static void
 put_field(struct buf *out, const char *s)
 {
@@ -144,6 +156,13 @@ sink_commit(void *ctx, const struct txn *txn)
 	return true;
 }
 
+static bool
+sink_since(void *ctx, const char *origin, lsn_t lsn)
+{
+	textwriter_since(ctx, origin, lsn);
+	return true;
+}
+
 static void
 sink_abort(void *ctx)
 {
@@ -164,5 +183,6 @@ textwriter_sink(struct textwriter *w)
 		.row = sink_row,
 		.commit = sink_commit,
 		.abort = sink_abort,
+		.since = sink_since,
 	};
 }

@@ -31,6 +31,8 @@ void textwriter_begin(struct textwriter *w, const struct txn *txn);
 void textwriter_row(struct textwriter *w, const struct table *t,
     const struct value *vals);
 void textwriter_commit(struct textwriter *w, const struct txn *txn);
+/* A continuity claim (P record), between transactions. */
+void textwriter_since(struct textwriter *w, const char *origin, lsn_t lsn);
 /*
  * Cut out->len back to mark (output the owner decided not to flush) and
  * forget which T records were written, since some may have been cut.

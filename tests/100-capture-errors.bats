@@ -85,7 +85,7 @@ teardown_file() {
 	TMPDIR=$BATS_TEST_TMPDIR/none run -74 --separate-stderr \
 		pgmesh-capture -d "$CONN" -S s --drain --after "$after"
 	assert_equal "$stderr" "pgmesh-capture: cannot create a temporary file in $BATS_TEST_TMPDIR/none: No such file or directory"
-	assert_equal "$(cut -f1 <<<"$output" | tr -d '\n')" "#pgmeshBTIC"
+	assert_equal "$(cut -f1 <<<"$output" | tr -d '\n')" "#pgmeshPBTIC"
 }
 
 # 100 transactions of 2,000 rows: more than pipes and sockets hold.

@@ -54,7 +54,7 @@ stop_follow() {
 	pg_sql follow "INSERT INTO t VALUES (2), (3)"
 	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t3$'
 	stop_follow
-	assert_equal "$(cut -f1 "$BATS_TEST_TMPDIR/out" | tr -d '\n')" "#pgmeshBTICBIIC"
+	assert_equal "$(cut -f1 "$BATS_TEST_TMPDIR/out" | tr -d '\n')" "#pgmeshPBTICBIIC"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
 }
 

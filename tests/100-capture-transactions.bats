@@ -39,9 +39,11 @@ wal_now() {
 		INSERT INTO gate VALUES (1)"
 	wait "$pid"
 	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after"
-	assert_equal "$(cut -f1,3 <<<"$output" | grep -v '^[BC]' | tr '\t\n' ': ')" \
+	assert_equal "$(cut -f1,3 <<<"$output" | grep -v '^[BCP]' | tr '\t\n' ': ')" \
 		"#pgmesh T:id I:3 I:1 I:2 "
-	assert_equal "$(cut -f1 <<<"$output" | tr -d '\n')" "#pgmeshBTICBIIC"
+	assert_equal "$(cut -f1 <<<"$output" | tr -d '\n')" "#pgmeshPBTICBIIC"
+	# Every transaction of a committed after --after follows: it says so.
+	assert_equal "$(sed -n 2p <<<"$output")" "$(printf 'P\ta\t%s' "$after")"
 }
 
 @test "rolled-back transactions and transactions without rows never appear" {
@@ -69,8 +71,8 @@ wal_now() {
 		-o "$BATS_TEST_TMPDIR/rss" pgmesh-capture -d "$CONN" -S s --drain \
 		--after "$after" >"$BATS_TEST_TMPDIR/out"
 	assert_equal "$(cut -c1 "$BATS_TEST_TMPDIR/out" | uniq -c | tr -s ' \n' '  ')" \
-		" 1 # 1 B 1 T 1000000 I 1 C "
-	assert_equal "$(sed -n '1000003p' "$BATS_TEST_TMPDIR/out")" \
+		" 1 # 1 P 1 B 1 T 1000000 I 1 C "
+	assert_equal "$(sed -n '1000004p' "$BATS_TEST_TMPDIR/out")" \
 		"$(printf 'I\tpublic.million\t1000000')"
 	kb=$(tail -1 "$BATS_TEST_TMPDIR/rss")
 	echo "peak RSS ${kb} kB"

@@ -32,6 +32,8 @@ teardown_file() {
 	pg_sql cap "INSERT INTO payments (id, memo) VALUES (1000, 'caf\u00e9')"
 	pgmesh-capture -d "$db" --node a --slot pack_test --drain >"$BATS_TEST_TMPDIR/cap.txt"
 	[ "$(grep -c '^C' "$BATS_TEST_TMPDIR/cap.txt")" -eq 3 ]
+	# Its continuity claim, before its first transaction, survives too.
+	[[ $(sed -n 2p "$BATS_TEST_TMPDIR/cap.txt") == P$'\t'a$'\t'* ]]
 	pgmesh-pack --frame-bytes 64K <"$BATS_TEST_TMPDIR/cap.txt" >"$BATS_TEST_TMPDIR/cap.pack"
 	cmp "$BATS_TEST_TMPDIR/cap.txt" <(pgmesh-pack -d "$BATS_TEST_TMPDIR/cap.pack")
 }

@@ -51,6 +51,13 @@ check_bad_text() {
 	    "$B2"$'\nI\tpublic.p\t2\ttwo\nC\ta\t0/201'
 }
 
+@test "malformed text: a P record inside a transaction, or claiming 0/0" {
+	check_bad_text 7 'P record inside the open transaction of origin a, LSN 0/200' \
+	    "$B2"$'\nP\ta\t0/100'
+	check_bad_text 6 'P record with LSN 0/0' $'P\ta\t0/0'
+	check_bad_text 6 'P record needs 3 fields, it has 2' $'P\ta'
+}
+
 @test "malformed text: a transaction open at end of input is dropped" {
 	printf '#pgmesh\t1\n%s\n%s\nI\tpublic.p\t2\ttwo\n' "$T1" "$B2" |
 	    { run -65 --separate-stderr pgmesh-pack -o "$WORK/open.pack"
@@ -132,14 +139,14 @@ flip_byte() {
 
 @test "manifests: an added key is ignored, a damaged or missing one refused" {
 	pgmesh-pack <"$WORK/good.txt" >"$WORK/one.pack"
-	# Add "zzz": null to the first manifest's map (13 -> 14 entries), as a
+	# Add "zzz": null to the first manifest's map (14 -> 15 entries), as a
 	# later version might, and fix the skippable frame's length.
 	perl -0777 -e '
 		$_ = <STDIN>;
 		my $len = unpack("V", substr($_, 4, 4));
-		substr($_, 8, 1) eq "\xad" or die "not a 13-entry map";
+		substr($_, 8, 1) eq "\xae" or die "not a 14-entry map";
 		substr($_, 8 + $len, 0) = "czzz\xf6";
-		substr($_, 8, 1) = "\xae";
+		substr($_, 8, 1) = "\xaf";
 		substr($_, 4, 4) = pack("V", $len + 5);
 		print' <"$WORK/one.pack" >"$WORK/later.pack"
 	run -0 --separate-stderr pgmesh-pack -d "$WORK/later.pack"

@@ -82,13 +82,27 @@ break'
 	cmp "$WORK/ab.txt" <(pgmesh-pack -d "$WORK/a.pack" "$WORK/b.pack")
 }
 
+@test "P records: a claim starts the chain, a break starts a frame" {
+	local t=$'T\tpublic.p\tid\tbigint'
+	{ printf '#pgmesh\t1\nP\ta\t0/FF\n'
+	  printf 'B\ta\t0/%s\t2026-11-21 13:16:41.123456+00\t7\n%s\nI\tpublic.p\t1\nC\ta\t0/%s\n' 100 "$t" 100
+	  printf 'B\ta\t0/200\t2026-11-21 13:16:41.123456+00\t8\nI\tpublic.p\t2\nC\ta\t0/200\n'
+	  printf 'P\ta\t0/300\nB\ta\t0/400\t2026-11-21 13:16:41.123456+00\t9\n'
+	  printf 'I\tpublic.p\t3\nC\ta\t0/400\n'; } >"$WORK/p.txt"
+	pgmesh-pack <"$WORK/p.txt" >"$WORK/p.pack"
+	assert_equal "$("$FRAMES" <"$WORK/p.pack" | cut -d' ' -f3-)" "a 0/100 0/200 2 2 -
+a 0/400 0/400 1 1 -"
+	cmp "$WORK/p.txt" <(pgmesh-pack -d "$WORK/p.pack")
+}
+
 @test "any single frame, cut out by its manifest's length, decodes alone" {
 	pgmesh-pack <"$WORK/mixed.txt" >"$WORK/mixed.pack"
 	"$FRAMES" <"$WORK/mixed.pack" >"$WORK/mixed.frames"
 	: >"$WORK/joined.txt"
 	while read -r off len _; do
 		tail -c +$((off + 1)) "$WORK/mixed.pack" | head -c "$len" >"$WORK/one.pack"
-		pgmesh-pack -d "$WORK/one.pack" | grep -v '^[#T]' >>"$WORK/joined.txt"
+		# Alone, a frame also says where its origin's stream stood (P).
+		pgmesh-pack -d "$WORK/one.pack" | grep -v '^[#TP]' >>"$WORK/joined.txt"
 	done <"$WORK/mixed.frames"
 	cmp "$WORK/joined.txt" <(grep -v '^[#T]' "$WORK/mixed.txt")
 }

@@ -3,6 +3,8 @@
 load helpers/common
 bats_require_minimum_version 1.5.0
 
+FRAMES=$TESTS_DIR/fixtures/pack-frames
+
 # changetext ORIGIN TXNS ROWS FIRST_LSN: change text of TXNS transactions
 # of ROWS payments each, LSNs 4096 apart from FIRST_LSN (decimal).
 changetext() {
@@ -169,6 +171,65 @@ problems 0"
 	rm "$s/b/$gone"
 	run -1 --separate-stderr pgmesh-verify "$s"
 	assert_contains "$stderr" ", frame at byte 0: origin b: transaction LSN 0/14FE180 continues in a part $part that is missing (end of input)"
+}
+
+# lsn_of NAME: the LSN a spool file name ends its range with (X/X form).
+lsn_of() {
+	local h=${1#*-}
+	h=${h:0:16}
+	printf '%X/%X' $((16#${h:0:8})) $((16#${h:8:8}))
+}
+
+@test "a whole frame missing from a spool filled by capture rounds is a gap" {
+	[ -x "$PGMESH_BIN/pgmesh-capture" ] || skip "pgmesh-capture is not built"
+	local d=$BATS_TEST_TMPDIR conn i files
+	pg_start src
+	pg_sql src "CREATE TABLE payments (id bigint PRIMARY KEY,
+		amount numeric(12,2), memo text)"
+	conn=$(pg_conninfo src)
+	pgmesh-capture -d "$conn" --node a --slot outbox --init
+	mkdir "$d/outbox"
+	# The cron pattern: each round resumes where the outbox stands.
+	for i in 1 2 3 4; do
+		pg_sql src "INSERT INTO payments SELECT g, g, 'round $i'
+			FROM generate_series($i * 100, $i * 100 + 9) g"
+		pgmesh-capture -d "$conn" --slot outbox --drain \
+			--after "$(pgmesh-ship --position --origin a "$d/outbox")" |
+			pgmesh-pack | pgmesh-ship "$d/outbox"
+	done
+	files=($(LC_ALL=C ls "$d/outbox/a"))
+	[ "${#files[@]}" -eq 4 ]
+	run -0 --separate-stderr pgmesh-verify "$d/outbox"
+	assert_equal "$stderr" ""
+	assert_contains "$output" " frames 4 transactions 4 rows 40 "
+	# Round 2's frame gone: round 3's says it follows round 2's end.
+	rm "$d/outbox/a/${files[1]}"
+	run -1 --separate-stderr pgmesh-verify "$d/outbox"
+	assert_equal "$stderr" "pgmesh-verify: $d/outbox/a/${files[2]}: frame at byte 0: origin a: frames between $(lsn_of "${files[0]}") and $(lsn_of "${files[1]}") are missing (gap)"
+	assert_equal "${lines[1]}" "problems 1"
+	# The first frames gone (a pruned spool) are no gap.
+	rm "$d/outbox/a/${files[0]}" "$d/outbox/a/${files[2]}"
+	run -0 --separate-stderr pgmesh-verify "$d/outbox"
+	assert_equal "$stderr" ""
+}
+
+@test "a frame cut out of a concatenated stream is a gap" {
+	local d=$BATS_FILE_TMPDIR off2 off3
+	# a.pack is p1.pack then p2.pack: cut the second frame out.
+	off2=$("$FRAMES" <"$d/a.pack" | sed -n 2p | cut -d' ' -f1)
+	off3=$("$FRAMES" <"$d/a.pack" | sed -n 3p | cut -d' ' -f1)
+	{ head -c "$off2" "$d/a.pack"; tail -c +$((off3 + 1)) "$d/a.pack"; } \
+		>"$BATS_TEST_TMPDIR/cut.pack"
+	run -1 --separate-stderr pgmesh-verify "$BATS_TEST_TMPDIR/cut.pack"
+	assert_equal "$stderr" "pgmesh-verify: $BATS_TEST_TMPDIR/cut.pack: frame at byte $off2: origin a: frames between $("$FRAMES" <"$d/a.pack" | sed -n 1p | cut -d' ' -f5) and $("$FRAMES" <"$d/a.pack" | sed -n 2p | cut -d' ' -f5) are missing (gap)"
+	assert_equal "${lines[1]}" "problems 1"
+	# pack -d says so with a P record where the stream breaks, and verify
+	# sees the same gap in that change text.
+	pgmesh-pack -d "$BATS_TEST_TMPDIR/cut.pack" >"$BATS_TEST_TMPDIR/cut.txt"
+	[ "$(grep -c '^P' "$BATS_TEST_TMPDIR/cut.txt")" -eq 1 ]
+	run -1 --separate-stderr pgmesh-verify "$BATS_TEST_TMPDIR/cut.txt"
+	assert_contains "$stderr" "origin a: transactions between "
+	assert_contains "$stderr" " are missing (gap)"
 }
 
 @test "LSN order within an origin, across inputs" {

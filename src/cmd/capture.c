@@ -256,15 +256,20 @@ run_setup(const struct settings *set)
 	return status;
 }
 
-/* Check --after against the slot; 0 or an exit status. */
+/*
+ * Check --after against the slot, and tell the emitter where the stream
+ * of this node starts; 0 or an exit status.
+ */
 static int
 check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 {
 	const struct settings *set = cap->set;
+	lsn_t start;
 
 	switch (capsetup_position(cap->meta, &set->setup,
-	    set->has_after ? &set->after : NULL, advance, wal_end)) {
+	    set->has_after ? &set->after : NULL, advance, wal_end, &start)) {
 	case POSITION_OK:
+		emitter_since(&cap->emit, start);
 		return 0;
 	case POSITION_BAD:
 		return EX_DATAERR;

@@ -260,6 +260,15 @@ unpack_commit(void *ctx, const struct txn *txn)
 	return unpack_flush_over(u, UNPACK_FLUSH_COMMIT);
 }
 
+static bool
+unpack_since(void *ctx, const char *origin, lsn_t lsn)
+{
+	struct unpacker *u = ctx;
+
+	textwriter_since(&u->w, origin, lsn);
+	return true;
+}
+
 static void
 unpack_abort(void *ctx)
 {
@@ -299,7 +308,8 @@ run_unpack(const struct settings *s)
 	struct unpacker u = { .fd = open_output(s) };
 	struct change_sink sink = {
 		.ctx = &u, .begin = unpack_begin, .row = unpack_row,
-		.commit = unpack_commit, .abort = unpack_abort, .idle = unpack_idle
+		.commit = unpack_commit, .abort = unpack_abort, .idle = unpack_idle,
+		.since = unpack_since
 	};
 	struct input in = { .fd = -1 };
 	int status;
