@@ -299,7 +299,8 @@ link_close(struct link *l)
 		shutdown(l->fd, SHUT_WR);
 		close(l->fd);
 		l->fd = -1;
-	} else if (!heads_from_spool(l->d->path, &l->acked)) {
+	} else if (!spool_sync(l->d->path) ||
+	    !heads_from_spool(l->d->path, &l->acked)) {
 		link_fail(l, EX_IOERR, "cannot read the spool back");
 		return;
 	}

@@ -245,6 +245,8 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	astatus = finish_apply(&r);
 	if (status == EX_OK)
 		status = astatus;
+	if (status == EX_OK && s->dir != NULL && !spool_sync(s->dir))
+		status = EX_IOERR;
 	if (status == EX_OK && s->handshake &&
 	    (s->dir == NULL || heads_from_spool(s->dir, &r.heads)) &&
 	    !send_done(&r, proto_fd))

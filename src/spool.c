@@ -1,8 +1,8 @@
 /*
- * spool.c: frames as files.  Durability is decided here: a frame becomes
- * visible under its final name only after its bytes and the directory entry
- * are on disk, so a crash leaves either the whole frame or a temporary file
- * that readers ignore and the next store replaces.
+ * spool.c: frames as files.  Durability is decided here: a frame gets its
+ * final name only after its bytes are on disk, so a crash leaves either
+ * the whole frame or a temporary file that readers ignore and the next
+ * store replaces; spool_sync then makes the names themselves durable.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -225,7 +225,29 @@ spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 		unlink(tmp);
 		return false;
 	}
-	return fsync_path(odir);
+	return true;
+}
+
+bool
+spool_sync(const char *dir)
+{
+	char path[4096];
+	struct dirent *d;
+	DIR *dp;
+	bool ok = true;
+
+	if ((dp = opendir(dir)) == NULL) {
+		log_error("spool %s: %s", dir, strerror(errno));
+		return false;
+	}
+	while (ok && (d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.' || !node_valid(d->d_name, strlen(d->d_name)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		ok = fsync_path(path);
+	}
+	closedir(dp);
+	return ok && fsync_path(dir);
 }
 
 bool

@@ -17,8 +17,10 @@
  *	SPOOL/a/00000000016D0000-00000000016E2000.2.pack
  *
  * Files appear atomically (written under a temporary name starting with
- * ".", fsynced, renamed, directory fsynced): a reader never sees a partial
- * frame, and ignores names starting with ".".
+ * ".", fsynced, renamed): a reader never sees a partial frame, and ignores
+ * names starting with ".".  The renames become durable with spool_sync,
+ * once per batch rather than once per frame: a writer syncs before it says
+ * what it stored, and whoever reads a spool's position syncs first.
  */
 #ifndef PGMESH_SPOOL_H
 #define PGMESH_SPOOL_H
@@ -50,6 +52,10 @@ void spool_entries_free(struct spool_entry *entries, size_t n);
  * already present is left as it is.  False after log_error. */
 bool spool_store(const char *dir, const struct manifest *m,
     const struct buf *raw);
+
+/* Make every frame stored so far durable (fsync of the spool's
+ * directories).  False after log_error. */
+bool spool_sync(const char *dir);
 
 /*
  * The highest LSN up to which the spool holds whole transactions of origin

@@ -69,7 +69,7 @@ assert_rows() {
 }
 
 @test "bench all: the ship lines" {
-	assert_rows "cat STREAM | ssh 'cat > FILE'" "ship ssh:// (into a spool)" \
+	assert_rows "cat STREAM | ssh 'cat > FILE' (best of 3)" "ship ssh:// into a spool (best of 3)" \
 		"ship / cat | ssh (time) (ratio)"
 }
 

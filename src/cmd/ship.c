@@ -24,6 +24,7 @@
 #include "log.h"
 #include "receive.h"
 #include "shipproto.h"
+#include "spool.h"
 #include "spoolack.h"
 #include "version.h"
 #include "xalloc.h"
@@ -274,7 +275,9 @@ run_position(const struct settings *s)
 	struct heads h;
 
 	heads_init(&h);
-	if (!heads_from_spool(spool, &h)) {
+	/* A position is confirmed upstream: it must not count frames whose
+	 * names a crash could still take back. */
+	if (!spool_sync(spool) || !heads_from_spool(spool, &h)) {
 		heads_free(&h);
 		return EX_NOINPUT;
 	}
