@@ -80,8 +80,9 @@ struct listing {
 };
 
 static bool
-list_origin(const char *dir, const char *origin, struct listing *l)
+list_origin(const char *dir, const char *origin, void *ctx)
 {
+	struct listing *l = ctx;
 	char path[4096];
 	struct dirent *d;
 	DIR *dp;
@@ -116,10 +117,14 @@ list_origin(const char *dir, const char *origin, struct listing *l)
 	return ok;
 }
 
-bool
-spool_list(const char *dir, struct spool_entry **entries, size_t *n)
+/*
+ * Call visit for each origin directory of the spool, in no order; a name
+ * that is not a node name (and not hidden) is an error.
+ */
+static bool
+each_origin(const char *dir, bool (*visit)(const char *dir,
+    const char *origin, void *ctx), void *ctx)
 {
-	struct listing l = { 0 };
 	struct dirent *d;
 	DIR *dp;
 	bool ok = true;
@@ -137,9 +142,18 @@ spool_list(const char *dir, struct spool_entry **entries, size_t *n)
 			ok = false;
 			break;
 		}
-		ok = list_origin(dir, d->d_name, &l);
+		ok = visit(dir, d->d_name, ctx);
 	}
 	closedir(dp);
+	return ok;
+}
+
+bool
+spool_list(const char *dir, struct spool_entry **entries, size_t *n)
+{
+	struct listing l = { 0 };
+	bool ok = each_origin(dir, list_origin, &l);
+
 	if (!ok) {
 		spool_entries_free(l.entries, l.n);
 		return false;
@@ -228,26 +242,20 @@ spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 	return true;
 }
 
+static bool
+visit_sync(const char *dir, const char *origin, void *ctx)
+{
+	char path[4096];
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "%s/%s", dir, origin);
+	return fsync_path(path);
+}
+
 bool
 spool_sync(const char *dir)
 {
-	char path[4096];
-	struct dirent *d;
-	DIR *dp;
-	bool ok = true;
-
-	if ((dp = opendir(dir)) == NULL) {
-		log_error("spool %s: %s", dir, strerror(errno));
-		return false;
-	}
-	while (ok && (d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.' || !node_valid(d->d_name, strlen(d->d_name)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		ok = fsync_path(path);
-	}
-	closedir(dp);
-	return ok && fsync_path(dir);
+	return each_origin(dir, visit_sync, NULL) && fsync_path(dir);
 }
 
 bool
