@@ -17,7 +17,7 @@ PKGS = libpq libcbor libzstd libcrypto
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
+ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
              $(CFLAGS) $(DEPS_CFLAGS) -Isrc
 DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -32,7 +32,7 @@ COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
          src/textwrite.o
 
 # The pack format, and spool directories (used by pack, apply, ship, verify).
-PACK = src/manifest.o src/packread.o src/packwrite.o src/packdata.o src/cborrec.o
+PACK = src/manifest.o src/framecheck.o src/prefetch.o src/packread.o src/packwrite.o src/packdata.o src/cborrec.o
 SPOOL = src/spool.o
 
 # What each program links besides COMMON (one line each).

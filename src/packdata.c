@@ -508,9 +508,21 @@ check_start(struct decoder *d)
 	    lsn_format(d->split->txn.lsn, lsn));
 }
 
+/* What the next frame must continue: the transaction this one leaves open. */
+static void
+carry_split(const struct decoder *d, struct packdata_split *split)
+{
+	split->open = d->open;
+	if (d->open) {
+		split->txn = *d->txn;
+		split->part = d->m->continues_prev && d->m->ntxns == 0 ?
+		    d->m->part + 1 : 1;
+	}
+}
+
 enum read_result
 packdata_check(const void *content, size_t len, const struct manifest *m,
-    struct catalog *cat, const struct packdata_split *split,
+    struct catalog *cat, struct packdata_split *split,
     struct packdata_frame *f, char *err, size_t errlen)
 {
 	struct decoder d = {
@@ -526,6 +538,8 @@ packdata_check(const void *content, size_t len, const struct manifest *m,
 	while (ok && d.cur.pos < d.cur.len)
 		ok = decode_record(&d);
 	ok = ok && check_totals(&d);
+	if (ok && split != NULL)
+		carry_split(&d, split);
 	free(d.ids.keys);
 	free(d.ids.tables);
 	return ok ? READ_OK : READ_BAD_DATA;
@@ -572,27 +586,16 @@ feed_event(struct packdata_frame *f, const struct packdata_event *e,
 }
 
 enum read_result
-packdata_feed(struct packdata_frame *f, const struct manifest *m,
-    const struct change_sink *sink, struct packdata_split *split)
+packdata_feed(struct packdata_frame *f, const struct change_sink *sink)
 {
-	const struct txn *open = split != NULL && split->open ? &split->txn : NULL;
+	/* A frame that continues a transaction starts with its EV_RESUME. */
+	const struct txn *open = NULL;
 
 	for (size_t i = 0; i < f->nevents; i++) {
 		if (!feed_event(f, &f->events[i], sink, &open)) {
 			if (open != NULL)
 				sink->abort(sink->ctx);
-			if (split != NULL)
-				split->open = false;
 			return READ_SINK_FAILED;
-		}
-	}
-	if (split != NULL) {
-		/* The transaction goes on in the next frame (m->continues_next). */
-		split->open = open != NULL;
-		if (open != NULL) {
-			split->txn = *open;
-			split->part = m->continues_prev && m->ntxns == 0 ?
-			    m->part + 1 : 1;
 		}
 	}
 	return READ_OK;

@@ -78,21 +78,23 @@ void packdata_frame_free(struct packdata_frame *f);
  * right number of values, transactions whole but for the split ones the
  * manifest announces, and the manifest's counts, LSNs and tables equal to
  * what the records hold.  split (NULL: take the frame alone) says what the
- * previous frame left open.  On success f holds the frame's records, valid
- * while content is; on READ_BAD_DATA, err says what is wrong.
+ * previous frame left open, and is carried on to what this one leaves open.
+ * On success f holds the frame's records, valid while content is; on
+ * READ_BAD_DATA, err says what is wrong.
  */
 enum read_result packdata_check(const void *content, size_t len,
     const struct manifest *m, struct catalog *cat,
-    const struct packdata_split *split, struct packdata_frame *f,
+    struct packdata_split *split, struct packdata_frame *f,
     char *err, size_t errlen);
 
 /*
- * Feed a checked frame's transactions to sink, and carry split on.
- * READ_SINK_FAILED when the sink refused (it reported why), after the
- * open transaction was aborted.
+ * Feed a checked frame's transactions to sink: a frame that continues a
+ * split transaction feeds it on from where the previous frame stopped, one
+ * that ends inside one leaves it begun.  READ_SINK_FAILED when the sink
+ * refused (it reported why), after the transaction open in this frame, if
+ * any, was aborted.
  */
 enum read_result packdata_feed(struct packdata_frame *f,
-    const struct manifest *m, const struct change_sink *sink,
-    struct packdata_split *split);
+    const struct change_sink *sink);
 
 #endif

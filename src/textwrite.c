@@ -23,6 +23,8 @@ textwriter_free(struct textwriter *w)
 	free(w->written);
 	w->written = NULL;
 	w->nwritten = 0;
+	buf_free(&w->row_prefix);
+	w->prefix_of = NULL;
 }
 
 void
@@ -91,11 +93,24 @@ write_definition(struct textwriter *w, const struct table *t)
 	buf_putc(w->out, '\n');
 }
 
+static const struct buf *
+row_prefix(struct textwriter *w, const struct table *t)
+{
+	if (w->prefix_of != t) {
+		buf_reset(&w->row_prefix);
+		buf_puts(&w->row_prefix, "I\t");
+		copytext_escape(&w->row_prefix, t->name, strlen(t->name));
+		w->prefix_of = t;
+	}
+	return &w->row_prefix;
+}
+
 void
 textwriter_row(struct textwriter *w, const struct table *t,
     const struct value *vals)
 {
-	size_t namelen = strlen(t->name), need = 3 + 2 * namelen;
+	const struct buf *prefix = row_prefix(w, t);
+	size_t need = prefix->len + 1;
 	char *start, *p;
 
 	write_definition(w, t);
@@ -103,9 +118,8 @@ textwriter_row(struct textwriter *w, const struct table *t,
 	for (int i = 0; i < t->ncols; i++)
 		need += 3 + 2 * vals[i].len;
 	start = p = buf_reserve(w->out, need);
-	*p++ = 'I';
-	*p++ = '\t';
-	p = copytext_escape_into(p, t->name, namelen);
+	memcpy(p, prefix->data, prefix->len);
+	p += prefix->len;
 	for (int i = 0; i < t->ncols; i++) {
 		*p++ = '\t';
 		if (vals[i].data == NULL) {

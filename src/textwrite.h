@@ -21,6 +21,11 @@ struct textwriter {
 	unsigned *written;	/* by name_id: def_id + 1 of the last T written */
 	unsigned nwritten;
 	size_t txn_start;	/* out->len at begin, for abort; SIZE_MAX once flushed */
+	/* "I\t" and the escaped name of the table of the last row: rows
+	 * come in runs of one table, and escaping its name every time was a
+	 * fifth of writing them. */
+	const struct table *prefix_of;
+	struct buf row_prefix;
 };
 
 /* Start writing into out, header first. */

@@ -1,0 +1,53 @@
+/*
+ * prefetch.h: the frames of a pack stream read and checked one ahead, in a
+ * second thread.
+ *
+ * Unpacking a frame is two halves of about the same cost: reading,
+ * hashing, decompressing and checking its records (framecheck.h,
+ * packdata_check), then feeding them to a sink.  A reader thread does the
+ * first half of frame N+1 while the caller feeds frame N.  The reader
+ * thread owns the input, the catalog the frames declare their tables into,
+ * and the split transaction carried from frame to frame, until
+ * prefetch_stop; the tables it declares stay valid for the caller.
+ */
+#ifndef PGMESH_PREFETCH_H
+#define PGMESH_PREFETCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "framecheck.h"
+#include "input.h"
+#include "catalog.h"
+#include "manifest.h"
+#include "packdata.h"
+
+/* One frame as the reader thread left it. */
+struct prefetched {
+	enum read_result result;	/* READ_BAD_DATA: err says why */
+	bool got;			/* false at a clean end of input */
+	struct manifest m;
+	struct buf content;		/* the decompressed data frame */
+	struct packdata_frame f;	/* its records, checked */
+	uint64_t offset;
+	struct frame_error err;
+};
+
+struct prefetch;
+
+/* Start fetching from in.  NULL after log_error. */
+struct prefetch *prefetch_start(struct input *in, struct catalog *cat);
+
+/*
+ * The next frame, valid until the next call.  The last one has got false
+ * or a result other than READ_OK; nothing comes after it.  Without wait,
+ * NULL when nothing is fetched yet and the reader thread is waiting for
+ * input: the input has gone idle (input.h).
+ */
+struct prefetched *prefetch_next(struct prefetch *p, bool wait);
+
+/* Stop the reader thread wherever it is and free everything. */
+void prefetch_stop(struct prefetch *p);
+
+#endif
