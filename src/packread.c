@@ -175,9 +175,9 @@ feed_frame(struct prefetched *s, struct manifest_chain *chain,
 	return READ_OK;
 }
 
-enum read_result
-packread_run(struct input *in, struct catalog *cat,
-    const struct change_sink *sink)
+static enum read_result
+run(struct input *in, struct catalog *cat, const struct change_sink *sink,
+    bool threads)
 {
 	struct manifest_chain chain = { .n = 0 };
 	struct prefetched *s;
@@ -187,7 +187,7 @@ packread_run(struct input *in, struct catalog *cat,
 	bool inside = false;
 	char lsn[LSN_BUFSIZE];
 
-	if ((p = prefetch_start(in, cat)) == NULL)
+	if ((p = prefetch_start(in, cat, threads)) == NULL)
 		return READ_IO_ERROR;
 	while ((r = take_frame(p, sink, inside, &s)) == READ_OK && s->got)
 		if ((r = feed_frame(s, &chain, sink, &open, &inside)) != READ_OK)
@@ -204,4 +204,18 @@ packread_run(struct input *in, struct catalog *cat,
 		sink->abort(sink->ctx);
 	manifest_chain_free(&chain);
 	return r;
+}
+
+enum read_result
+packread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink)
+{
+	return run(in, cat, sink, false);
+}
+
+enum read_result
+packread_run_pipelined(struct input *in, struct catalog *cat,
+    const struct change_sink *sink)
+{
+	return run(in, cat, sink, true);
 }

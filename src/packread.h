@@ -9,7 +9,8 @@
  *                     zstd checksum, CBOR, whole records (verify).
  *   packread_run      a whole stream into a change_sink (apply, pack -d):
  *                     each frame checked entirely before any of its
- *                     transactions reaches the sink.
+ *                     transactions reaches the sink; pipelined, the
+ *                     checking of the next frames overlaps the feeding.
  *
  * Errors are reported with the input's name and the frame's byte offset.
  */
@@ -51,9 +52,16 @@ enum read_result pack_check_frame(const struct manifest *m,
     const struct buf *raw, struct catalog *cat,
     const struct change_sink *sink, const char *what, uint64_t offset);
 
-/* A whole pack stream into sink.  Calls sink->idle between frames when the
- * next one is not already there. */
+/*
+ * A whole pack stream into sink.  Calls sink->idle between frames when the
+ * next one is not already there.  One thread, so that a frame reaches the
+ * sink as soon as it arrives (apply, whose speed is the database's).
+ */
 enum read_result packread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink);
+/* The same in a pipeline of three threads (prefetch.h): about twice the
+ * throughput on two cores, a few thread wakeups more of latency (pack -d). */
+enum read_result packread_run_pipelined(struct input *in, struct catalog *cat,
     const struct change_sink *sink);
 
 #endif

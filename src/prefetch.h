@@ -36,8 +36,13 @@ struct prefetched {
 
 struct prefetch;
 
-/* Start fetching from in.  NULL after log_error. */
-struct prefetch *prefetch_start(struct input *in, struct catalog *cat);
+/*
+ * Start fetching from in; without threads, each frame is fetched when
+ * prefetch_next asks for it, in the caller's thread.  NULL after
+ * log_error.
+ */
+struct prefetch *prefetch_start(struct input *in, struct catalog *cat,
+    bool threads);
 
 /*
  * The next frame, valid until the next call.  The last one has got false

@@ -317,7 +317,7 @@ run_unpack(const struct settings *s)
 	u.what = s->output ? s->output : "stdout";
 	buf_init(&u.out);
 	textwriter_init(&u.w, &u.out);
-	status = read_inputs(s->inputs, cat, &in, &sink, packread_run);
+	status = read_inputs(s->inputs, cat, &in, &sink, packread_run_pipelined);
 	/* Frames are fed only once checked whole: what is buffered is good.
 	 * A transaction left open was aborted, its text cut already. */
 	if (!unpack_flush_over(&u, 1) && status == 0)
