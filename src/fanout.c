@@ -27,7 +27,6 @@
 
 struct fanout {
 	struct input *in;
-	struct catalog *cat;	/* stream source: frames are checked */
 	struct spool_entry *entries;
 	size_t nentries;
 	bool source_done;	/* stream source: no more frames */
@@ -135,11 +134,10 @@ read_stream_frame(struct fanout *fo)
 	enum read_result rr;
 
 	rr = pack_next_frame(fo->in, &f->m, &f->raw, &offset, &got);
-	/* Checked whole here, once: receivers then check only its digest.
-	 * Over ssh this overlaps the connection's setup. */
+	/* Its digest, as every hop checks it (receive.h): its contents are
+	 * for the programs that decode it. */
 	if (rr == READ_OK && got)
-		rr = pack_check_frame(&f->m, &f->raw, fo->cat, NULL,
-		    fo->in->name, offset);
+		rr = pack_check_digest(&f->m, &f->raw, fo->in->name, offset);
 	if (rr != READ_OK || !got) {
 		fo->source_done = true;
 		if (rr != READ_OK)
@@ -276,8 +274,6 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 		link_init(&links[i], &dests[i], s->exclude, s->nexclude);
 	if (spool != NULL && !spool_list(spool, &fo.entries, &fo.nentries))
 		return EX_NOINPUT;
-	if (in != NULL)
-		fo.cat = catalog_new();
 	for (size_t i = 0; i < n; i++)
 		link_start(&links[i], &s->ssh);
 	run_loop(&fo);
@@ -285,7 +281,5 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 		link_report(&links[i]);
 	if (spool != NULL)
 		spool_entries_free(fo.entries, fo.nentries);
-	if (fo.cat != NULL)
-		catalog_free(fo.cat);
 	return fo.source_status;
 }

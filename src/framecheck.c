@@ -162,17 +162,19 @@ decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
 }
 
 bool
-frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
-    const unsigned char *frame, struct buf *content, const char *what,
-    uint64_t offset, struct frame_error *err)
+frame_check_digest(const struct manifest *m, const unsigned char *frame,
+    size_t len, const char *what, uint64_t offset, struct frame_error *err)
 {
-	const unsigned char *data = frame + m->manifest_len;
 	unsigned char sha[EVP_MAX_MD_SIZE];
 	unsigned int shalen = 0;
-	const char *why;
 
-	if (!EVP_Digest(data, (size_t)m->data_len, sha, &shalen, EVP_sha256(), NULL) ||
-	    shalen != SHA256_LEN) {
+	if (len != m->manifest_len + m->data_len) {
+		frame_error_set(err, what, offset, "%zu bytes, its manifest says %"
+		    PRIu64, len, m->manifest_len + m->data_len);
+		return false;
+	}
+	if (!EVP_Digest(frame + m->manifest_len, (size_t)m->data_len, sha,
+	    &shalen, EVP_sha256(), NULL) || shalen != SHA256_LEN) {
 		frame_error_set(err, what, offset, "SHA-256 failed");
 		return false;
 	}
@@ -181,7 +183,22 @@ frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
 		    "SHA-256 of its manifest (damaged)");
 		return false;
 	}
-	if ((why = decompress(dctx, data, (size_t)m->data_len, content)) != NULL) {
+	return true;
+}
+
+bool
+frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
+    const unsigned char *frame, struct buf *content, const char *what,
+    uint64_t offset, struct frame_error *err)
+{
+	const char *why;
+
+	if (!frame_check_digest(m, frame, (size_t)(m->manifest_len +
+	    m->data_len), what, offset, err))
+		return false;
+	why = decompress(dctx, frame + m->manifest_len, (size_t)m->data_len,
+	    content);
+	if (why != NULL) {
 		frame_error_set(err, what, offset, "%s", why);
 		return false;
 	}

@@ -43,9 +43,17 @@ enum read_result frame_read(struct input *in, struct manifest *m,
     uint64_t *offset, size_t *len, bool *got, struct frame_error *err);
 
 /*
- * Check the data frame of a frame read whole at frame (its manifest m)
- * and decompress it into content.  False with err filled when its length,
- * SHA-256 or zstd checksum is wrong; what and offset name the frame.
+ * Are the len bytes at frame exactly those its manifest m describes (its
+ * length and the SHA-256 of its data frame)?  False with err filled.
+ */
+bool frame_check_digest(const struct manifest *m, const unsigned char *frame,
+    size_t len, const char *what, uint64_t offset, struct frame_error *err);
+
+/*
+ * Check the digest of a frame read whole at frame (its manifest m) and
+ * decompress its data frame into content.  False with err filled when its
+ * SHA-256 or zstd's frame or checksum is wrong; what and offset name the
+ * frame.
  */
 bool frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
     const unsigned char *frame, struct buf *content, const char *what,

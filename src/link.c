@@ -20,6 +20,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "packread.h"
 #include "receive.h"
 #include "spool.h"
 #include "xalloc.h"
@@ -238,7 +239,7 @@ store_queued(struct link *l)
 
 		if (link_holds(l, f))
 			l->skipped++;
-		else if (receive_check_digest(&f->m, &f->raw, l->d->spec,
+		else if (pack_check_digest(&f->m, &f->raw, l->d->spec,
 		    l->bytes) != READ_OK)
 			link_fail(l, EX_DATAERR, "a bad frame of origin %s",
 			    f->m.origin);

@@ -73,6 +73,19 @@ feed_since(const struct manifest *m, struct manifest_chain *chain,
 	return READ_SINK_FAILED;
 }
 
+enum read_result
+pack_check_digest(const struct manifest *m, const struct buf *raw,
+    const char *what, uint64_t offset)
+{
+	struct frame_error err;
+
+	if (frame_check_digest(m, (const unsigned char *)raw->data, raw->len,
+	    what, offset, &err))
+		return READ_OK;
+	log_error("%s", err.text);
+	return READ_BAD_DATA;
+}
+
 /* Check the records of a decompressed frame taken alone, then feed them
  * to sink, if any. */
 static enum read_result
@@ -104,12 +117,6 @@ pack_check_frame(const struct manifest *m, const struct buf *raw,
 	struct buf content;
 	enum read_result r = READ_BAD_DATA;
 
-	if (raw->len != m->manifest_len + m->data_len) {
-		log_error("%s: frame at byte %" PRIu64 ": %zu bytes, its manifest "
-		    "says %" PRIu64, what, offset, raw->len,
-		    m->manifest_len + m->data_len);
-		return READ_BAD_DATA;
-	}
 	if (sink != NULL && (m->continues_prev || m->continues_next)) {
 		log_error("%s: frame at byte %" PRIu64 ": holds a part of a split "
 		    "transaction, which cannot be applied alone", what, offset);
@@ -120,8 +127,9 @@ pack_check_frame(const struct manifest *m, const struct buf *raw,
 		return READ_IO_ERROR;
 	}
 	buf_init(&content);
-	if (frame_unpack(dctx, m, (const unsigned char *)raw->data, &content,
-	    what, offset, &err))
+	if (frame_check_digest(m, (const unsigned char *)raw->data, raw->len,
+	    what, offset, &err) && frame_unpack(dctx, m,
+	    (const unsigned char *)raw->data, &content, what, offset, &err))
 		r = check_alone(m, &content, cat, sink, what, offset);
 	else
 		log_error("%s", err.text);

@@ -5,6 +5,8 @@
  *
  *   pack_next_frame   the manifest and the raw bytes of one frame, nothing
  *                     decompressed (ship forwards frames as they are).
+ *   pack_check_digest the frame's bytes against its manifest: length and
+ *                     SHA-256 (ship, which forwards frames as they are).
  *   pack_check_frame  the data frame against its manifest: length, SHA-256,
  *                     zstd checksum, CBOR, whole records (verify).
  *   packread_run      a whole stream into a change_sink (apply, pack -d):
@@ -40,6 +42,13 @@ bool pack_detect(const unsigned char *data, size_t len);
  */
 enum read_result pack_next_frame(struct input *in, struct manifest *m,
     struct buf *raw, uint64_t *offset, bool *got);
+
+/*
+ * Are a frame's bytes (raw, as pack_next_frame returned them) exactly those
+ * its manifest describes?  READ_OK, or READ_BAD_DATA after log_error.
+ */
+enum read_result pack_check_digest(const struct manifest *m,
+    const struct buf *raw, const char *what, uint64_t offset);
 
 /*
  * Check a frame read by pack_next_frame (raw as it returned it) without

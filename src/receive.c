@@ -117,24 +117,6 @@ deliver_frame(struct receiver *r, const struct manifest *m,
 	return EX_OK;
 }
 
-enum read_result
-receive_check_digest(const struct manifest *m, const struct buf *raw,
-    const char *what, uint64_t offset)
-{
-	unsigned char sha[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	if (raw->len != m->manifest_len + m->data_len ||
-	    !EVP_Digest(raw->data + m->manifest_len, (size_t)m->data_len, sha,
-	    &len, EVP_sha256(), NULL) || len != SHA256_LEN ||
-	    memcmp(sha, m->sha256, SHA256_LEN) != 0) {
-		log_error("%s: frame at byte %llu does not match the SHA-256 "
-		    "of its manifest (damaged)", what, (unsigned long long)offset);
-		return READ_BAD_DATA;
-	}
-	return READ_OK;
-}
-
 static int
 read_frames(struct receiver *r, struct input *in)
 {
@@ -154,7 +136,7 @@ read_frames(struct receiver *r, struct input *in)
 		if (rr == READ_OK && !got)
 			break;
 		if (rr == READ_OK && r->s->digest_only)
-			rr = receive_check_digest(&m, &raw, in->name, offset);
+			rr = pack_check_digest(&m, &raw, in->name, offset);
 		else if (rr == READ_OK)
 			rr = pack_check_frame(&m, &raw, cat, NULL, in->name, offset);
 		if (rr == READ_OK)

@@ -20,20 +20,14 @@ struct receive_settings {
 	/* Speak the resume protocol (shipproto.h) on proto_fd. */
 	bool handshake;
 	/*
-	 * Check only each frame's length and SHA-256 against its manifest:
-	 * the sender checked the contents (pgmesh-ship does, before it sends)
-	 * and the digest proves these are the bytes it checked.
+	 * Check only each frame's length and SHA-256 against its manifest,
+	 * as the sending pgmesh-ship did: a hop has to pass on the bytes
+	 * pgmesh-pack wrote, which the digest proves; their contents are
+	 * checked where they are decoded (apply, verify, pack -d).  Without
+	 * it, a receiver that does not trust its sender checks everything.
 	 */
 	bool digest_only;
 };
-
-/*
- * The digest check: the frame's bytes are exactly those its manifest
- * describes (length and SHA-256), which a sender that checked the
- * contents vouches for.  READ_OK, or READ_BAD_DATA after log_error.
- */
-enum read_result receive_check_digest(const struct manifest *m,
-    const struct buf *raw, const char *what, uint64_t offset);
 
 /* Create a spool named for the first time, parents included (mkdir -p).
  * False after log_error. */
