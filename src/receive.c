@@ -221,6 +221,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 		heads_free(&r.heads);
 		return EX_IOERR;
 	}
+	transport_widen_pipe(in_fd);
 	input_init_fd(&in, in_fd, what);
 	status = s->handshake && !answer_ping(&in, proto_fd) ? EX_IOERR :
 	    read_frames(&r, &in);

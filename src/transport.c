@@ -4,6 +4,7 @@
  * cannot be started is reported by the child on stderr and exits 127, like
  * a shell would.
  */
+#define _GNU_SOURCE		/* F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,6 +20,10 @@
 #include "log.h"
 #include "transport.h"
 #include "xalloc.h"
+
+/* What a pipe carrying frames may hold: a few frames of the default size,
+ * and /proc/sys/fs/pipe-max-size's default, so no privilege is needed. */
+#define PIPE_BYTES (1 << 20)
 
 void
 argv_init(struct argv *a)
@@ -96,6 +101,13 @@ exec_child(const struct argv *a, enum spawn_out out_mode, int in[2],
 	_exit(127);
 }
 
+void
+transport_widen_pipe(int fd)
+{
+	/* Not a pipe, or over the user's pipe memory: it stays as it is. */
+	(void)fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
+}
+
 bool
 transport_spawn(const struct argv *a, enum spawn_out out_mode,
     bool take_err, struct child *c)
@@ -123,6 +135,7 @@ transport_spawn(const struct argv *a, enum spawn_out out_mode,
 	if (c->pid == 0)
 		exec_child(a, out_mode, in, out, err);
 	close(in[0]);
+	transport_widen_pipe(in[1]);
 	c->in = in[1];
 	c->out = out[0];
 	c->err = err[0];

@@ -40,6 +40,15 @@ enum spawn_out {
  */
 bool transport_spawn(const struct argv *a, enum spawn_out out_mode,
     bool take_err, struct child *c);
+/*
+ * Let the pipe at fd hold 1 MiB instead of 64 KiB, when it is a pipe and
+ * the system allows it.  Frames then cross between ship and ssh (or sshd
+ * and a receiver) in a few large writes instead of many wakeups of 64 KiB:
+ * shipping over ssh went from 1.13-1.26x the time of cat | ssh to
+ * 0.92-1.05x.
+ */
+void transport_widen_pipe(int fd);
+
 /* Wait for the child; its exit status, or 128 + signal. */
 int transport_wait(pid_t pid);
 
