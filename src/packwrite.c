@@ -318,9 +318,14 @@ frame_add_txn(struct packwriter *pw)
 		if (f->prev_lsn != 0)
 			packdata_put_since(&pw->head, f->prev_lsn);
 	}
+	/* What it relied on is declared again only in a frame opened since. */
 	for (size_t i = 0; i < pw->nborrowed; i++) {
-		packdata_put_table(&pw->head, pw->borrowed[i]);
-		frame_add_table(f, pw->borrowed[i]);
+		const struct table *t = pw->borrowed[i];
+
+		if (f->defined[t->name_id] == t->def_id + 1)
+			continue;
+		packdata_put_table(&pw->head, t);
+		frame_add_table(f, t);
 	}
 	for (size_t i = 0; i < pw->ndeclared; i++)
 		frame_add_table(f, pw->declared[i]);
