@@ -1,6 +1,6 @@
 /*
- * packdata.c: encode the records of a data frame; decode and check a
- * whole frame, then feed it to a sink.
+ * packdata.c: decode and check the records of a whole data frame, then
+ * feed them to a sink (packencode.c writes them).
  *
  * Checking first is what lets a reader promise that nothing of a damaged
  * frame reaches the database or the output.  The frame is in memory anyway
@@ -14,121 +14,10 @@
 #include <string.h>
 
 #include "cborrec.h"
+#include "idmap.h"
 #include "log.h"
 #include "packdata.h"
 #include "xalloc.h"
-
-void
-packdata_put_table(struct buf *b, const struct table *t)
-{
-	cborrec_put_array(b, 3 + 2 * (size_t)t->ncols);
-	cborrec_put_uint(b, PACKDATA_TABLE);
-	/* The name's number in the writer's catalog: unique per name in the
-	 * stream, so a frame never needs to renumber (see packwrite.c). */
-	cborrec_put_uint(b, t->name_id);
-	cborrec_put_string(b, t->name, strlen(t->name));
-	for (int i = 0; i < t->ncols; i++) {
-		cborrec_put_string(b, t->cols[i].name, strlen(t->cols[i].name));
-		cborrec_put_string(b, t->cols[i].type, strlen(t->cols[i].type));
-	}
-}
-
-void
-packdata_put_begin(struct buf *b, const struct txn *txn)
-{
-	cborrec_put_array(b, 5);
-	cborrec_put_uint(b, PACKDATA_BEGIN);
-	cborrec_put_string(b, txn->origin, strlen(txn->origin));
-	cborrec_put_uint(b, txn->lsn);
-	cborrec_put_int(b, txn->commit_time);
-	cborrec_put_uint(b, txn->xid);
-}
-
-void
-packdata_put_row(struct buf *b, const struct table *t, const struct value *vals)
-{
-	cborrec_put_array(b, 2 + (size_t)t->ncols);
-	cborrec_put_uint(b, PACKDATA_ROW);
-	cborrec_put_uint(b, t->name_id);
-	for (int i = 0; i < t->ncols; i++) {
-		if (vals[i].data == NULL)
-			cborrec_put_null(b);
-		else
-			cborrec_put_string(b, vals[i].data, vals[i].len);
-	}
-}
-
-void
-packdata_put_commit(struct buf *b)
-{
-	cborrec_put_array(b, 1);
-	cborrec_put_uint(b, PACKDATA_COMMIT);
-}
-
-/*
- * The manifest's prev_lsn again, as the frame's first record: the manifest
- * has no checksum of its own, and every claim it makes is checked against
- * the records, which the SHA-256 and zstd's checksum cover.
- */
-void
-packdata_put_since(struct buf *b, lsn_t prev_lsn)
-{
-	cborrec_put_array(b, 2);
-	cborrec_put_uint(b, PACKDATA_SINCE);
-	cborrec_put_uint(b, prev_lsn);
-}
-
-/* Table ids of one frame, in a small open-addressing hash. */
-struct idmap {
-	uint64_t *keys;
-	const struct table **tables;	/* NULL: empty slot */
-	size_t cap;
-	size_t n;
-};
-
-static size_t
-idmap_slot(const struct idmap *map, uint64_t id)
-{
-	size_t mask = map->cap - 1;
-	size_t i = (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & mask;
-
-	while (map->tables[i] != NULL && map->keys[i] != id)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void
-idmap_put(struct idmap *map, uint64_t id, const struct table *t)
-{
-	size_t i;
-
-	if ((map->n + 1) * 2 > map->cap) {
-		struct idmap old = *map;
-
-		map->cap = old.cap ? old.cap * 2 : 16;
-		map->keys = xcalloc(map->cap, sizeof(*map->keys));
-		map->tables = xcalloc(map->cap, sizeof(*map->tables));
-		for (size_t k = 0; k < old.cap; k++)
-			if (old.tables[k] != NULL) {
-				i = idmap_slot(map, old.keys[k]);
-				map->keys[i] = old.keys[k];
-				map->tables[i] = old.tables[k];
-			}
-		free(old.keys);
-		free(old.tables);
-	}
-	i = idmap_slot(map, id);
-	if (map->tables[i] == NULL)
-		map->n++;
-	map->keys[i] = id;
-	map->tables[i] = t;
-}
-
-static const struct table *
-idmap_get(const struct idmap *map, uint64_t id)
-{
-	return map->cap ? map->tables[idmap_slot(map, id)] : NULL;
-}
 
 /*
  * What the check pass keeps of each record for the feed pass.  Values are
@@ -540,8 +429,7 @@ packdata_check(const void *content, size_t len, const struct manifest *m,
 	ok = ok && check_totals(&d);
 	if (ok && split != NULL)
 		carry_split(&d, split);
-	free(d.ids.keys);
-	free(d.ids.tables);
+	idmap_free(&d.ids);
 	return ok ? READ_OK : READ_BAD_DATA;
 }
 

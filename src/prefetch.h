@@ -1,14 +1,14 @@
 /*
- * prefetch.h: the frames of a pack stream read and checked one ahead, in a
- * second thread.
+ * prefetch.h: the frames of a pack stream, read and checked ahead.
  *
- * Unpacking a frame is two halves of about the same cost: reading,
- * hashing, decompressing and checking its records (framecheck.h,
- * packdata_check), then feeding them to a sink.  A reader thread does the
- * first half of frame N+1 while the caller feeds frame N.  The reader
- * thread owns the input, the catalog the frames declare their tables into,
- * and the split transaction carried from frame to frame, until
- * prefetch_stop; the tables it declares stay valid for the caller.
+ * Unpacking a frame takes three steps of comparable cost: reading it,
+ * hashing and decompressing it (framecheck.h); checking its records
+ * (packdata_check); feeding them to a sink.  With threads, two reader
+ * threads do the first two steps of the frames after the one the caller
+ * feeds; without, prefetch_next does them when asked.  The reader threads
+ * own the input, the catalog the frames declare their tables into, and the
+ * split transaction carried from frame to frame, until prefetch_stop; the
+ * tables declared stay valid for the caller.
  */
 #ifndef PGMESH_PREFETCH_H
 #define PGMESH_PREFETCH_H

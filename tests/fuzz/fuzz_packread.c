@@ -51,9 +51,11 @@ decode_records(const uint8_t *data, size_t size, struct catalog *cat,
 		r = packdata_check(data + 5 + mlen, size - 5 - mlen, &m, cat,
 		    &split, &f, err, sizeof(err));
 		if (r == READ_OK)
-			r = packdata_feed(&f, &m, sink, &split);
+			r = packdata_feed(&f, sink);
 	}
-	if (split.open)
+	/* A frame that ends inside a transaction leaves it begun (a failed
+	 * feed aborted it itself). */
+	if (r == READ_OK && split.open)
 		sink->abort(sink->ctx);
 	packdata_frame_free(&f);
 	manifest_free(&m);
