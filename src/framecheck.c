@@ -188,13 +188,12 @@ frame_check_digest(const struct manifest *m, const unsigned char *frame,
 
 bool
 frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
-    const unsigned char *frame, struct buf *content, const char *what,
-    uint64_t offset, struct frame_error *err)
+    const unsigned char *frame, size_t len, struct buf *content,
+    const char *what, uint64_t offset, struct frame_error *err)
 {
 	const char *why;
 
-	if (!frame_check_digest(m, frame, (size_t)(m->manifest_len +
-	    m->data_len), what, offset, err))
+	if (!frame_check_digest(m, frame, len, what, offset, err))
 		return false;
 	why = decompress(dctx, frame + m->manifest_len, (size_t)m->data_len,
 	    content);

@@ -50,13 +50,13 @@ bool frame_check_digest(const struct manifest *m, const unsigned char *frame,
     size_t len, const char *what, uint64_t offset, struct frame_error *err);
 
 /*
- * Check the digest of a frame read whole at frame (its manifest m) and
- * decompress its data frame into content.  False with err filled when its
- * SHA-256 or zstd's frame or checksum is wrong; what and offset name the
- * frame.
+ * Check the digest of the len bytes of a frame at frame (its manifest m)
+ * and decompress its data frame into content.  False with err filled when
+ * its length, SHA-256 or zstd's frame or checksum is wrong; what and offset
+ * name the frame.
  */
 bool frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
-    const unsigned char *frame, struct buf *content, const char *what,
-    uint64_t offset, struct frame_error *err);
+    const unsigned char *frame, size_t len, struct buf *content,
+    const char *what, uint64_t offset, struct frame_error *err);
 
 #endif

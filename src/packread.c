@@ -86,56 +86,55 @@ pack_check_digest(const struct manifest *m, const struct buf *raw,
 	return READ_BAD_DATA;
 }
 
-/* Check the records of a decompressed frame taken alone, then feed them
- * to sink, if any. */
+void
+pack_checker_free(struct pack_checker *pc)
+{
+	ZSTD_freeDCtx(pc->dctx);
+	buf_free(&pc->content);
+	packdata_frame_free(&pc->f);
+	pc->dctx = NULL;
+}
+
+/* The records of a decompressed frame taken alone, then into sink, if any. */
 static enum read_result
-check_alone(const struct manifest *m, const struct buf *content,
+check_alone(struct pack_checker *pc, const struct manifest *m,
     struct catalog *cat, const struct change_sink *sink, const char *what,
     uint64_t offset)
 {
-	struct packdata_frame f = { .events = NULL };
 	enum read_result r;
 	char err[600];
 
-	r = packdata_check(content->data, content->len, m, cat, NULL, &f,
-	    err, sizeof(err));
+	r = packdata_check(pc->content.data, pc->content.len, m, cat, NULL,
+	    &pc->f, err, sizeof(err));
 	if (r == READ_BAD_DATA)
 		log_error("%s: frame at byte %" PRIu64 ": %s", what, offset, err);
 	if (r == READ_OK && sink != NULL)
-		r = packdata_feed(&f, sink);
-	packdata_frame_free(&f);
+		r = packdata_feed(&pc->f, sink);
 	return r;
 }
 
 enum read_result
-pack_check_frame(const struct manifest *m, const struct buf *raw,
-    struct catalog *cat, const struct change_sink *sink, const char *what,
-    uint64_t offset)
+pack_check_frame(struct pack_checker *pc, const struct manifest *m,
+    const struct buf *raw, struct catalog *cat,
+    const struct change_sink *sink, const char *what, uint64_t offset)
 {
 	struct frame_error err;
-	ZSTD_DCtx *dctx;
-	struct buf content;
-	enum read_result r = READ_BAD_DATA;
 
 	if (sink != NULL && (m->continues_prev || m->continues_next)) {
 		log_error("%s: frame at byte %" PRIu64 ": holds a part of a split "
 		    "transaction, which cannot be applied alone", what, offset);
 		return READ_BAD_DATA;
 	}
-	if ((dctx = ZSTD_createDCtx()) == NULL) {
+	if (pc->dctx == NULL && (pc->dctx = ZSTD_createDCtx()) == NULL) {
 		log_error("cannot create a zstd decompression context");
 		return READ_IO_ERROR;
 	}
-	buf_init(&content);
-	if (frame_check_digest(m, (const unsigned char *)raw->data, raw->len,
-	    what, offset, &err) && frame_unpack(dctx, m,
-	    (const unsigned char *)raw->data, &content, what, offset, &err))
-		r = check_alone(m, &content, cat, sink, what, offset);
-	else
+	if (!frame_unpack(pc->dctx, m, (const unsigned char *)raw->data,
+	    raw->len, &pc->content, what, offset, &err)) {
 		log_error("%s", err.text);
-	buf_free(&content);
-	ZSTD_freeDCtx(dctx);
-	return r;
+		return READ_BAD_DATA;
+	}
+	return check_alone(pc, m, cat, sink, what, offset);
 }
 
 /*

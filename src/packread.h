@@ -23,11 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zstd.h>
+
 #include "buf.h"
 #include "catalog.h"
 #include "change.h"
 #include "input.h"
 #include "manifest.h"
+#include "packdata.h"
 #include "textread.h"		/* enum read_result */
 
 /* Does the buffered start of the input look like a pack stream? */
@@ -51,14 +54,26 @@ enum read_result pack_check_digest(const struct manifest *m,
     const struct buf *raw, const char *what, uint64_t offset);
 
 /*
+ * What checking frame after frame reuses (a zstd context, the decompressed
+ * content, the decoded records), so that memory is allocated and touched
+ * once, not once per frame.  Zeroed is ready; free it after the last.
+ */
+struct pack_checker {
+	ZSTD_DCtx *dctx;
+	struct buf content;
+	struct packdata_frame f;
+};
+void pack_checker_free(struct pack_checker *pc);
+
+/*
  * Check a frame read by pack_next_frame (raw as it returned it) without
  * applying anything; when sink is not NULL, feed it the frame's records
  * after the whole frame proved good.  what and offset name the frame in
  * messages.  With a sink, a frame holding part of a split transaction is
  * refused (READ_BAD_DATA): a part cannot be applied alone.
  */
-enum read_result pack_check_frame(const struct manifest *m,
-    const struct buf *raw, struct catalog *cat,
+enum read_result pack_check_frame(struct pack_checker *pc,
+    const struct manifest *m, const struct buf *raw, struct catalog *cat,
     const struct change_sink *sink, const char *what, uint64_t offset);
 
 /*

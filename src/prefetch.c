@@ -118,7 +118,7 @@ unpack(struct prefetch *p, struct prefetched *s)
 	if (last_frame(s))
 		return;
 	if (!frame_unpack(p->dctx, &s->m, (const unsigned char *)in->buf +
-	    in->start, &s->content, in->name, s->offset, &s->err))
+	    in->start, len, &s->content, in->name, s->offset, &s->err))
 		s->result = READ_BAD_DATA;
 	input_skip(in, len);
 }

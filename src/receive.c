@@ -121,6 +121,7 @@ static int
 read_frames(struct receiver *r, struct input *in)
 {
 	struct catalog *cat = catalog_new();
+	struct pack_checker pc = { .dctx = NULL };
 	struct buf raw;
 	int status = EX_OK;
 
@@ -138,7 +139,8 @@ read_frames(struct receiver *r, struct input *in)
 		if (rr == READ_OK && r->s->digest_only)
 			rr = pack_check_digest(&m, &raw, in->name, offset);
 		else if (rr == READ_OK)
-			rr = pack_check_frame(&m, &raw, cat, NULL, in->name, offset);
+			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
+			    offset);
 		if (rr == READ_OK)
 			status = deliver_frame(r, &m, &raw);
 		else
@@ -148,6 +150,7 @@ read_frames(struct receiver *r, struct input *in)
 			break;
 	}
 	buf_free(&raw);
+	pack_checker_free(&pc);
 	catalog_free(cat);
 	return status;
 }

@@ -366,15 +366,15 @@ resync(struct input *in)
 }
 
 static enum read_result
-check_frame(struct checker *c, const struct change_sink *sink,
-    struct catalog *cat, const struct manifest *m, const struct buf *raw,
-    uint64_t offset)
+check_frame(struct checker *c, struct pack_checker *pc,
+    const struct change_sink *sink, struct catalog *cat,
+    const struct manifest *m, const struct buf *raw, uint64_t offset)
 {
 	bool split = m->continues_prev || m->continues_next;
 	enum read_result r;
 
 	frame_start(c, m, offset, raw);
-	r = pack_check_frame(m, raw, cat, split ? NULL : sink, c->in->name,
+	r = pack_check_frame(pc, m, raw, cat, split ? NULL : sink, c->in->name,
 	    offset);
 	if (r == READ_OK && split)
 		count_split_frame(c, m);
@@ -388,6 +388,7 @@ static enum check_status
 check_pack(struct checker *c, const struct change_sink *sink,
     struct catalog *cat)
 {
+	struct pack_checker pc = { .dctx = NULL };
 	struct manifest m;
 	struct buf raw;
 	uint64_t offset;
@@ -399,7 +400,7 @@ check_pack(struct checker *c, const struct change_sink *sink,
 	while (found > 0) {
 		r = pack_next_frame(c->in, &m, &raw, &offset, &got);
 		if (r == READ_OK && got)
-			r = check_frame(c, sink, cat, &m, &raw, offset);
+			r = check_frame(c, &pc, sink, cat, &m, &raw, offset);
 		else if (r == READ_OK)
 			found = 0;
 		else if (r == READ_BAD_DATA) {
@@ -410,6 +411,7 @@ check_pack(struct checker *c, const struct change_sink *sink,
 		if (r == READ_IO_ERROR)
 			found = -1;
 	}
+	pack_checker_free(&pc);
 	buf_free(&raw);
 	return found < 0 ? CHECK_IO_ERROR : CHECK_OK;
 }
