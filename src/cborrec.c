@@ -47,19 +47,32 @@ cborrec_put_int(struct buf *b, int64_t v)
 		b->len += cbor_encode_negint((uint64_t)(-1 - v), p, HEAD_MAX);
 }
 
+/* No byte with the high bit: a loop the compiler turns into vector code. */
+static bool
+all_ascii(const unsigned char *s, size_t len)
+{
+	unsigned char any = 0;
+
+	for (size_t i = 0; i < len; i++)
+		any |= s[i];
+	return any < 0x80;
+}
+
 /* Is s valid UTF-8 (RFC 3629: shortest form, no surrogates, <= U+10FFFF)? */
 static bool
 utf8_valid(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
 
+	if (all_ascii(s, len))
+		return true;
 	while (i < len) {
 		unsigned char c = s[i];
 		size_t n;
 		uint32_t cp;
 		uint64_t word;
 
-		/* Most values are ASCII: eight bytes without a high bit at once. */
+		/* ASCII between the multibyte characters: eight bytes at once. */
 		if (len - i >= 8) {
 			memcpy(&word, s + i, 8);
 			if ((word & UINT64_C(0x8080808080808080)) == 0) {

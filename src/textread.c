@@ -26,6 +26,7 @@ struct reader {
 	size_t *lens;
 	size_t nfields;
 	size_t cap;
+	bool backslash;		/* the line has one: fields may need unescaping */
 	struct value *vals;
 	size_t nvals;
 	const struct table *last;	/* the table of the previous I record */
@@ -71,6 +72,7 @@ split_fields(struct reader *r, char *line, size_t len)
 	char *end = line + len;
 
 	r->nfields = 0;
+	r->backslash = memchr(line, '\\', len) != NULL;
 	for (;;) {
 		char *tab = memchr(line, '\t', (size_t)(end - line));
 		char *stop = tab ? tab : end;
@@ -101,6 +103,9 @@ unescape_field(struct reader *r, size_t i, const char *what)
 {
 	size_t bad_at;
 
+	/* Most lines have nothing escaped: one look per line, not per field. */
+	if (!r->backslash)
+		return true;
 	if (!copytext_unescape(r->fields[i], r->lens[i], &r->lens[i], &bad_at))
 		return bad(r, "bad escape in %s (field %zu, byte %zu): only \\\\ \\t "
 		    "\\n \\r and \\N are allowed", what, i + 1, bad_at + 1);
