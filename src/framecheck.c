@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "framecheck.h"
 #include "log.h"
@@ -165,16 +164,14 @@ bool
 frame_check_digest(const struct manifest *m, const unsigned char *frame,
     size_t len, const char *what, uint64_t offset, struct frame_error *err)
 {
-	unsigned char sha[EVP_MAX_MD_SIZE];
-	unsigned int shalen = 0;
+	unsigned char sha[SHA256_LEN];
 
 	if (len != m->manifest_len + m->data_len) {
 		frame_error_set(err, what, offset, "%zu bytes, its manifest says %"
 		    PRIu64, len, m->manifest_len + m->data_len);
 		return false;
 	}
-	if (!EVP_Digest(frame + m->manifest_len, (size_t)m->data_len, sha,
-	    &shalen, EVP_sha256(), NULL) || shalen != SHA256_LEN) {
+	if (!sha256(frame + m->manifest_len, (size_t)m->data_len, sha)) {
 		frame_error_set(err, what, offset, "SHA-256 failed");
 		return false;
 	}

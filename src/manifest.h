@@ -17,9 +17,9 @@
 #include "change.h"
 #include "lsn.h"
 #include "node.h"
+#include "sha256.h"
 
 #define PACK_FORMAT_VERSION 1
-#define SHA256_LEN 32
 
 struct manifest {
 	unsigned version;

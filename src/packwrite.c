@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 #include <zstd.h>
 
 #include "log.h"
@@ -219,7 +218,6 @@ write_frame(struct packwriter *pw, bool continues_next)
 	struct frame *f = &pw->frame;
 	struct manifest m = { .version = PACK_FORMAT_VERSION };
 	char first[LSN_BUFSIZE], last[LSN_BUFSIZE];
-	unsigned int shalen;
 	bool ok;
 
 	memcpy(m.origin, f->origin, sizeof(m.origin));
@@ -241,8 +239,7 @@ write_frame(struct packwriter *pw, bool continues_next)
 		m.table_cols[i] = f->tables[i]->cols;
 	}
 	m.data_len = pw->zout.len;
-	ok = EVP_Digest(pw->zout.data, pw->zout.len, m.sha256, &shalen,
-	    EVP_sha256(), NULL) == 1;
+	ok = sha256(pw->zout.data, pw->zout.len, m.sha256);
 	buf_reset(&pw->head);
 	manifest_encode(&m, &pw->head);
 	free(m.tables);
