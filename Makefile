@@ -36,7 +36,7 @@ PACK = src/manifest.o src/sha256.o src/framecheck.o src/prefetch.o src/packread.
 SPOOL = src/spool.o
 
 # What each program links besides COMMON (one line each).
-capture_OBJS = src/cmd/capture.o src/pgconn.o src/typename.o src/pgoutput.o src/emit.o src/repl.o src/peek.o src/capsetup.o
+capture_OBJS = src/cmd/capture.o src/pgconn.o src/typename.o src/pgoutput.o src/emit.o src/outthread.o src/repl.o src/peek.o src/capsetup.o
 pack_OBJS = src/cmd/pack.o $(PACK)
 apply_OBJS = src/cmd/apply.o src/applier.o src/applyretry.o src/applyxact.o src/applylog.o src/copyin.o src/dbconn.o src/grants.o src/origin.o src/rejects.o src/rowkey.o src/spoolfeed.o src/stage.o $(PACK) $(SPOOL)
 ship_OBJS = src/cmd/ship.o src/dest.o src/fanout.o src/link.o src/receive.o src/shipproto.o src/spoolack.o src/sshcmd.o src/transport.o $(PACK) $(SPOOL)

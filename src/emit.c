@@ -179,19 +179,17 @@ on_row(void *ctx, const struct table *t, const struct value *vals)
 	return e->body.len < SPILL_BYTES || spill_body(e);
 }
 
-/* Copy the spilled rows to the output, after what is buffered there. */
+/* Append the spilled rows to the output, writing it out as it fills. */
 static bool
 unspill(struct emitter *e)
 {
-	char chunk[65536];
 	uint64_t off = 0;
 
-	if (!buf_write_fd(&e->out, e->opt.fd, out_name))
-		return false;
 	while (off < e->spilled) {
-		size_t want = e->spilled - off < sizeof(chunk) ?
-		    (size_t)(e->spilled - off) : sizeof(chunk);
-		ssize_t n = pread(e->spill_fd, chunk, want, (off_t)off);
+		size_t want = e->spilled - off < FLUSH_BYTES ?
+		    (size_t)(e->spilled - off) : FLUSH_BYTES;
+		ssize_t n = pread(e->spill_fd, buf_reserve(&e->out, want), want,
+		    (off_t)off);
 
 		if (n <= 0) {
 			log_error("read of the temporary file of a large "
@@ -199,9 +197,10 @@ unspill(struct emitter *e)
 			    strerror(errno));
 			return false;
 		}
-		if (!write_all(e->opt.fd, chunk, (size_t)n, out_name))
-			return false;
+		e->out.len += (size_t)n;
 		off += (uint64_t)n;
+		if (e->out.len >= FLUSH_BYTES && !emitter_flush(e))
+			return false;
 	}
 	e->spilled = 0;
 	if (ftruncate(e->spill_fd, 0) != 0) {
@@ -294,7 +293,10 @@ emitter_drop(struct emitter *e)
 bool
 emitter_flush(struct emitter *e)
 {
-	if (!textwriter_flush(&e->w, e->opt.fd, out_name))
+	bool ok = e->writer != NULL ? outthread_put(e->writer, &e->out) :
+	    textwriter_flush(&e->w, e->opt.fd, out_name);
+
+	if (!ok)
 		e->write_failed = true;
 	return !e->write_failed;
 }

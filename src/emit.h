@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "change.h"
 #include "lsn.h"
+#include "outthread.h"
 #include "pgoutput.h"
 #include "textwrite.h"
 
@@ -48,6 +49,7 @@ struct emitter {
 	struct textwriter w;
 	struct buf out;			/* whole transactions not yet written */
 	struct buf body;		/* rows of the open transaction */
+	struct outthread *writer;	/* NULL: out is written to opt.fd here */
 	int spill_fd;			/* -1 until a transaction outgrows memory */
 	uint64_t spilled;		/* bytes of body in spill_fd */
 	unsigned *saved;		/* w.written as it was at begin */

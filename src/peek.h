@@ -1,13 +1,15 @@
 /*
  * peek.h: decoding a logical slot with the SQL function
- * pg_logical_slot_peek_binary_changes(), for --drain.
+ * pg_logical_slot_get_binary_changes() on a temporary copy of the slot,
+ * for --drain.
  *
  * The walsender sends each pgoutput message in its own network message and
  * waits on the client between them; the SQL function decodes the same WAL
  * into a tuplestore in one go, and COPY ... TO STDOUT (FORMAT binary)
- * carries the result as fast as the client reads it.  The function peeks:
- * it never moves the slot, which keeps "never confirm what was only
- * written to a pipe" true on this path as well.
+ * carries the result as fast as the client reads it.  The slot never
+ * moves (a temporary copy of it is what gets consumed, in chunks), which
+ * keeps "never confirm what was only written to a pipe" true on this path
+ * as well.
  */
 #ifndef PGMESH_PEEK_H
 #define PGMESH_PEEK_H

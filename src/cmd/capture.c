@@ -352,9 +352,19 @@ run_drain(struct capture *cap)
 		return status;
 	if ((conn = pgconn_open(cap->set->conninfo, false)) == NULL)
 		return EX_UNAVAILABLE;
+	/* The server decodes the next chunk while a thread writes this one. */
+	if ((cap->emit.writer = outthread_start(STDOUT_FILENO,
+	    "standard output")) == NULL) {
+		PQfinish(conn);
+		return EX_OSERR;
+	}
 	end = peek_drain(conn, &opt, &cap->decoder);
 	PQfinish(conn);
-	return finish(cap, end);
+	status = finish(cap, end);
+	if (!outthread_finish(cap->emit.writer) && status == 0)
+		status = EX_IOERR;
+	cap->emit.writer = NULL;
+	return status;
 }
 
 /* Sleep, unless a signal asks to stop first. */
