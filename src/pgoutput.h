@@ -4,7 +4,7 @@
  *
  * The same bytes arrive two ways: as the payload of XLogData messages on a
  * walsender stream, and as the data column of
- * pg_logical_slot_peek_binary_changes().  Either way each message is one
+ * pg_logical_slot_get/peek_binary_changes().  Either way each message is one
  * whole pgoutput message, handed to pgoutput_decode.
  */
 #ifndef PGMESH_PGOUTPUT_H

@@ -144,9 +144,13 @@ run_unpacker(void *arg)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &was);
 	while ((s = wait_to_start(p, UNPACK)) != NULL) {
+		bool last;
+
 		unpack(p, s);
-		finish(p, UNPACK, last_frame(s));
-		if (last_frame(s))
+		/* Once finished, the slot is the checker's: not to be read. */
+		last = last_frame(s);
+		finish(p, UNPACK, last);
+		if (last)
 			break;
 	}
 	return NULL;
@@ -159,10 +163,15 @@ run_checker(void *arg)
 	struct prefetched *s;
 
 	while ((s = wait_to_start(p, CHECK)) != NULL) {
+		bool last;
+
 		if (!last_frame(s))
 			check(p, s);
-		finish(p, CHECK, last_frame(s));
-		if (last_frame(s))
+		/* Once finished, the slot may be the caller's, then the
+		 * unpacker's again, rewriting what last_frame reads. */
+		last = last_frame(s);
+		finish(p, CHECK, last);
+		if (last)
 			break;
 	}
 	return NULL;
