@@ -3,6 +3,7 @@
 #   make               build every program into bin/
 #   make check         man page lint and every test; ends with "N passed, N failed"
 #   make check-asan    the same, programs built with AddressSanitizer + UBSan
+#   make check-tsan    the tests of threaded programs, with ThreadSanitizer
 #   make bench         scripts/bench all (speed against the references)
 #   make demo          three throwaway nodes replicating through a hub
 #   make fuzz          the pack decoder under libFuzzer, for FUZZ_SECONDS
@@ -23,6 +24,7 @@ DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
+TSANITIZE = -fsanitize=thread
 
 PROGRAMS = $(patsubst src/cmd/%.c,pgmesh-%,$(wildcard src/cmd/*.c))
 
@@ -44,6 +46,11 @@ verify_OBJS = src/cmd/verify.o src/pgconn.o src/digest.o src/digestfile.o src/di
 
 BINS = $(PROGRAMS:%=bin/%)
 ASAN_BINS = $(PROGRAMS:%=bin/asan/%)
+TSAN_BINS = $(PROGRAMS:%=bin/tsan/%)
+# What runs threads: pack -d's prefetch (pack, apply, ship, verify read
+# packs with it) and capture --drain's writer.
+TSAN_TESTS = tests/100-capture-chunks.bats tests/2*.bats tests/3*.bats \
+             tests/4*.bats tests/5*.bats
 MAN1 = $(PROGRAMS:%=man/%.1)
 MANPAGES = $(MAN1) man/pgmesh-format.5 man/pgmesh.7
 
@@ -66,12 +73,18 @@ bin/pgmesh-%: $$($$*_OBJS) $(COMMON)
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-bin/asan/pgmesh-%: $$(subst .o,.asan.o,$$($$*_OBJS) $(COMMON))
-	@mkdir -p bin/asan
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(DEPS_LIBS)
+# $(call sanitized,NAME,FLAGS): bin/NAME/pgmesh-* from objects *.NAME.o,
+# all built with FLAGS.
+define sanitized
+bin/$(1)/pgmesh-%: $$$$(subst .o,.$(1).o,$$$$($$$$*_OBJS) $$(COMMON))
+	@mkdir -p bin/$(1)
+	$$(CC) $$(ALL_CFLAGS) $(2) -o $$@ $$^ $$(DEPS_LIBS)
 
-%.asan.o: %.c
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -MMD -MP -c -o $@ $<
+%.$(1).o: %.c
+	$$(CC) $$(ALL_CFLAGS) $(2) -MMD -MP -c -o $$@ $$<
+endef
+$(eval $(call sanitized,asan,$(SANITIZE)))
+$(eval $(call sanitized,tsan,$(TSANITIZE)))
 
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -81,6 +94,9 @@ check: all test-deps
 
 check-asan: deps test-deps $(ASAN_BINS)
 	PGMESH_BIN=$(CURDIR)/bin/asan tests/run
+
+check-tsan: deps test-deps $(TSAN_BINS)
+	PGMESH_BIN=$(CURDIR)/bin/tsan tests/run $(TSAN_TESTS)
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANPAGES)
@@ -110,10 +126,10 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/pgmesh.7
 
 clean:
-	rm -rf bin/pgmesh-* bin/asan
+	rm -rf bin/pgmesh-* bin/asan bin/tsan
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
 -include $(shell find src -name '*.d' 2>/dev/null)
 
-.PHONY: all deps test-deps check check-asan lint-man bench demo fuzz install uninstall clean
+.PHONY: all deps test-deps check check-asan check-tsan lint-man bench demo fuzz install uninstall clean
 .PRECIOUS: %.o %.asan.o

@@ -44,6 +44,7 @@ peak_kb() {
 @test "packing and unpacking 200 MB stay under 64 MB of memory" {
 	case $PGMESH_BIN in
 	*/asan) skip "AddressSanitizer's shadow memory and quarantine inflate RSS" ;;
+	*/tsan) skip "ThreadSanitizer's shadow memory inflates RSS" ;;
 	esac
 	# 2,000,000 payments rows, about 210 MB of text: three times the memory
 	# bound, so memory that grew with the stream would show.  The text is
