@@ -23,6 +23,12 @@
  * which confirms nothing.  A status update goes at least every
  * STATUS_SECONDS, and at once when a keepalive asks for one, so that
  * wal_sender_timeout never ends a quiet stream.
+ *
+ * It also goes whenever capture has read all there is and the written
+ * position moved: a walsender about to wait for WAL pings every client
+ * whose written position is behind what it sent, and it does so before
+ * sending the next transaction.  Without these updates every commit on
+ * the source would reach capture a keepalive (and a wakeup) late.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -154,18 +160,32 @@ stream_lost(PGconn *conn)
 	return STREAM_LOST;
 }
 
+/* The stream's positions: the end of WAL the server said it sent, and
+ * the last one capture reported as written. */
+struct positions {
+	lsn_t received;
+	lsn_t reported;
+};
+
+static bool
+report_written(PGconn *conn, struct positions *pos)
+{
+	pos->reported = pos->received;
+	return send_status(conn, pos->received, 0);
+}
+
 static bool
 handle_message(PGconn *conn, struct pgoutput *p, const char *msg, int len,
-    lsn_t *received)
+    struct positions *pos)
 {
 	if (msg[0] == 'k' && len >= 18) {
-		if (get64(msg + 1) > *received)
-			*received = get64(msg + 1);
-		return msg[17] == 0 || send_status(conn, *received, 0);
+		if (get64(msg + 1) > pos->received)
+			pos->received = get64(msg + 1);
+		return msg[17] == 0 || report_written(conn, pos);
 	}
 	if (msg[0] == 'w' && len >= 25) {
-		if (get64(msg + 1) > *received)
-			*received = get64(msg + 1);
+		if (get64(msg + 1) > pos->received)
+			pos->received = get64(msg + 1);
 		return pgoutput_decode(p, msg + 25, (size_t)len - 25);
 	}
 	log_error("unexpected message '%c' in the replication stream", msg[0]);
@@ -176,7 +196,7 @@ enum stream_end
 repl_stream(PGconn *conn, const struct repl_options *opt, struct pgoutput *p)
 {
 	time_t next_status = time(NULL) + STATUS_SECONDS;
-	lsn_t received = 0;
+	struct positions pos = { 0, 0 };
 
 	for (;;) {
 		char *msg;
@@ -186,11 +206,14 @@ repl_stream(PGconn *conn, const struct repl_options *opt, struct pgoutput *p)
 		if (*opt->stop)
 			return finish_streaming(conn, STREAM_STOPPED);
 		if (time(NULL) >= next_status) {
-			if (!send_status(conn, received, 0))
+			if (!report_written(conn, &pos))
 				return STREAM_LOST;
 			next_status = time(NULL) + STATUS_SECONDS;
 		}
 		len = PQgetCopyData(conn, &msg, 1);
+		if (len == 0 && pos.received > pos.reported &&
+		    !report_written(conn, &pos))
+			return STREAM_LOST;
 		if (len == 0) {
 			time_t left = next_status - time(NULL);
 			int waited = pgconn_wait(conn, left > 0 ? (int)left * 1000 : 0);
@@ -205,7 +228,7 @@ repl_stream(PGconn *conn, const struct repl_options *opt, struct pgoutput *p)
 		}
 		if (len < 0)
 			return stream_lost(conn);
-		ok = handle_message(conn, p, msg, len, &received);
+		ok = handle_message(conn, p, msg, len, &pos);
 		PQfreemem(msg);
 		if (!ok)
 			return finish_streaming(conn, STREAM_FAILED);

@@ -58,6 +58,26 @@ stop_follow() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
 }
 
+# The written position is what keeps the walsender from pinging capture
+# before every transaction; the slot's confirmed position must not move.
+# Without wal_sender_timeout the server asks for no replies, so only
+# capture's own report, sent once it has read all there is, moves the
+# written position within 5 s (its periodic update comes after 10 s).
+@test "reports as written what it read, confirms nothing" {
+	local before
+	before=$(pg_sql follow "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 's'")
+	PGOPTIONS="-c wal_sender_timeout=0" start_follow
+	pg_sql follow "INSERT INTO t VALUES (10)"
+	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t10$'
+	for _ in $(seq 50); do
+		[ "$(pg_sql follow "SELECT write_lsn >= sent_lsn FROM pg_stat_replication WHERE application_name = 'pgmesh-capture'")" = t ] && break
+		sleep 0.1
+	done
+	assert_equal "$(pg_sql follow "SELECT write_lsn >= sent_lsn, flush_lsn IS NULL FROM pg_stat_replication WHERE application_name = 'pgmesh-capture'")" "t|t"
+	assert_equal "$(pg_sql follow "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 's'")" "$before"
+	stop_follow
+}
+
 @test "a quiet stream outlives wal_sender_timeout" {
 	start_follow
 	sleep 5
