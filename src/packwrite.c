@@ -31,6 +31,15 @@
 
 /* zstd's unit of work for its thread. */
 #define JOB_BYTES (1 << 20)
+/*
+ * The size bound of a stream's first frame, and of the first after the
+ * input paused; each frame after it may be twice the one before, up to
+ * frame_bytes.  The program downstream can do nothing until a frame is
+ * whole, so a burst that began with a frame of frame_bytes would leave it
+ * idle for that long; the small frames cost a few percent more bytes on
+ * their few megabytes only.
+ */
+#define FIRST_FRAME_BYTES (64 << 10)
 
 struct frame {
 	uint64_t cbor;		/* CBOR bytes fed to the compressor */
@@ -49,6 +58,7 @@ struct packwriter {
 	int fd;
 	char *what;
 	struct packwriter_options opts;
+	size_t limit;		/* the open frame's size bound */
 	struct input *in;
 	ZSTD_CCtx *cctx;
 	struct buf zout;	/* the compressed data frame so far */
@@ -80,6 +90,20 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void
+frame_limit_restart(struct packwriter *pw)
+{
+	pw->limit = pw->opts.frame_bytes < FIRST_FRAME_BYTES ?
+	    pw->opts.frame_bytes : FIRST_FRAME_BYTES;
+}
+
+static void
+frame_limit_grow(struct packwriter *pw)
+{
+	pw->limit = pw->limit > pw->opts.frame_bytes / 2 ?
+	    pw->opts.frame_bytes : pw->limit * 2;
+}
+
 struct packwriter *
 packwriter_new(int fd, const char *what, const struct packwriter_options *opts,
     struct input *in)
@@ -90,6 +114,7 @@ packwriter_new(int fd, const char *what, const struct packwriter_options *opts,
 	pw->what = xstrdup(what);
 	pw->opts = *opts;
 	pw->in = in;
+	frame_limit_restart(pw);
 	if ((pw->cctx = ZSTD_createCCtx()) == NULL) {
 		log_error("cannot create a zstd compression context");
 		free(pw->what);
@@ -271,6 +296,7 @@ close_frame(struct packwriter *pw, bool continues_next)
 	ok = compress(pw, pw->held.data, pw->held.len, ZSTD_e_end) &&
 	    write_frame(pw, continues_next);
 	buf_reset(&pw->held);
+	frame_limit_grow(pw);
 	/* The next frame of this origin, a further part of a split
 	 * transaction too, continues where this one ends. */
 	*manifest_chain_at(&pw->chain, f->origin) = f->last_lsn;
@@ -403,18 +429,17 @@ static bool
 sink_row(void *ctx, const struct table *t, const struct value *vals)
 {
 	struct packwriter *pw = ctx;
-	size_t limit = pw->opts.frame_bytes;
 
 	txn_declare(pw, t);
 	packdata_put_row(&pw->txnbuf, t, vals);
 	pw->txn_rows++;
-	if (pw->frame.cbor + pw->txnbuf.len <= limit)
+	if (pw->frame.cbor + pw->txnbuf.len <= pw->limit)
 		return true;
 	/* The frame is full with this transaction: close what is committed,
 	 * and cut the transaction itself when it is larger than a frame. */
 	if (!close_frame(pw, false))
 		return false;
-	return pw->txnbuf.len < limit || txn_write_part(pw);
+	return pw->txnbuf.len < pw->opts.frame_bytes || txn_write_part(pw);
 }
 
 static bool
@@ -425,13 +450,13 @@ sink_commit(void *ctx, const struct txn *txn)
 	(void)txn;
 	packdata_put_commit(&pw->txnbuf);
 	if (pw->frame.cbor > 0 &&
-	    pw->frame.cbor + pw->txnbuf.len > pw->opts.frame_bytes &&
+	    pw->frame.cbor + pw->txnbuf.len > pw->limit &&
 	    !close_frame(pw, false))
 		return false;
 	if (!frame_add_txn(pw))
 		return false;
 	pw->parts = 0;
-	return pw->frame.cbor < pw->opts.frame_bytes || close_frame(pw, false);
+	return pw->frame.cbor < pw->limit || close_frame(pw, false);
 }
 
 static void
@@ -466,7 +491,10 @@ sink_idle(void *ctx)
 	left = pw->frame.opened_ms + pw->opts.frame_ms - now_ms();
 	if (left > 0 && pw->in != NULL && input_ready(pw->in, (int)left))
 		return true;
-	return close_frame(pw, false);
+	if (!close_frame(pw, false))
+		return false;
+	frame_limit_restart(pw);
+	return true;
 }
 
 /*

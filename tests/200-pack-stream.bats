@@ -35,6 +35,48 @@ wait_for_line() {
 	[ "$(grep -c '^C' "$WORK/out")" -eq 2 ]
 }
 
+# txns_per_frame PACK: the transaction count of each frame, one a line.
+txns_per_frame() {
+	"$TESTS_DIR/fixtures/pack-frames" <"$1" | awk '{ print $6 }'
+}
+
+@test "frames start small and double up to --frame-bytes" {
+	"$GEN" 20000 1 1 payments >"$WORK/one.txt"
+	pgmesh-pack <"$WORK/one.txt" >"$WORK/grow.pack"
+	run -0 txns_per_frame "$WORK/grow.pack"
+	echo "$output"
+	# One-row transactions are of about one size (ids grow by a digit
+	# here and there): twice the bytes, about twice the transactions.
+	awk 'NR > 1 && NR < 5 && ($1 < 1.8 * prev || $1 > 2.2 * prev) { exit 1 }
+	     { prev = $1 } END { exit NR < 5 }' <<<"$output"
+	pgmesh-pack --frame-bytes 100K <"$WORK/one.txt" >"$WORK/capped.pack"
+	run -0 txns_per_frame "$WORK/capped.pack"
+	echo "$output"
+	# 64K, then 100K each, all but the last.
+	awk 'NR == 1 { first = $1 } NR == 2 { full = $1 }
+	     NR > 2 && ($1 < 0.95 * full || $1 > 1.05 * full) { n++ }
+	     END { exit n > 1 || first > 0.7 * full }' <<<"$output"
+	cmp "$WORK/one.txt" <(pgmesh-pack -d "$WORK/capped.pack")
+}
+
+@test "after the input pauses, frames start small again" {
+	"$GEN" 10000 1 1 payments >"$WORK/two.txt"
+	# The two bursts: up to the 5,000th commit, and the rest.
+	awk '/^C/ && ++n == 5000 { print NR; exit }' "$WORK/two.txt" >"$WORK/cut"
+	head -n "$(cat "$WORK/cut")" "$WORK/two.txt" >"$WORK/burst1"
+	tail -n "+$(($(cat "$WORK/cut") + 1))" "$WORK/two.txt" >"$WORK/burst2"
+	(cat "$WORK/burst1"; sleep 1; cat "$WORK/burst2") |
+		pgmesh-pack --frame-ms 100 >"$WORK/bursts.pack"
+	cmp "$WORK/two.txt" <(pgmesh-pack -d "$WORK/bursts.pack")
+	run -0 txns_per_frame "$WORK/bursts.pack"
+	echo "$output"
+	# Burst one: 64K, 128K, 256K, and the rest at the pause.  Burst two
+	# starts with a frame of 64K again, not of 512K.
+	first=$(sed -n 1p <<<"$output")
+	fifth=$(sed -n 5p <<<"$output")
+	[ "$fifth" -ge $((first * 9 / 10)) ] && [ "$fifth" -le $((first * 11 / 10)) ]
+}
+
 # Peak RSS (KB) of a command, from /usr/bin/time.
 peak_kb() {
 	/usr/bin/time -f %M -o "$WORK/rss" "$@"
