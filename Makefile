@@ -31,7 +31,7 @@ PROGRAMS = $(patsubst src/cmd/%.c,pgmesh-%,$(wildcard src/cmd/*.c))
 # Modules shared by every program.
 COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
          src/timestamp.o src/copytext.o src/catalog.o src/textread.o \
-         src/textwrite.o
+         src/textwrite.o src/fmt.o
 
 # The pack format, and spool directories (used by pack, apply, ship, verify).
 PACK = src/manifest.o src/sha256.o src/framecheck.o src/prefetch.o src/packread.o src/packwrite.o src/packdata.o src/packencode.o src/idmap.o src/cborrec.o

@@ -213,10 +213,10 @@ unspill(struct emitter *e)
 static void
 report_progress(struct emitter *e)
 {
-	double t = now();
+	double t;
 	char lsn[LSN_BUFSIZE];
 
-	if (verbosity == 0 || t - e->reported < PROGRESS_SECONDS)
+	if (verbosity == 0 || (t = now()) - e->reported < PROGRESS_SECONDS)
 		return;
 	e->reported = t;
 	log_verbose("%" PRIu64 " transactions, %" PRIu64 " rows, LSN %s, "

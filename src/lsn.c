@@ -1,6 +1,6 @@
 #include <stddef.h>
-#include <stdio.h>
 
+#include "fmt.h"
 #include "lsn.h"
 
 /* The value of a hexadecimal digit, -1 for anything else. */
@@ -66,6 +66,9 @@ lsn_parse(const char *s, size_t len, lsn_t *lsn)
 char *
 lsn_format(lsn_t lsn, char buf[LSN_BUFSIZE])
 {
-	snprintf(buf, LSN_BUFSIZE, "%X/%X", (unsigned)(lsn >> 32), (unsigned)lsn);
+	char *p = fmt_hex(buf, (uint32_t)(lsn >> 32));
+
+	*p++ = '/';
+	*fmt_hex(p, (uint32_t)lsn) = '\0';
 	return buf;
 }

@@ -1,10 +1,9 @@
-#include <inttypes.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "copytext.h"
+#include "fmt.h"
 #include "textwrite.h"
 #include "timestamp.h"
 #include "xalloc.h"
@@ -30,13 +29,19 @@ textwriter_free(struct textwriter *w)
 void
 textwriter_begin(struct textwriter *w, const struct txn *txn)
 {
-	char lsn[LSN_BUFSIZE], time[TIMESTAMP_BUFSIZE], line[128];
+	char buf[LSN_BUFSIZE + TIMESTAMP_BUFSIZE], *p;
 
 	w->txn_start = w->out->len;
-	snprintf(line, sizeof(line), "B\t%s\t%s\t%s\t%" PRIu32 "\n", txn->origin,
-	    lsn_format(txn->lsn, lsn), timestamp_format(txn->commit_time, time),
-	    txn->xid);
-	buf_puts(w->out, line);
+	buf_puts(w->out, "B\t");
+	buf_puts(w->out, txn->origin);
+	buf_putc(w->out, '\t');
+	buf_puts(w->out, lsn_format(txn->lsn, buf));
+	buf_putc(w->out, '\t');
+	buf_puts(w->out, timestamp_format(txn->commit_time, buf));
+	p = fmt_decimal(buf, txn->xid);
+	*p++ = '\n';
+	buf_putc(w->out, '\t');
+	buf_append(w->out, buf, (size_t)(p - buf));
 }
 
 void

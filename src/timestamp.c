@@ -3,9 +3,9 @@
  * Gregorian day count (no time zone database, no locale: the same bytes on
  * every machine).
  */
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "timestamp.h"
 
 #define US_PER_DAY INT64_C(86400000000)
@@ -83,23 +83,35 @@ timestamp_parse(const char *s, size_t len, int64_t *us)
 	return true;
 }
 
+/*
+ * The form has four digits of year, as it has for every commit time a
+ * server's clock could give; a year outside 0-9999 keeps its last four.
+ */
 char *
 timestamp_format(int64_t us, char buf[TIMESTAMP_BUFSIZE])
 {
 	int64_t days = us / US_PER_DAY, rest = us % US_PER_DAY, y;
 	int m, d;
-	char wide[64];		/* room for any int64 the compiler imagines */
+	char *p;
 
 	if (rest < 0) {
 		rest += US_PER_DAY;
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	snprintf(wide, sizeof(wide), "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
-	    (int)y, m, d, (int)(rest / INT64_C(3600000000)),
-	    (int)(rest / 60000000 % 60), (int)(rest / 1000000 % 60),
-	    (int)(rest % 1000000));
-	memcpy(buf, wide, TIMESTAMP_BUFSIZE - 1);
-	buf[TIMESTAMP_BUFSIZE - 1] = '\0';
+	p = fmt_fixed(buf, (uint64_t)(y < 0 ? -y : y), 4);
+	*p++ = '-';
+	p = fmt_fixed(p, (uint64_t)m, 2);
+	*p++ = '-';
+	p = fmt_fixed(p, (uint64_t)d, 2);
+	*p++ = ' ';
+	p = fmt_fixed(p, (uint64_t)(rest / INT64_C(3600000000)), 2);
+	*p++ = ':';
+	p = fmt_fixed(p, (uint64_t)(rest / 60000000 % 60), 2);
+	*p++ = ':';
+	p = fmt_fixed(p, (uint64_t)(rest / 1000000 % 60), 2);
+	*p++ = '.';
+	p = fmt_fixed(p, (uint64_t)(rest % 1000000), 6);
+	memcpy(p, "+00", 4);
 	return buf;
 }

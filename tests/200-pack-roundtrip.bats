@@ -32,6 +32,19 @@ setup_file() {
 	[ "$(grep -c '^T	s2.t2	' "$WORK/mixed.txt")" -eq 2 ]
 }
 
+@test "round trip of the extreme LSNs, commit times and xids" {
+	printf '%s\n' '#pgmesh	1' \
+		'B	a	0/1	0001-01-01 00:00:00.000000+00	0' 'T	s.t	v	text' \
+		'I	s.t	x' 'C	a	0/1' \
+		'B	a	1/0	1969-12-31 23:59:59.999999+00	4294967295' \
+		'I	s.t	x' 'C	a	1/0' \
+		'B	a	ABCDEF01/10	2000-02-29 12:34:56.000001+00	10' \
+		'I	s.t	x' 'C	a	ABCDEF01/10' \
+		'B	a	FFFFFFFF/FFFFFFFE	9999-12-31 23:59:59.999999+00	7' \
+		'I	s.t	x' 'C	a	FFFFFFFF/FFFFFFFE' >"$WORK/edge.txt"
+	pgmesh-pack <"$WORK/edge.txt" | pgmesh-pack -d | cmp "$WORK/edge.txt" -
+}
+
 @test "round trip of many tables, and of files given as arguments" {
 	pgmesh-pack "$WORK/tables.txt" >"$WORK/tables.pack"
 	[ "$(grep -c "^T" "$WORK/tables.txt")" -ge 400 ]
