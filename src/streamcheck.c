@@ -62,71 +62,19 @@ streamcheck_init(struct streamcheck *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-void
-streamcheck_free(struct streamcheck *sc)
-{
-	for (size_t i = 0; i < sc->norigins; i++) {
-		struct origin_summary *o = &sc->origins[i];
-
-		for (size_t k = 0; k < o->ntables; k++)
-			free(o->tables[k]);
-		free(o->tables);
-		free(o->split_where);
-	}
-	free(sc->origins);
-	memset(sc, 0, sizeof(*sc));
-}
-
 struct origin_summary *
 streamcheck_origin(struct streamcheck *sc, const char *origin)
 {
-	size_t lo = 0, hi = sc->norigins;
-	struct origin_summary *o;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int cmp = strcmp(sc->origins[mid].origin, origin);
-
-		if (cmp == 0)
-			return &sc->origins[mid];
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	sc->origins = xreallocarray(sc->origins, sc->norigins + 1,
-	    sizeof(*sc->origins));
-	memmove(&sc->origins[lo + 1], &sc->origins[lo],
-	    (sc->norigins - lo) * sizeof(*sc->origins));
-	sc->norigins++;
-	o = &sc->origins[lo];
-	memset(o, 0, sizeof(*o));
-	snprintf(o->origin, sizeof(o->origin), "%s", origin);
-	return o;
+	return origin_summary_find(&sc->origins, &sc->norigins, origin);
 }
 
-/* Add a table name to the origin's sorted list (once). */
-static void
-origin_add_table(struct origin_summary *o, const char *name)
+void
+streamcheck_free(struct streamcheck *sc)
 {
-	size_t lo = 0, hi = o->ntables;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int cmp = strcmp(o->tables[mid], name);
-
-		if (cmp == 0)
-			return;
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	o->tables = xreallocarray(o->tables, o->ntables + 1, sizeof(char *));
-	memmove(&o->tables[lo + 1], &o->tables[lo],
-	    (o->ntables - lo) * sizeof(char *));
-	o->tables[lo] = xstrdup(name);
-	o->ntables++;
+	for (size_t i = 0; i < sc->norigins; i++)
+		origin_summary_free(&sc->origins[i]);
+	free(sc->origins);
+	memset(sc, 0, sizeof(*sc));
 }
 
 /* The sink: count, check order, remember what the frame held. */
@@ -173,7 +121,7 @@ check_row(void *ctx, const struct table *t, const struct value *vals)
 	if (t == c->last_table)
 		return true;
 	c->last_table = t;
-	origin_add_table(c->o, t->name);
+	origin_summary_add_table(c->o, t->name);
 	return true;
 }
 
@@ -332,7 +280,7 @@ count_split_frame(struct checker *c, const struct manifest *m)
 	o->txns += begun;
 	o->rows += m->nrows;
 	for (size_t i = 0; i < m->ntables; i++)
-		origin_add_table(o, m->tables[i]);
+		origin_summary_add_table(o, m->tables[i]);
 }
 
 /*
@@ -511,41 +459,13 @@ streamcheck_finish(struct streamcheck *sc)
 	}
 }
 
-static void
-print_origin(const struct origin_summary *o, bool lag, struct buf *out)
-{
-	char line[512], first[LSN_BUFSIZE], last[LSN_BUFSIZE];
-	lsn_t head = o->last_frame_lsn > o->last_lsn ? o->last_frame_lsn :
-	    o->last_lsn;
-
-	snprintf(line, sizeof(line), "origin %s first %s last %s frames %" PRIu64
-	    " transactions %" PRIu64 " rows %" PRIu64, o->origin,
-	    lsn_format(o->first_lsn, first), lsn_format(o->last_lsn, last),
-	    o->frames, o->txns, o->rows);
-	buf_puts(out, line);
-	if (lag) {
-		snprintf(line, sizeof(line), " applied %s behind_bytes %" PRIu64
-		    " behind_transactions %" PRIu64,
-		    o->has_applied ? lsn_format(o->applied, first) : "none",
-		    head > o->applied ? head - o->applied : 0, o->pending);
-		buf_puts(out, line);
-	}
-	snprintf(line, sizeof(line), " tables %zu", o->ntables);
-	buf_puts(out, line);
-	for (size_t k = 0; k < o->ntables; k++) {
-		buf_puts(out, k == 0 ? " (" : ", ");
-		buf_puts(out, o->tables[k]);
-	}
-	buf_puts(out, o->ntables > 0 ? ")\n" : "\n");
-}
-
 void
 streamcheck_print(const struct streamcheck *sc, bool lag, struct buf *out)
 {
 	char line[64];
 
 	for (size_t i = 0; i < sc->norigins; i++)
-		print_origin(&sc->origins[i], lag, out);
+		origin_summary_print(&sc->origins[i], lag, out);
 	snprintf(line, sizeof(line), "problems %" PRIu64 "\n", sc->problems);
 	buf_puts(out, line);
 }

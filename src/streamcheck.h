@@ -32,30 +32,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "lsn.h"
-#include "node.h"
-
-struct origin_summary {
-	char origin[NODE_MAX + 1];
-	lsn_t first_lsn;	/* of the first transaction seen, 0 if none */
-	lsn_t last_lsn;		/* of the last one */
-	lsn_t last_frame_lsn;	/* highest frame last LSN (head, for lag) */
-	lsn_t chain_lsn;	/* where its last frame or transaction ended */
-	uint64_t frames;
-	uint64_t txns;
-	uint64_t rows;
-	char **tables;		/* names of the tables seen, sorted */
-	size_t ntables;
-	/* From the database, with --lag. */
-	bool has_applied;
-	lsn_t applied;		/* the destination's progress for origin */
-	uint64_t pending;	/* transactions seen above it */
-	/* Chaining of frames of this origin. */
-	bool split_open;	/* the last frame continues in the next */
-	uint32_t split_part;	/* and its part number */
-	lsn_t split_lsn;	/* the split transaction's LSN */
-	char *split_where;	/* the last frame's file and offset */
-};
+#include "originsum.h"
 
 enum check_status {
 	CHECK_OK,		/* checked; problems counted in problems */
