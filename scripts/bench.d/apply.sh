@@ -18,9 +18,16 @@
 # launcher may start a subscription's worker right away
 # (wal_retrieve_retry_interval), as it would on a server that has not just
 # started another one.
+#
+# Each comparison takes the fastest of APPLY_TRIES runs of each side, the
+# two taking turns: on a shared machine one run of either side varied by
+# a quarter or more (COPY 3.0-5.3 s), enough to decide a ratio alone.
+# Every try of a subscription starts from its own copy of the pre-made
+# slot.
 
 APPLY_DST=apply_dst
 APPLY_SINGLE_ROWS=$((BENCH_ROWS / 10))
+APPLY_TRIES=3
 
 # apply_source NODE ROWS TXN_ROWS: a source cluster with both slots, then
 # its rows.
@@ -32,6 +39,15 @@ apply_source() {
 		'pgoutput')" >/dev/null
 	bench_load "$1" "$2" "$3"
 	pg_sql "$1" "CHECKPOINT" >/dev/null
+}
+
+# apply_slot_copies CLUSTER SLOT: SLOT_1 to SLOT_<APPLY_TRIES>, copies of
+# SLOT made before any is consumed.
+apply_slot_copies() {
+	local i
+	for i in $(seq "$APPLY_TRIES"); do
+		pg_sql "$1" "SELECT pg_copy_logical_replication_slot('$2', '$2_$i')" >/dev/null
+	done
 }
 
 # apply_target DB: an empty payments table in a new destination database
@@ -74,43 +90,79 @@ apply_check() {
 		bench_row "$1: rows missing or doubled" - - "FAILED"
 }
 
+apply_drop() {
+	local db
+	for db in "$@"; do
+		pg_sql "$APPLY_DST" "DROP DATABASE $db" >/dev/null
+	done
+}
+
+# apply_copy_try N: COPY, then apply of the pack, into new databases;
+# bench_apply's copy_* and apply_* keep the fastest.
+apply_copy_try() {
+	local run_s run_kb
+	apply_target "copied_$1"
+	bench_measure run_s run_kb "psql -X -q -d '$(pg_conninfo "$APPLY_DST" "copied_$1")' \
+		-c '\\copy payments FROM '\\''$copy'\\'''"
+	bench_keep_faster copy_s copy_kb "$run_s" "$run_kb"
+	apply_target "applied_$1"
+	bench_measure run_s run_kb "pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "applied_$1")' \
+		--allow '*:*' <'$pack' 2>/dev/null"
+	bench_keep_faster apply_s apply_kb "$run_s" "$run_kb"
+	apply_check "applied_$1" "$BENCH_ROWS"
+	apply_drop "copied_$1" "applied_$1"
+}
+
+# apply_pipeline_try N CLUSTER SLOT NATIVE_SLOT KIND ROWS: the pipeline
+# from SLOT, then a subscription from NATIVE_SLOT_N, over the ROWS rows of
+# CLUSTER; bench_apply's pipe_* and native_* keep the fastest.
+apply_pipeline_try() {
+	apply_pipeline "$2" "$3" "pipe_$5_$1"
+	bench_keep_faster pipe_s pipe_kb "$PIPE_S" "$PIPE_KB"
+	apply_check "pipe_$5_$1" "$6"
+	apply_target "native_$5_$1"
+	apply_native "$2" "$4_$1" "native_$5_$1" "$6"
+	bench_keep_faster native_s native_kb "$NATIVE_S" "$NATIVE_KB"
+	apply_drop "pipe_$5_$1" "native_$5_$1"
+}
+
 bench_apply() {
-	local pack=$BENCH_PACK copy=$BENCH_TMP/apply.copy
-	local copy_s copy_kb apply_s apply_kb
+	local pack=$BENCH_PACK copy=$BENCH_TMP/apply.copy i best="best of $APPLY_TRIES"
+	local copy_s= copy_kb= apply_s= apply_kb= pipe_s= pipe_kb= native_s= native_kb=
 	pg_start "$APPLY_DST" "${BENCH_SETTINGS[@]}" \
 		"wal_retrieve_retry_interval = 100ms"
 	apply_source single "$APPLY_SINGLE_ROWS" 1
+	apply_slot_copies single native
 
 	# The pack, and the same rows as COPY text, made before timing.
 	bench_pack_ready
+	apply_slot_copies "$BENCH_SOURCE" "$BENCH_NATIVE_SLOT"
 	pgmesh-pack -d "$pack" | awk -F '\t' '$1 == "I"' | cut -f 3- >"$copy"
-	apply_target copied
-	bench_measure copy_s copy_kb "psql -X -q -d '$(pg_conninfo "$APPLY_DST" copied)' \
-		-c '\\copy payments FROM '\\''$copy'\\'''"
-	bench_row "COPY ($BENCH_ROWS rows, empty table)" "$copy_s" "$copy_kb"
-	apply_target applied
-	bench_measure apply_s apply_kb "pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" applied)' \
-		--allow '*:*' <'$pack' 2>/dev/null"
-	bench_row "apply of the pack (same rows, empty table)" "$apply_s" "$apply_kb"
-	apply_check applied "$BENCH_ROWS"
+	for i in $(seq "$APPLY_TRIES"); do
+		apply_copy_try "$i"
+	done
+	bench_row "COPY ($BENCH_ROWS rows, empty table)" "$copy_s" "$copy_kb" "$best"
+	bench_row "apply of the pack (same rows, empty table)" "$apply_s" \
+		"$apply_kb" "$best"
 	bench_target "apply / COPY" "$apply_s" "$copy_s" 1.15
 	rm -f "$copy"
 
-	apply_pipeline "$BENCH_SOURCE" "$BENCH_SLOT" pipe_bulk
-	bench_row "capture | pack | apply ($BENCH_ROWS rows)" "$PIPE_S" "$PIPE_KB"
-	apply_check pipe_bulk "$BENCH_ROWS"
-	apply_target native_bulk
-	apply_native "$BENCH_SOURCE" "$BENCH_NATIVE_SLOT" native_bulk "$BENCH_ROWS"
-	bench_row "native subscription catching up" "$NATIVE_S" "$NATIVE_KB"
-	bench_target "pipeline / native (1,000-row txns)" "$PIPE_S" "$NATIVE_S" 0.6
+	for i in $(seq "$APPLY_TRIES"); do
+		apply_pipeline_try "$i" "$BENCH_SOURCE" "$BENCH_SLOT" \
+			"$BENCH_NATIVE_SLOT" bulk "$BENCH_ROWS"
+	done
+	bench_row "capture | pack | apply ($BENCH_ROWS rows)" "$pipe_s" "$pipe_kb" "$best"
+	bench_row "native subscription catching up" "$native_s" "$native_kb" "$best"
+	bench_target "pipeline / native (1,000-row txns)" "$pipe_s" "$native_s" 0.6
 
-	apply_pipeline single pgmesh pipe_single
-	bench_row "capture | pack | apply ($APPLY_SINGLE_ROWS 1-row txns)" "$PIPE_S" "$PIPE_KB"
-	apply_check pipe_single "$APPLY_SINGLE_ROWS"
-	apply_target native_single
-	apply_native single native native_single "$APPLY_SINGLE_ROWS"
-	bench_row "native subscription catching up" "$NATIVE_S" "$NATIVE_KB"
-	bench_target "pipeline / native (1-row txns)" "$PIPE_S" "$NATIVE_S" 0.4
+	pipe_s= native_s=
+	for i in $(seq "$APPLY_TRIES"); do
+		apply_pipeline_try "$i" single pgmesh native single "$APPLY_SINGLE_ROWS"
+	done
+	bench_row "capture | pack | apply ($APPLY_SINGLE_ROWS 1-row txns)" \
+		"$pipe_s" "$pipe_kb" "$best"
+	bench_row "native subscription catching up" "$native_s" "$native_kb" "$best"
+	bench_target "pipeline / native (1-row txns)" "$pipe_s" "$native_s" 0.4
 }
 
 bench_apply

@@ -125,6 +125,15 @@ bench_measure() {
 	printf -v "$2" '%s' "$kb"
 }
 
+# bench_keep_faster VAR_SECONDS VAR_KB SECONDS KB: SECONDS and KB into the
+# two variables when VAR_SECONDS is empty or slower.
+bench_keep_faster() {
+	if [ -z "${!1}" ] || awk -v a="$3" -v b="${!1}" 'BEGIN { exit !(a < b) }'; then
+		printf -v "$1" '%s' "$3"
+		printf -v "$2" '%s' "$4"
+	fi
+}
+
 # bench_best N VAR_SECONDS VAR_KB COMMAND: the fastest of N runs of
 # COMMAND, for measurements so short that one ssh handshake's jitter
 # would decide them; every contender gets the same N.
@@ -133,9 +142,7 @@ bench_best() {
 	shift
 	for _ in $(seq "$n"); do
 		bench_measure run_s run_kb "$3"
-		if [ -z "$best_s" ] || awk -v a="$run_s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
-			best_s=$run_s best_kb=$run_kb
-		fi
+		bench_keep_faster best_s best_kb "$run_s" "$run_kb"
 	done
 	printf -v "$1" '%s' "$best_s"
 	printf -v "$2" '%s' "$best_kb"
