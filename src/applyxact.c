@@ -16,8 +16,6 @@
 #include "log.h"
 #include "origin.h"
 
-/* PQputCopyData takes an int: send in pieces of this size. */
-#define PUT_BYTES (1024 * 1024)
 /* -v progress at most this often. */
 #define REPORT_SECONDS 2.0
 
@@ -106,9 +104,6 @@ applier_copy_end(struct applier *a)
 bool
 applier_copy_segment(struct applier *a, const struct applylog_seg *s)
 {
-	const char *p = a->log.data.data + s->start;
-	size_t left = s->end - s->start;
-
 	if (a->copying != s->table) {
 		bool begin = !a->in_xact;
 
@@ -117,14 +112,9 @@ applier_copy_segment(struct applier *a, const struct applylog_seg *s)
 			return false;
 		a->copying = s->table;
 	}
-	while (left > 0) {
-		size_t n = left < PUT_BYTES ? left : PUT_BYTES;
-
-		if (!copyin_put(a->c, p, n, &a->err))
-			return false;
-		p += n;
-		left -= n;
-	}
+	if (!copyin_put(a->c, a->log.data.data + s->start, s->end - s->start,
+	    &a->err))
+		return false;
 	a->wrote = true;
 	return true;
 }

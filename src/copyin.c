@@ -5,6 +5,15 @@
  */
 #include "copyin.h"
 
+/*
+ * Rows go to the server in COPY messages of at most this size.  The server
+ * reads a whole message before it parses any of it, so a message much
+ * larger than the socket's buffer leaves it waiting on the transfer; one
+ * well under it is parsed while the next is written.  (1 MiB messages made
+ * apply 1.1-1.4x a plain COPY; 32 KiB ones about 1.0x.)
+ */
+#define PUT_BYTES (32 * 1024)
+
 bool
 copyin_start(PGconn *c, const struct table *t, const char *target,
     bool begin, struct dberror *err)
@@ -40,10 +49,17 @@ copyin_start(PGconn *c, const struct table *t, const char *target,
 bool
 copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err)
 {
-	if (len == 0 || PQputCopyData(c, data, (int)len) == 1)
-		return true;
-	dbconn_error(c, NULL, err);
-	return false;
+	while (len > 0) {
+		size_t n = len < PUT_BYTES ? len : PUT_BYTES;
+
+		if (PQputCopyData(c, data, (int)n) != 1) {
+			dbconn_error(c, NULL, err);
+			return false;
+		}
+		data += n;
+		len -= n;
+	}
+	return true;
 }
 
 bool

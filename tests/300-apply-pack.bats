@@ -38,6 +38,9 @@ kinds_text() {
 	printf 'I\tpublic.kinds\t1\ttab\\there\\nnew line \\\\ back\t-12.345\t\\\\x00ff\t2026-11-21 13:16:41.5+00\t{1,2,3}\t{"k": [1, null]}\t1.5e-300\n'
 	printf 'I\tpublic.kinds\t2\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n'
 	printf 'I\tpublic.kinds\t3\t\tNaN\t\\\\x\tinfinity\t{}\t"\xc3\xa9t\xc3\xa9"\t-Infinity\n'
+	# Longer than a COPY message: rows are cut across messages.
+	printf 'I\tpublic.kinds\t4\t%s\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n' \
+		"$(head -c 100000 /dev/zero | tr '\0' x)"
 	printf 'C\ta\t0/5000000\n'
 }
 
@@ -46,13 +49,15 @@ kinds_text() {
 	pgmesh-pack --frame-bytes 4096 in.txt >in.pack
 	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst text)" --allow '*:*' in.txt
 	run -0 --separate-stderr pgmesh-apply -v -d "$(pg_conninfo dst pack)" --allow '*:*' <in.pack
-	assert_contains "$stderr" "done: 31 transactions, 3003 rows, "
+	assert_contains "$stderr" "done: 31 transactions, 3004 rows, "
 	run -0 dump text
 	local text=$output
 	assert_contains "$text" "1|tab	here"
 	assert_contains "$text" "3||NaN|\\x|infinity|{}|\"été\"|-Infinity"
 	run -0 dump pack
 	assert_equal "$output" "$text"
+	run -0 pg_sql dst pack "SELECT length(t) FROM kinds WHERE id = 4 AND t ~ '^x*$'"
+	assert_equal "$output" 100000
 }
 
 @test "a pack applied twice changes nothing the second time" {
