@@ -93,7 +93,24 @@ origin_switch(struct applier *a, const char *node)
 	return true;
 }
 
-/* Commit the group in hand: the fast path, or the retry when it fails. */
+void
+applier_reserve_vals(struct applier *a, int n)
+{
+	if (n > a->nvals) {
+		a->nvals = n;
+		a->vals = xreallocarray(a->vals, (size_t)n, sizeof(*a->vals));
+	}
+}
+
+/* Commit the group in hand through COPY. */
+static bool
+copy_commit(struct applier *a, const struct applylog_txn *last)
+{
+	return applier_send_pending(a) && applier_copy_end(a) &&
+	    applier_xact_commit(a, last);
+}
+
+/* Commit the group in hand: the fast paths, or the retry when it fails. */
 static bool
 group_commit(struct applier *a)
 {
@@ -101,8 +118,8 @@ group_commit(struct applier *a)
 
 	if (last == NULL)
 		return true;
-	if (applier_send_pending(a) && applier_copy_end(a) &&
-	    applier_xact_commit(a, last)) {
+	if (applier_lone_fits(a) ? applier_lone_commit(a, last) :
+	    copy_commit(a, last)) {
 		applier_group_reset(a);
 		return true;
 	}
@@ -297,6 +314,7 @@ applier_free(struct applier *a)
 	buf_free(&a->scratch);
 	free(a->origins);
 	free(a->allowed);
+	free(a->prepared);
 	free(a->vals);
 	free(a);
 }

@@ -1,8 +1,9 @@
 /*
- * applier_int.h: the applier's insides, shared by its three files:
+ * applier_int.h: the applier's insides, shared by its four files:
  * applier.c (the sink, origins, group commit), applyxact.c (the
- * destination transaction and its COPY statements) and applyretry.c (the
- * one-at-a-time retry of a failed group).  Nothing else includes this.
+ * destination transaction and its COPY statements), applylone.c (a lone
+ * small group in one round trip) and applyretry.c (the one-at-a-time retry
+ * of a failed group).  Nothing else includes this.
  */
 #ifndef PGMESH_APPLIER_INT_H
 #define PGMESH_APPLIER_INT_H
@@ -48,6 +49,8 @@ struct applier {
 	unsigned char *allowed;	/* by name_id: 0 unknown, 1 yes, 2 no */
 	size_t nallowed;
 	char allowed_for[NODE_MAX + 1];
+	unsigned char *prepared;	/* by def_id: applylone.c's INSERTs */
+	size_t nprepared;
 
 	enum apply_status status;
 	struct dberror err;
@@ -74,6 +77,8 @@ bool applier_xact_begin(struct applier *a);
 bool applier_xact_rollback(struct applier *a);
 /* Commit as the application of the group's transactions up to lt. */
 bool applier_xact_commit(struct applier *a, const struct applylog_txn *lt);
+/* The group up to lt has committed: count it, move the origin's progress. */
+void applier_xact_committed(struct applier *a, const struct applylog_txn *lt);
 /* Send segment s, in the COPY open for its table or a new one. */
 bool applier_copy_segment(struct applier *a, const struct applylog_seg *s);
 bool applier_copy_end(struct applier *a);
@@ -89,6 +94,14 @@ void applier_failure_start(struct applier *a, const struct applylog_txn *lt,
     const struct table *t);
 /* Divert lt (named in a->failure) to the rejects file; false without one. */
 bool applier_reject(struct applier *a, struct applylog_txn *lt);
+/* a->vals has room for n values. */
+void applier_reserve_vals(struct applier *a, int n);
+
+/* Is the group in hand lone and small: one round trip (applylone.c)? */
+bool applier_lone_fits(const struct applier *a);
+/* Commit it so; false (a->err filled) leaves it for the retry. */
+bool applier_lone_commit(struct applier *a, const struct applylog_txn *last);
+
 /* The group failed: apply it one transaction at a time (applyretry.c). */
 bool applier_retry(struct applier *a);
 

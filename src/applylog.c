@@ -165,6 +165,7 @@ applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
 		} else {
 			/* Written by copytext_escape: always unescapes. */
 			copytext_unescape(p, n, &n, &bad_at);
+			p[n] = '\0';
 			vals[i] = (struct value){ p, n };
 		}
 		p = stop + 1;

@@ -66,8 +66,8 @@ const struct applylog_txn *applylog_last(const struct applylog *l);
 
 /*
  * Decode the row at data[*pos] of segment s (start with *pos = s->start)
- * into vals (s->table->ncols of them, pointing into scratch), and move
- * *pos to the next row.  False past the segment's end.
+ * into vals (s->table->ncols of them, pointing into scratch, each followed
+ * by a NUL), and move *pos to the next row.  False past the segment's end.
  */
 bool applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
     size_t *pos, struct buf *scratch, struct value *vals);

@@ -18,7 +18,6 @@
 #include "log.h"
 #include "rowkey.h"
 #include "stage.h"
-#include "xalloc.h"
 
 enum txn_outcome { TXN_APPLIED, TXN_FAILED, TXN_FATAL };
 
@@ -51,10 +50,7 @@ failure_row(struct applier *a, const struct applylog_seg *s, long line)
 
 	if (line <= 0 || !rowkey_lookup(a->c, s->table, &key, &err))
 		return;
-	if (s->table->ncols > a->nvals) {
-		a->nvals = s->table->ncols;
-		a->vals = xreallocarray(a->vals, (size_t)a->nvals, sizeof(*a->vals));
-	}
+	applier_reserve_vals(a, s->table->ncols);
 	while (applylog_next_row(&a->log, s, &pos, &a->scratch, a->vals))
 		if (--line == 0) {
 			buf_puts(&a->failure, " (");

@@ -163,7 +163,6 @@ applier_report_progress(struct applier *a, const char *when)
 bool
 applier_xact_commit(struct applier *a, const struct applylog_txn *lt)
 {
-	struct origin_state *os = applier_origin_find(a, lt->txn.origin);
 	bool ended;
 
 	if (!applier_xact_begin(a) ||
@@ -180,8 +179,15 @@ applier_xact_commit(struct applier *a, const struct applylog_txn *lt)
 			a->in_xact = false;
 		return false;
 	}
+	applier_xact_committed(a, lt);
+	return true;
+}
+
+void
+applier_xact_committed(struct applier *a, const struct applylog_txn *lt)
+{
+	applier_origin_find(a, lt->txn.origin)->applied = lt->txn.lsn;
 	a->in_xact = false;
-	os->applied = lt->txn.lsn;
 	a->done.txns += a->pend.txns;
 	a->done.rows += a->pend.rows;
 	a->done.dups += a->pend.dups;
@@ -189,7 +195,6 @@ applier_xact_commit(struct applier *a, const struct applylog_txn *lt)
 	memset(&a->pend, 0, sizeof(a->pend));
 	if (verbosity > 0 && seconds_since(&a->reported) >= REPORT_SECONDS)
 		applier_report_progress(a, "");
-	return true;
 }
 
 void

@@ -112,6 +112,32 @@ dbconn_exec(PGconn *c, const char *sql, int nparams,
 }
 
 bool
+dbconn_pipeline_result(PGconn *c, ExecStatusType want, struct dberror *err)
+{
+	PGresult *res = PQgetResult(c);
+	bool ok = PQresultStatus(res) == want;
+
+	if (!ok && PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+		dbconn_error(c, res, err);
+	PQclear(res);
+	if (want != PGRES_PIPELINE_SYNC)
+		PQclear(PQgetResult(c));
+	return ok;
+}
+
+bool
+dbconn_pipeline_end(PGconn *c, bool ok, struct dberror *err)
+{
+	bool synced = dbconn_pipeline_result(c, PGRES_PIPELINE_SYNC, err);
+
+	if (PQexitPipelineMode(c) != 1 && ok && synced) {
+		dbconn_error(c, NULL, err);
+		return false;
+	}
+	return ok && synced;
+}
+
+bool
 dbconn_quote(PGconn *c, struct buf *out, const char *ident,
     struct dberror *err)
 {

@@ -40,6 +40,16 @@ bool dbconn_exec(PGconn *c, const char *sql, int nparams,
 PGresult *dbconn_query(PGconn *c, const char *sql, int nparams,
     const char *const *params, struct dberror *err);
 
+/*
+ * In libpq's pipeline mode: read the next result, which should have status
+ * want, and the NULL after it; false (*err filled by the first failure, not
+ * by the aborted ones after it) otherwise.  dbconn_pipeline_end reads the
+ * sync's result and leaves pipeline mode: ok and all that went well.
+ */
+bool dbconn_pipeline_result(PGconn *c, ExecStatusType want,
+    struct dberror *err);
+bool dbconn_pipeline_end(PGconn *c, bool ok, struct dberror *err);
+
 /* Fill *err from a failed result (NULL: from the connection). */
 void dbconn_error(PGconn *c, const PGresult *res, struct dberror *err);
 bool dbconn_is(const struct dberror *err, const char *sqlstate);

@@ -75,50 +75,45 @@ origin_session_setup(PGconn *c, const char *node, bool release_previous,
 	}
 }
 
-/* The next pipeline result and the NULL that ends it; false on error. */
-static bool
-pipeline_result(PGconn *c, ExecStatusType want, struct dberror *err)
+bool
+origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time)
 {
-	PGresult *res = PQgetResult(c);
-	bool ok = PQresultStatus(res) == want;
+	char lsnbuf[LSN_BUFSIZE], timebuf[TIMESTAMP_BUFSIZE];
+	const char *params[2] = {
+		lsn_format(lsn, lsnbuf), timestamp_format(commit_time, timebuf)
+	};
 
-	if (!ok && PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
-		dbconn_error(c, res, err);
-	PQclear(res);
-	if (want != PGRES_PIPELINE_SYNC)
-		PQclear(PQgetResult(c));
-	return ok;
+	return PQsendQueryParams(c,
+	    "SELECT pg_replication_origin_xact_setup($1, $2)", 2, NULL, params,
+	    NULL, NULL, 0) == 1 &&
+	    PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+}
+
+bool
+origin_read_commit(PGconn *c, bool *ended, struct dberror *err)
+{
+	/* After a failed setup the server skips COMMIT: still open. */
+	bool setup = dbconn_pipeline_result(c, PGRES_TUPLES_OK, err);
+	bool commit = dbconn_pipeline_result(c, PGRES_COMMAND_OK, err);
+
+	*ended = setup;
+	return setup && commit;
 }
 
 bool
 origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time, bool *ended,
     struct dberror *err)
 {
-	char lsnbuf[LSN_BUFSIZE], timebuf[TIMESTAMP_BUFSIZE];
-	const char *params[2] = {
-		lsn_format(lsn, lsnbuf), timestamp_format(commit_time, timebuf)
-	};
-	bool setup, commit, sync;
+	bool committed;
 
 	*ended = false;
 	if (PQenterPipelineMode(c) != 1 ||
-	    PQsendQueryParams(c, "SELECT pg_replication_origin_xact_setup($1, $2)",
-	    2, NULL, params, NULL, NULL, 0) != 1 ||
-	    PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
-	    PQpipelineSync(c) != 1) {
+	    !origin_send_commit(c, lsn, commit_time) || PQpipelineSync(c) != 1) {
 		dbconn_error(c, NULL, err);
 		return false;
 	}
-	/* After a failed setup the server skips COMMIT: still open. */
-	setup = pipeline_result(c, PGRES_TUPLES_OK, err);
-	commit = pipeline_result(c, PGRES_COMMAND_OK, err);
-	sync = pipeline_result(c, PGRES_PIPELINE_SYNC, err);
-	*ended = setup;
-	if (PQexitPipelineMode(c) != 1 && setup && commit && sync) {
-		dbconn_error(c, NULL, err);
-		return false;
-	}
-	return setup && commit && sync;
+	committed = origin_read_commit(c, ended, err);
+	return dbconn_pipeline_end(c, committed, err);
 }
 
 PGresult *

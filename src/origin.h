@@ -46,6 +46,13 @@ bool origin_session_setup(PGconn *c, const char *node, bool release_previous,
  */
 bool origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time,
     bool *ended, struct dberror *err);
+/*
+ * The same in parts, for a caller whose pipeline carries more before:
+ * queue the setup and COMMIT (false: see the connection's error), and,
+ * after the results of what came before them, read theirs.
+ */
+bool origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time);
+bool origin_read_commit(PGconn *c, bool *ended, struct dberror *err);
 
 /* Every pgmesh origin: rows of (node, flushed LSN), sorted by node. */
 PGresult *origin_list(PGconn *c, struct dberror *err);

@@ -144,6 +144,14 @@ pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column
 	assert_equal "$output" "0/10000"
 }
 
+@test "a NUL byte in a value is refused whole, never cut short" {
+	gen_payments 1 1 a | sed 's/invoice 1$/invoice\x001/' >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	assert_contains "$stderr" "LSN 0/10000, table public.payments: invalid byte sequence for encoding \"UTF8\": 0x00"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "0"
+}
+
 @test "a failing check constraint in a later group stops there, earlier groups stay" {
 	sql "ALTER TABLE payments ADD CHECK (account_id <> 25)"
 	gen_payments 30 10 a >in.txt

@@ -60,6 +60,35 @@ kinds_text() {
 	assert_equal "$output" 100000
 }
 
+# statements_counted DB: table kinds counts the INSERT or COPY statements
+# that fill it, in table statements.
+statements_counted() {
+	pg_sql dst "$1" "CREATE TABLE statements (n int);
+	CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS
+	    'BEGIN INSERT INTO statements VALUES (1); RETURN NULL; END';
+	CREATE TRIGGER counted AFTER INSERT ON kinds
+	    FOR EACH STATEMENT EXECUTE FUNCTION count_statement()"
+}
+
+@test "a lone small transaction goes in by INSERT, with the values COPY gives" {
+	statements_counted text
+	statements_counted pack
+	{ gen_payments 3000 100 a; kinds_text | tail -n +2; } >group.txt
+	kinds_text >lone.txt
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst text)" --allow '*:*' group.txt
+	pgmesh-pack lone.txt | run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst pack)" --allow '*:*'
+	run -0 pg_sql dst text "SELECT count(*) FROM statements"
+	assert_equal "$output" 1
+	run -0 pg_sql dst pack "SELECT count(*) FROM statements"
+	assert_equal "$output" 4
+	run -0 pg_sql dst text "SELECT * FROM kinds ORDER BY id"
+	local copied=$output
+	run -0 pg_sql dst pack "SELECT * FROM kinds ORDER BY id"
+	assert_equal "$output" "$copied"
+	run -0 pgmesh-apply -d "$(pg_conninfo dst pack)" --position
+	assert_equal "$output" "$(printf 'a\t0/5000000')"
+}
+
 @test "a pack applied twice changes nothing the second time" {
 	gen_payments 2000 100 a | pgmesh-pack >in.pack
 	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst pack)" --allow '*:*' in.pack
