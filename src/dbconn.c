@@ -1,41 +1,13 @@
 /*
- * dbconn.c: connecting, running statements, and keeping PostgreSQL's
- * errors for apply to classify.
+ * dbconn.c: running statements, and keeping PostgreSQL's errors for apply
+ * to classify.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dbconn.h"
-#include "log.h"
-
-/* The first line of a libpq message, without its newline. */
-static void
-first_line(char *dst, size_t size, const char *msg)
-{
-	size_t n = strcspn(msg, "\n");
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, msg, n);
-	dst[n] = '\0';
-}
-
-PGconn *
-dbconn_open(const char *conninfo)
-{
-	const char *keys[] = { "dbname", "fallback_application_name", NULL };
-	const char *vals[] = { conninfo, progname, NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
-	char msg[1024];
-
-	if (c != NULL && PQstatus(c) == CONNECTION_OK)
-		return c;
-	first_line(msg, sizeof(msg), c ? PQerrorMessage(c) : "out of memory");
-	log_error("cannot connect to the database: %s", msg);
-	PQfinish(c);
-	return NULL;
-}
+#include "pgconn.h"
 
 /* "COPY payments, line 3, column amount: ..." gives 3. */
 static long
@@ -52,8 +24,10 @@ context_copy_line(const char *context)
 void
 dbconn_error(PGconn *c, const PGresult *res, struct dberror *err)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	const char *msg = res ? PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 	memset(err, 0, sizeof(*err));
 	if (state != NULL)
@@ -61,7 +35,7 @@ dbconn_error(PGconn *c, const PGresult *res, struct dberror *err)
 	if (msg == NULL)
 		msg = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) :
 		    PQerrorMessage(c);
-	first_line(err->message, sizeof(err->message), msg);
+	snprintf(err->message, sizeof(err->message), "%s", pgconn_one_line(msg));
 	if (res != NULL)
 		err->copy_line = context_copy_line(PQresultErrorField(res,
 		    PG_DIAG_CONTEXT));

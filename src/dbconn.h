@@ -1,5 +1,5 @@
 /*
- * dbconn.h: apply's libpq connection, and the errors PostgreSQL gives it.
+ * dbconn.h: apply's statements, and the errors PostgreSQL gives them.
  *
  * apply decides what an error means (a bad transaction to name and stop at,
  * a lost connection to retry later, a missing privilege) from its SQLSTATE,
@@ -26,9 +26,6 @@ struct dberror {
 	long copy_line;		/* the COPY line the error is about, or 0 */
 	bool lost;		/* the connection is gone */
 };
-
-/* Connect with conninfo; NULL after log_error. */
-PGconn *dbconn_open(const char *conninfo);
 
 /*
  * Run sql with text parameters.  dbconn_exec wants no rows back;

@@ -23,9 +23,8 @@ static const char session_settings[] =
     "SET IntervalStyle TO 'postgres'; SET extra_float_digits TO 3; "
     "SET bytea_output TO 'hex'; SET lc_monetary TO 'C'";
 
-/* Fold a libpq message onto one line: newlines and tabs become spaces. */
-static const char *
-one_line(const char *msg)
+const char *
+pgconn_one_line(const char *msg)
 {
 	static char line[1024];
 	size_t n = 0;
@@ -46,7 +45,7 @@ one_line(const char *msg)
 const char *
 pgconn_error(PGconn *conn)
 {
-	return one_line(PQerrorMessage(conn));
+	return pgconn_one_line(PQerrorMessage(conn));
 }
 
 const char *
@@ -54,7 +53,7 @@ pgconn_result_error(const PGresult *res)
 {
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-	return one_line(primary != NULL ? primary : PQresultErrorMessage(res));
+	return pgconn_one_line(primary != NULL ? primary : PQresultErrorMessage(res));
 }
 
 bool
@@ -70,7 +69,7 @@ pgconn_check_conninfo(const char *conninfo)
 		return true;
 	if ((opts = PQconninfoParse(conninfo, &err)) == NULL) {
 		log_error("bad connection string: %s",
-		    err != NULL ? one_line(err) : "out of memory");
+		    err != NULL ? pgconn_one_line(err) : "out of memory");
 		PQfreemem(err);
 		return false;
 	}
@@ -83,7 +82,7 @@ static void
 pass_notice(void *arg, const char *message)
 {
 	(void)arg;
-	log_verbose("server: %s", one_line(message));
+	log_verbose("server: %s", pgconn_one_line(message));
 }
 
 PGconn *

@@ -1,5 +1,5 @@
 /*
- * pgconn.h: connections to PostgreSQL for capture and verify.
+ * pgconn.h: connections to PostgreSQL, for every program that has one.
  *
  * The conninfo is handed to libpq as the user gave it (so PG* variables,
  * .pgpass and pg_service.conf work as with psql); replication=database is
@@ -46,7 +46,12 @@ char *pgconn_quote_ident(PGconn *conn, const char *ident);
  */
 int pgconn_wait(PGconn *conn, int timeout_ms);
 
-/* libpq's error message as one line (trailing newline cut, in place). */
+/*
+ * A libpq message folded onto one line (newlines and tabs become spaces),
+ * in a static buffer: the connection's last error, a result's primary
+ * message, or any.
+ */
+const char *pgconn_one_line(const char *msg);
 const char *pgconn_error(PGconn *conn);
 const char *pgconn_result_error(const PGresult *res);
 

@@ -31,11 +31,13 @@ setup() {
 	assert_equal "$stderr" "pgmesh-apply: --allow payments: want NODE:SCHEMA.TABLE (patterns allowed)"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --position --origin A
 	assert_contains "$stderr" "--origin A: not a node name"
+	run -64 --separate-stderr pgmesh-apply -d "host=$PG_TMP port" </dev/null
+	assert_contains "$stderr" "pgmesh-apply: bad connection string: missing \"=\" after \"port\""
 }
 
 @test "an unreachable database is a temporary failure (75)" {
 	run -75 --separate-stderr pgmesh-apply -d "host=$PG_TMP/nowhere port=1 user=postgres" </dev/null
-	assert_contains "$stderr" "pgmesh-apply: cannot connect to the database:"
+	assert_contains "$stderr" "pgmesh-apply: cannot connect: connection to server on socket"
 }
 
 @test "columns are matched by name; extra destination columns take defaults" {

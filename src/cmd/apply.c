@@ -24,6 +24,7 @@
 #include "log.h"
 #include "origin.h"
 #include "packread.h"
+#include "pgconn.h"
 #include "rejects.h"
 #include "spool.h"
 #include "spoolfeed.h"
@@ -312,7 +313,9 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if ((c = dbconn_open(s.conninfo)) == NULL)
+	if (!pgconn_check_conninfo(s.conninfo))
+		return EX_USAGE;
+	if ((c = pgconn_open(s.conninfo, false)) == NULL)
 		rc = EX_TEMPFAIL;
 	else if (s.position)
 		rc = print_position(c, s.origin);
