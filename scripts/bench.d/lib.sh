@@ -134,18 +134,20 @@ bench_keep_faster() {
 	fi
 }
 
-# bench_best N VAR_SECONDS VAR_KB COMMAND: the fastest of N runs of
-# COMMAND, for measurements so short that one ssh handshake's jitter
-# would decide them; every contender gets the same N.
-bench_best() {
-	local n=$1 run_s run_kb best_s= best_kb=
-	shift
+# bench_race N A_SECONDS A_KB A_COMMAND B_SECONDS B_KB B_COMMAND: the
+# fastest of N runs of each command, the two taking turns, for runs so
+# short that one run's jitter would decide the ratio; taking turns, a
+# spell of load on the shared machine falls on both alike.
+bench_race() {
+	local n=$1 run_s run_kb
+	printf -v "$2" '%s' ""
+	printf -v "$5" '%s' ""
 	for _ in $(seq "$n"); do
-		bench_measure run_s run_kb "$3"
-		bench_keep_faster best_s best_kb "$run_s" "$run_kb"
+		bench_measure run_s run_kb "$4"
+		bench_keep_faster "$2" "$3" "$run_s" "$run_kb"
+		bench_measure run_s run_kb "$7"
+		bench_keep_faster "$5" "$6" "$run_s" "$run_kb"
 	done
-	printf -v "$1" '%s' "$best_s"
-	printf -v "$2" '%s' "$best_kb"
 }
 
 # The payments table of the issues.

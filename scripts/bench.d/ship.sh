@@ -21,11 +21,11 @@ bench_ship() {
 	cat "$BENCH_PACK" >/dev/null	# both start with the stream in the cache
 
 	# Best of three each: an ssh handshake is most of either time.
-	bench_best 3 ssh_s ssh_kb "cat '$BENCH_PACK' | $ssh_cmd 'cat > $copy'"
+	bench_race 3 ssh_s ssh_kb "cat '$BENCH_PACK' | $ssh_cmd 'cat > $copy'" \
+	    ship_s ship_kb "rm -rf '$spool'; pgmesh-ship ${SHIP_SSH[*]} \
+	    --remote-ship '$(command -v pgmesh-ship)' '$url' <'$BENCH_PACK' 2>/dev/null"
 	bench_row "cat STREAM | ssh 'cat > FILE' (best of 3)" "$ssh_s" "$ssh_kb" \
 	    "$(stat -c %s "$BENCH_PACK") bytes"
-	bench_best 3 ship_s ship_kb "rm -rf '$spool'; pgmesh-ship ${SHIP_SSH[*]} \
-	    --remote-ship '$(command -v pgmesh-ship)' '$url' <'$BENCH_PACK' 2>/dev/null"
 	bench_row "ship ssh:// into a spool (best of 3)" "$ship_s" "$ship_kb" \
 	    "$(find "$spool" -name '*.pack' | wc -l) frames"
 	bench_target "ship / cat | ssh (time)" "$ship_s" "$ssh_s" 1.2
