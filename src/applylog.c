@@ -79,15 +79,7 @@ applylog_row(struct applylog *l, const struct table *t,
 	struct applylog_txn *lt = &l->txns[l->ntxns - 1];
 	struct applylog_seg *s = segment_for(l, lt, t);
 
-	for (int i = 0; i < t->ncols; i++) {
-		if (i > 0)
-			buf_putc(&l->data, '\t');
-		if (vals[i].data == NULL)
-			buf_append(&l->data, "\\N", 2);
-		else
-			copytext_escape(&l->data, vals[i].data, vals[i].len);
-	}
-	buf_putc(&l->data, '\n');
+	copytext_line(&l->data, NULL, 0, vals, t->ncols);
 	s->end = l->data.len;
 	s->nrows++;
 	lt->nrows++;

@@ -60,6 +60,34 @@ copytext_escape(struct buf *out, const char *data, size_t len)
 	out->len += (size_t)(copytext_escape_into(start, data, len) - start);
 }
 
+void
+copytext_line(struct buf *out, const char *head, size_t head_len,
+    const struct value *vals, int n)
+{
+	size_t need = head_len + 1;
+	char *start, *p;
+
+	/* Room for the worst case up front: one reservation per line. */
+	for (int i = 0; i < n; i++)
+		need += 3 + 2 * vals[i].len;
+	start = p = buf_reserve(out, need);
+	if (head_len > 0)
+		memcpy(p, head, head_len);
+	p += head_len;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 || head_len > 0)
+			*p++ = '\t';
+		if (vals[i].data == NULL) {
+			*p++ = '\\';
+			*p++ = 'N';
+		} else {
+			p = copytext_escape_into(p, vals[i].data, vals[i].len);
+		}
+	}
+	*p++ = '\n';
+	out->len += (size_t)(p - start);
+}
+
 static char
 unescape_letter(char c)
 {

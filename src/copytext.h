@@ -13,10 +13,18 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "change.h"
 
 void copytext_escape(struct buf *out, const char *data, size_t len);
 /* The same into p, which has room for 2 * len bytes; returns the end. */
 char *copytext_escape_into(char *p, const char *data, size_t len);
+
+/*
+ * Append a line: head (may be empty), then the n values escaped, \N for
+ * NULL, each after a tab unless it comes first on the line, then a newline.
+ */
+void copytext_line(struct buf *out, const char *head, size_t head_len,
+    const struct value *vals, int n);
 
 /*
  * Unescape s[0..len) in place (it only shrinks) into *outlen bytes.  On an

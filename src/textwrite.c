@@ -115,27 +115,9 @@ textwriter_row(struct textwriter *w, const struct table *t,
     const struct value *vals)
 {
 	const struct buf *prefix = row_prefix(w, t);
-	size_t need = prefix->len + 1;
-	char *start, *p;
 
 	write_definition(w, t);
-	/* Room for the worst case up front: one reservation per row. */
-	for (int i = 0; i < t->ncols; i++)
-		need += 3 + 2 * vals[i].len;
-	start = p = buf_reserve(w->out, need);
-	memcpy(p, prefix->data, prefix->len);
-	p += prefix->len;
-	for (int i = 0; i < t->ncols; i++) {
-		*p++ = '\t';
-		if (vals[i].data == NULL) {
-			*p++ = '\\';
-			*p++ = 'N';
-		} else {
-			p = copytext_escape_into(p, vals[i].data, vals[i].len);
-		}
-	}
-	*p++ = '\n';
-	w->out->len += (size_t)(p - start);
+	copytext_line(w->out, prefix->data, prefix->len, vals, t->ncols);
 }
 
 void
