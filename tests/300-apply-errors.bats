@@ -18,6 +18,15 @@ setup() {
 	apply_setup
 }
 
+# refused MESSAGE: apply of in.txt stops with status 65 and MESSAGE, and
+# the table is still empty.
+refused() {
+	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	assert_contains "$stderr" "$1"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "0"
+}
+
 # Three transactions of origin a (ids 1-10, 11-20, 21-30; LSNs 0/10000,
 # 0/20000, 0/30000), the row of id 15 edited with sed expression $1.
 broken_second() {
@@ -107,16 +116,12 @@ I\taudit.log\t1\tsneaky'
 
 @test "a missing table is named, status 65" {
 	gen_payments 10 10 a | sed 's/public\.payments/public.nosuch/' >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
-	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/10000, table public.nosuch: relation \"public.nosuch\" does not exist"
+	refused "pgmesh-apply: origin a, LSN 0/10000, table public.nosuch: relation \"public.nosuch\" does not exist"
 }
 
 @test "a missing column is named, status 65" {
 	gen_payments 10 10 a | sed 's/\tmemo\ttext$/\tmemo\ttext\tnote\ttext/; s/^I.*/&\tx/' >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
-	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/10000, table public.payments: column \"note\" of relation \"payments\" does not exist"
-	run -0 sql "SELECT count(*) FROM payments"
-	assert_equal "$output" "0"
+	refused "pgmesh-apply: origin a, LSN 0/10000, table public.payments: column \"note\" of relation \"payments\" does not exist"
 }
 
 @test "NULL into NOT NULL names the row; a rerun after the fix resumes there" {
@@ -146,10 +151,7 @@ pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column
 
 @test "a NUL byte in a value is refused whole, never cut short" {
 	gen_payments 1 1 a | sed 's/invoice 1$/invoice\x001/' >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
-	assert_contains "$stderr" "LSN 0/10000, table public.payments: invalid byte sequence for encoding \"UTF8\": 0x00"
-	run -0 sql "SELECT count(*) FROM payments"
-	assert_equal "$output" "0"
+	refused "LSN 0/10000, table public.payments: invalid byte sequence for encoding \"UTF8\": 0x00"
 }
 
 @test "a failing check constraint in a later group stops there, earlier groups stay" {
