@@ -34,6 +34,8 @@ enum prepared { UNPREPARED, PREPARING, PREPARED };
 /* What the pipeline carries, in the order its results come back. */
 struct lone_pipeline {
 	const struct table *preparing[LONE_ROWS];
+	size_t sql_at[LONE_ROWS];	/* where each one's INSERT is in sql */
+	struct buf sql;
 	int nprepares;
 	uint64_t nrows;
 };
@@ -67,42 +69,58 @@ prepared_state(struct applier *a, const struct table *t)
 	return &a->prepared[t->def_id];
 }
 
-/* Queue the preparation of t's INSERT, unless the session has it. */
+/* Add t's INSERT to those to prepare, unless the session has it. */
 static bool
-send_prepare(struct applier *a, const struct table *t,
+plan_prepare(struct applier *a, const struct table *t,
     struct lone_pipeline *lp)
 {
 	unsigned char *state = prepared_state(a, t);
-	char name[STATEMENT_NAME_SIZE], *p;
-	struct buf sql;
-	bool ok;
+	struct buf *sql = &lp->sql;
+	char *p;
 
 	if (*state != UNPREPARED)
 		return true;
-	buf_init(&sql);
-	buf_puts(&sql, "INSERT INTO ");
-	ok = dbconn_quote_table(a->c, &sql, t, &a->err);
-	buf_puts(&sql, " (");
-	ok = ok && dbconn_quote_columns(a->c, &sql, t, NULL, &a->err);
-	buf_puts(&sql, ") VALUES (");
+	lp->sql_at[lp->nprepares] = sql->len;
+	buf_puts(sql, "INSERT INTO ");
+	if (!dbconn_quote_table(a->c, sql, t, &a->err))
+		return false;
+	buf_puts(sql, " (");
+	if (!dbconn_quote_columns(a->c, sql, t, NULL, &a->err))
+		return false;
+	buf_puts(sql, ") VALUES (");
 	for (int i = 1; i <= t->ncols; i++) {
-		p = buf_reserve(&sql, 32);
+		p = buf_reserve(sql, 32);
 		*p++ = '$';
 		p = fmt_decimal(p, (uint64_t)i);
 		if (i < t->ncols)
 			*p++ = ',';
-		sql.len = (size_t)(p - sql.data);
+		sql->len = (size_t)(p - sql->data);
 	}
-	buf_puts(&sql, ")");
-	buf_putc(&sql, '\0');
-	statement_name(name, t);
-	ok = ok && PQsendPrepare(a->c, name, sql.data, t->ncols, NULL) == 1;
-	buf_free(&sql);
-	if (ok) {
-		*state = PREPARING;
-		lp->preparing[lp->nprepares++] = t;
-	}
-	return ok;
+	buf_puts(sql, ")");
+	buf_putc(sql, '\0');
+	*state = PREPARING;
+	lp->preparing[lp->nprepares++] = t;
+	return true;
+}
+
+/* The statements the group needs and the session lacks, before anything
+ * is sent: a name libpq cannot quote leaves the group to the COPY path. */
+static bool
+plan_prepares(struct applier *a, struct lone_pipeline *lp)
+{
+	const struct applylog_seg *end = a->log.segs + a->log.nsegs;
+
+	for (const struct applylog_seg *s = a->log.segs; s < end; s++)
+		if (!plan_prepare(a, s->table, lp))
+			return false;
+	return true;
+}
+
+static void
+forget_prepares(struct applier *a, const struct lone_pipeline *lp)
+{
+	for (int i = 0; i < lp->nprepares; i++)
+		*prepared_state(a, lp->preparing[i]) = UNPREPARED;
 }
 
 /* Queue an INSERT of each row of segment s. */
@@ -134,13 +152,19 @@ send_group(struct applier *a, const struct applylog_txn *last,
     struct lone_pipeline *lp)
 {
 	const struct applylog_seg *end = a->log.segs + a->log.nsegs;
+	char name[STATEMENT_NAME_SIZE];
 
 	if (PQenterPipelineMode(a->c) != 1 ||
 	    PQsendQueryParams(a->c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
 		return false;
-	for (const struct applylog_seg *s = a->log.segs; s < end; s++)
-		if (!send_prepare(a, s->table, lp))
+	for (int i = 0; i < lp->nprepares; i++) {
+		const struct table *t = lp->preparing[i];
+
+		statement_name(name, t);
+		if (PQsendPrepare(a->c, name, lp->sql.data + lp->sql_at[i],
+		    t->ncols, NULL) != 1)
 			return false;
+	}
 	for (const struct applylog_seg *s = a->log.segs; s < end; s++)
 		if (!send_rows(a, s, lp))
 			return false;
@@ -172,16 +196,31 @@ read_group(struct applier *a, const struct lone_pipeline *lp, bool *open)
 	return ok;
 }
 
+/* Plan and send the group; false when a name cannot be quoted (a->err
+ * says so) or the connection is gone. */
+static bool
+send_planned(struct applier *a, const struct applylog_txn *last,
+    struct lone_pipeline *lp)
+{
+	if (!plan_prepares(a, lp))
+		return false;
+	if (send_group(a, last, lp))
+		return true;
+	dbconn_error(a->c, NULL, &a->err);
+	return false;
+}
+
 bool
 applier_lone_commit(struct applier *a, const struct applylog_txn *last)
 {
 	struct lone_pipeline lp = { .nprepares = 0 };
-	bool sent = send_group(a, last, &lp), open = false, ok;
+	bool sent, open = false, ok;
 
+	buf_init(&lp.sql);
+	sent = send_planned(a, last, &lp);
+	buf_free(&lp.sql);
 	if (!sent) {
-		for (int i = 0; i < lp.nprepares; i++)
-			*prepared_state(a, lp.preparing[i]) = UNPREPARED;
-		dbconn_error(a->c, NULL, &a->err);
+		forget_prepares(a, &lp);
 		return false;
 	}
 	ok = dbconn_pipeline_end(a->c, read_group(a, &lp, &open), &a->err);

@@ -83,6 +83,35 @@ broken_second() {
 	assert_equal "$output" "1|45"
 }
 
+@test "after a lone transaction fails, the next lone ones still go in by INSERT" {
+	# Id 2 is taken with other values: the first transaction conflicts.
+	sql "INSERT INTO payments VALUES (2, 0, 0, 'EUR', now(), 'other');
+	     CREATE TABLE statements (n int);
+	     CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql
+	         AS 'BEGIN INSERT INTO statements VALUES (1); RETURN NULL; END';
+	     CREATE TRIGGER counted AFTER INSERT ON payments
+	         FOR EACH STATEMENT EXECUTE FUNCTION count_statement()"
+	gen_payments 3 3 a >first.txt
+	gen_payments 3 3 a 4 | tail -n +2 >second.txt
+	mkfifo in.fifo
+	pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt <in.fifo 2>err.txt &
+	local pid=$!
+	exec 4>in.fifo
+	cat first.txt >&4
+	for _ in $(seq 100); do
+		grep -q '^C' rej.txt 2>/dev/null && break
+		sleep 0.05
+	done
+	cat second.txt >&4
+	exec 4>&-
+	wait "$pid"
+	run -0 sql "SELECT string_agg(id::text, ',' ORDER BY id) FROM payments"
+	assert_equal "$output" "2,4,5,6"
+	# One statement per row: the second went in by its prepared INSERT.
+	run -0 sql "SELECT count(*) FROM statements"
+	assert_equal "$output" "3"
+}
+
 @test "a transaction touching a table outside its origin's grant is rejected whole" {
 	sql "CREATE SCHEMA audit; CREATE TABLE audit.log (id int PRIMARY KEY, what text)"
 	{
