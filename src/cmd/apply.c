@@ -129,6 +129,8 @@ check_settings(const struct settings *s)
 	if (s->origin != NULL && !node_valid(s->origin, strlen(s->origin)))
 		die(EX_USAGE, "--origin %s: not a node name (1 to %d of a-z 0-9 _ -)",
 		    s->origin, NODE_MAX);
+	if (!pgconn_check_conninfo(s->conninfo))
+		exit(EX_USAGE);
 }
 
 /* --position: the flushed progress of one origin, or of all of them. */
@@ -313,8 +315,6 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if (!pgconn_check_conninfo(s.conninfo))
-		return EX_USAGE;
 	if ((c = pgconn_open(s.conninfo, false)) == NULL)
 		rc = EX_TEMPFAIL;
 	else if (s.position)
