@@ -42,7 +42,7 @@ capture_OBJS = src/cmd/capture.o src/pgconn.o src/typename.o src/pgoutput.o src/
 pack_OBJS = src/cmd/pack.o $(PACK)
 apply_OBJS = src/cmd/apply.o src/applier.o src/applyretry.o src/applyxact.o src/applylone.o src/applylog.o src/copyin.o src/dbconn.o src/pgconn.o src/grants.o src/origin.o src/rejects.o src/rowkey.o src/spoolfeed.o src/stage.o $(PACK) $(SPOOL)
 ship_OBJS = src/cmd/ship.o src/dest.o src/fanout.o src/link.o src/linkssh.o src/linktcp.o src/linkspool.o src/receive.o src/shipproto.o src/spoolack.o src/sshcmd.o src/transport.o $(PACK) $(SPOOL)
-verify_OBJS = src/cmd/verify.o src/pgconn.o src/digest.o src/digestfile.o src/digestcmp.o src/streamcheck.o src/originsum.o src/lag.o src/metrics.o $(PACK) $(SPOOL)
+verify_OBJS = src/cmd/verify.o src/pgconn.o src/digest.o src/digestdef.o src/digestkeys.o src/digestfile.o src/digestcmp.o src/streamcheck.o src/originsum.o src/lag.o src/metrics.o $(PACK) $(SPOOL)
 
 BINS = $(PROGRAMS:%=bin/%)
 ASAN_BINS = $(PROGRAMS:%=bin/asan/%)
