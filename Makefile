@@ -34,7 +34,7 @@ COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
          src/textwrite.o src/fmt.o
 
 # The pack format, and spool directories (used by pack, apply, ship, verify).
-PACK = src/manifest.o src/sha256.o src/framecheck.o src/prefetch.o src/packread.o src/packwrite.o src/packframe.o src/packdata.o src/packencode.o src/idmap.o src/cborrec.o
+PACK = src/manifest.o src/sha256.o src/framecheck.o src/prefetch.o src/packread.o src/packwrite.o src/packframe.o src/packdata.o src/packcheck.o src/packencode.o src/idmap.o src/cborrec.o
 SPOOL = src/spool.o
 
 # What each program links besides COMMON (one line each).

@@ -12,6 +12,9 @@
  *
  * Rows name their table by the id of a T record earlier in the same
  * frame, so every frame decodes on its own.
+ *
+ * packencode.c writes the records; packcheck.c checks a frame of them,
+ * packdata.c feeds a checked one to a sink.
  */
 #ifndef PGMESH_PACKDATA_H
 #define PGMESH_PACKDATA_H
