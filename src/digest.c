@@ -13,7 +13,6 @@
  * additive), so bucketing does not scan twice.  Listing the keys of small
  * buckets does read them again (digestkeys.c).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,18 +124,9 @@ static bool
 digest_buckets(PGconn *conn, const struct tabledef *def, unsigned nbuckets,
     struct digest_table *dt)
 {
-	char n[16];
-	const char *params[] = { n };
-	struct buf sql;
-	PGresult *res;
+	PGresult *res = tabledef_query_bucketed(conn, def, nbuckets,
+	    "b, count(*), sum(h)::text", " GROUP BY b", NULL);
 
-	snprintf(n, sizeof(n), "%u", nbuckets);
-	buf_init(&sql);
-	tabledef_put_bucketed(&sql, def, "b, count(*), sum(h)::text");
-	buf_puts(&sql, " GROUP BY b");
-	buf_putc(&sql, '\0');
-	res = pgconn_query(conn, def->name, sql.data, 1, params);
-	buf_free(&sql);
 	if (res == NULL)
 		return false;
 	dt->bucket_rows = xcalloc(nbuckets, sizeof(uint64_t));

@@ -35,9 +35,14 @@ PGresult *tabledef_find(PGconn *conn, const char *name);
 bool tabledef_load(PGconn *conn, const PGresult *found, int row,
     struct tabledef *def);
 void tabledef_free(struct tabledef *def);
-/* Append "SELECT what FROM" the bucketed rows s(b, h, k1, ...) of def. */
-void tabledef_put_bucketed(struct buf *sql, const struct tabledef *def,
-    const char *what);
+/*
+ * Run "SELECT what FROM" the rows of def as s(b, h, k1, ...), b their
+ * bucket of nbuckets ($1), h their hash, k1... their key, then rest, which
+ * may use $2 = buckets (NULL: no $2).  NULL after log_error.
+ */
+PGresult *tabledef_query_bucketed(PGconn *conn, const struct tabledef *def,
+    unsigned nbuckets, const char *what, const char *rest,
+    const char *buckets);
 
 /* List the keys of dt's buckets of at most d->key_limit rows. */
 bool digest_small_bucket_keys(PGconn *conn, const struct tabledef *def,

@@ -186,9 +186,8 @@ tabledef_load(PGconn *conn, const PGresult *found, int row,
  * s(b, h, k1, ...)": the alias list renames every column, so a table
  * column called b or h cannot capture a reference.
  */
-void
-tabledef_put_bucketed(struct buf *sql, const struct tabledef *def,
-    const char *what)
+static void
+put_bucketed(struct buf *sql, const struct tabledef *def, const char *what)
 {
 	char alias[32];
 
@@ -207,4 +206,24 @@ tabledef_put_bucketed(struct buf *sql, const struct tabledef *def,
 		buf_puts(sql, alias);
 	}
 	buf_putc(sql, ')');
+}
+
+PGresult *
+tabledef_query_bucketed(PGconn *conn, const struct tabledef *def,
+    unsigned nbuckets, const char *what, const char *rest,
+    const char *buckets)
+{
+	char n[16];
+	const char *params[] = { n, buckets };
+	struct buf sql;
+	PGresult *res;
+
+	snprintf(n, sizeof(n), "%u", nbuckets);
+	buf_init(&sql);
+	put_bucketed(&sql, def, what);
+	buf_puts(&sql, rest);
+	buf_putc(&sql, '\0');
+	res = pgconn_query(conn, def->name, sql.data, buckets ? 2 : 1, params);
+	buf_free(&sql);
+	return res;
 }

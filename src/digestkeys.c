@@ -44,19 +44,10 @@ static bool
 query_keys(PGconn *conn, const struct tabledef *def, unsigned nbuckets,
     const char *array, struct digest_key **keys, size_t *nkeys)
 {
-	char n[16];
-	const char *params[] = { n, array };
-	struct buf sql;
-	PGresult *res;
+	PGresult *res = tabledef_query_bucketed(conn, def, nbuckets, "s.*",
+	    " WHERE b = ANY ($2::bigint[])", array);
 	size_t base = *nkeys;
 
-	snprintf(n, sizeof(n), "%u", nbuckets);
-	buf_init(&sql);
-	tabledef_put_bucketed(&sql, def, "s.*");
-	buf_puts(&sql, " WHERE b = ANY ($2::bigint[])");
-	buf_putc(&sql, '\0');
-	res = pgconn_query(conn, def->name, sql.data, 2, params);
-	buf_free(&sql);
 	if (res == NULL)
 		return false;
 	*nkeys += (size_t)PQntuples(res);
