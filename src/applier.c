@@ -294,9 +294,14 @@ applier_new(PGconn *c, const struct applier_options *opts)
 	 * the last commits' rows and their progress together, and the next
 	 * run gets them again from upstream, which keeps everything past the
 	 * durable position (--position asks for the flushed progress).
+	 *
+	 * Money is read in the locale capture wrote it in.  Everything else
+	 * stays as the destination has it: values carry their own offsets and
+	 * ISO dates, and its defaults and triggers see its own time zone.
 	 */
 	if ((!opts->sync && !applier_run(a, "SET synchronous_commit = off")) ||
-	    !applier_run(a, "SET client_min_messages = warning")) {
+	    !applier_run(a, "SET client_min_messages = warning") ||
+	    !applier_run(a, "SET lc_monetary TO 'C'")) {
 		applier_fail(a, "SET");
 		applier_free(a);
 		return NULL;

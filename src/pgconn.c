@@ -86,23 +86,32 @@ pass_notice(void *arg, const char *message)
 }
 
 PGconn *
-pgconn_open(const char *conninfo, bool replication)
+pgconn_connect(const char *conninfo, bool replication)
 {
 	/* expand_dbname: the user's conninfo goes in dbname and is expanded;
 	 * replication, after it, is the only thing added to it. */
 	const char *keys[] = { "dbname", "fallback_application_name",
 	    replication ? "replication" : NULL, NULL };
 	const char *vals[] = { conninfo, progname, "database", NULL };
-	PGconn *conn;
-	PGresult *res;
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 
-	conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		log_error("cannot connect: %s", pgconn_error(conn));
 		PQfinish(conn);
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, pass_notice, NULL);
+	return conn;
+}
+
+PGconn *
+pgconn_open(const char *conninfo, bool replication)
+{
+	PGconn *conn = pgconn_connect(conninfo, replication);
+	PGresult *res;
+
+	if (conn == NULL)
+		return NULL;
 	res = PQexec(conn, session_settings);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_error("cannot set up the session: %s", pgconn_result_error(res));

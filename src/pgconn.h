@@ -3,8 +3,9 @@
  *
  * The conninfo is handed to libpq as the user gave it (so PG* variables,
  * .pgpass and pg_service.conf work as with psql); replication=database is
- * added on top for the walsender.  Every session gets the same settings, so
- * that values come out in one spelling whatever the server's defaults.
+ * added on top for the walsender.  Sessions that read values (capture's,
+ * verify's) get the same settings, so that values come out in one spelling
+ * whatever the server's defaults.
  */
 #ifndef PGMESH_PGCONN_H
 #define PGMESH_PGCONN_H
@@ -17,9 +18,11 @@
 bool pgconn_check_conninfo(const char *conninfo);
 
 /*
- * Connect (replication=database when replication) and apply the session
- * settings.  NULL after log_error.
+ * Connect (replication=database when replication); NULL after log_error.
+ * pgconn_open also applies the session settings, for a session whose
+ * output must be spelled the same whatever the server's defaults.
  */
+PGconn *pgconn_connect(const char *conninfo, bool replication);
 PGconn *pgconn_open(const char *conninfo, bool replication);
 
 /*

@@ -51,6 +51,16 @@ setup() {
 2|t|f|"
 }
 
+@test "defaults see the destination's own settings, such as its time zone" {
+	pg_sql dst "ALTER DATABASE t$BATS_TEST_NUMBER SET TimeZone = 'Asia/Tokyo'"
+	sql "CREATE TABLE notes (id int PRIMARY KEY, at timestamptz,
+	     zone text DEFAULT current_setting('TimeZone'))"
+	printf '#pgmesh\t1\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tat\ttimestamp with time zone\nI\tpublic.notes\t1\t2026-11-21 13:16:41+00\nC\ta\t0/16B3F08\n' >in.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	run -0 sql "SELECT zone, at = '2026-11-21 13:16:41+00' FROM notes"
+	assert_equal "$output" "Asia/Tokyo|t"
+}
+
 @test "two databases of one cluster keep their own progress per origin" {
 	local other=t${BATS_TEST_NUMBER}b db
 	pg_sql dst "CREATE DATABASE $other"

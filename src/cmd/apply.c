@@ -315,7 +315,7 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if ((c = pgconn_open(s.conninfo, false)) == NULL)
+	if ((c = pgconn_connect(s.conninfo, false)) == NULL)
 		rc = EX_TEMPFAIL;
 	else if (s.position)
 		rc = print_position(c, s.origin);
