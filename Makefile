@@ -1,13 +1,17 @@
 # pgmesh: a permissioned, insert-only network of PostgreSQL databases.
 #
-#   make               build every program into bin/
+#   make               build every program into bin/ (CC=clang works too)
 #   make check         man page lint and every test; ends with "N passed, N failed"
 #   make check-asan    the same, programs built with AddressSanitizer + UBSan
 #   make check-tsan    the tests of threaded programs, with ThreadSanitizer
+#   make check-clang   build every program with clang into bin/clang (CI)
 #   make bench         scripts/bench all (speed against the references)
 #   make demo          three throwaway nodes replicating through a hub
-#   make fuzz          the pack decoder under libFuzzer, for FUZZ_SECONDS
+#   make fuzz          the decoders under libFuzzer, for FUZZ_SECONDS
 #   make install       PREFIX=/usr/local DESTDIR= (programs and man pages)
+#
+# Plain make builds with what the machine has and never installs anything;
+# check, demo and bench install what they need first (scripts/install-deps).
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
@@ -28,21 +32,15 @@ TSANITIZE = -fsanitize=thread
 
 PROGRAMS = $(patsubst src/cmd/%.c,pgmesh-%,$(wildcard src/cmd/*.c))
 
-# Modules shared by every program.
-COMMON = src/log.o src/xalloc.o src/buf.o src/input.o src/lsn.o src/node.o \
-         src/timestamp.o src/copytext.o src/catalog.o src/textread.o \
-         src/textwrite.o src/fmt.o
-
-# The pack format, and spool directories (used by pack, apply, ship, verify).
-PACK = src/manifest.o src/sha256.o src/framecheck.o src/prefetch.o src/packread.o src/packwrite.o src/packframe.o src/packdata.o src/packcheck.o src/packencode.o src/idmap.o src/cborrec.o
-SPOOL = src/spool.o
+SRC = src
+include src/modules.mk
 
 # What each program links besides COMMON (one line each).
-capture_OBJS = src/cmd/capture.o src/pgconn.o src/typename.o src/pgoutput.o src/emit.o src/outthread.o src/repl.o src/peek.o src/capsetup.o
+capture_OBJS = src/cmd/capture.o $(CAPTURE)
 pack_OBJS = src/cmd/pack.o $(PACK)
-apply_OBJS = src/cmd/apply.o src/applier.o src/applyretry.o src/applyxact.o src/applylone.o src/applylog.o src/copyin.o src/dbconn.o src/pgconn.o src/grants.o src/origin.o src/rejects.o src/rowkey.o src/spoolfeed.o src/stage.o $(PACK) $(SPOOL)
-ship_OBJS = src/cmd/ship.o src/dest.o src/fanout.o src/link.o src/linkssh.o src/linktcp.o src/linkspool.o src/receive.o src/shipproto.o src/spoolack.o src/sshcmd.o src/transport.o $(PACK) $(SPOOL)
-verify_OBJS = src/cmd/verify.o src/pgconn.o src/digest.o src/digestdef.o src/digestkeys.o src/digestfile.o src/digestcmp.o src/streamcheck.o src/originsum.o src/lag.o src/metrics.o $(PACK) $(SPOOL)
+apply_OBJS = src/cmd/apply.o $(APPLY) $(SPOOL) $(PACK)
+ship_OBJS = src/cmd/ship.o $(SHIP) $(SPOOL) $(PACK)
+verify_OBJS = src/cmd/verify.o $(VERIFY) $(SPOOL) $(PACK)
 
 BINS = $(PROGRAMS:%=bin/%)
 ASAN_BINS = $(PROGRAMS:%=bin/asan/%)
@@ -54,57 +52,65 @@ TSAN_TESTS = tests/100-capture-chunks.bats tests/2*.bats tests/3*.bats \
 MAN1 = $(PROGRAMS:%=man/%.1)
 MANPAGES = $(MAN1) man/pgmesh-format.5 man/pgmesh.7
 
-all: deps $(BINS)
+all: $(BINS)
 
-# A fresh Debian machine has none of the libraries: install them first.
+# The libraries must be there before anything compiles.
 deps:
-	@pkg-config --exists $(PKGS) || scripts/install-deps
-
-# Nor the servers and tools the tests run.
-TEST_TOOLS = bats zstd mandoc nc ssh psql /usr/sbin/sshd
-test-deps:
-	@for t in $(TEST_TOOLS); do \
-	    command -v $$t >/dev/null || { scripts/install-deps; exit $$?; }; \
-	done; ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	    scripts/install-deps
+	@pkg-config --exists $(PKGS) || { echo "make: missing libraries" \
+	    "($(PKGS)): run scripts/install-deps first" >&2; exit 1; }
 
 .SECONDEXPANSION:
-bin/pgmesh-%: $$($$*_OBJS) $(COMMON)
+bin/pgmesh-%: $$($$*_OBJS) $(COMMON) | deps
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-# $(call sanitized,NAME,FLAGS): bin/NAME/pgmesh-* from objects *.NAME.o,
-# all built with FLAGS.
-define sanitized
-bin/$(1)/pgmesh-%: $$$$(subst .o,.$(1).o,$$$$($$$$*_OBJS) $$(COMMON))
+# $(call variant,NAME,COMPILER,FLAGS): bin/NAME/pgmesh-* from objects
+# *.NAME.o, all built by COMPILER with FLAGS.
+define variant
+bin/$(1)/pgmesh-%: $$$$(subst .o,.$(1).o,$$$$($$$$*_OBJS) $$(COMMON)) | deps
 	@mkdir -p bin/$(1)
-	$$(CC) $$(ALL_CFLAGS) $(2) -o $$@ $$^ $$(DEPS_LIBS)
+	$(2) $$(ALL_CFLAGS) $(3) -o $$@ $$^ $$(DEPS_LIBS)
 
-%.$(1).o: %.c
-	$$(CC) $$(ALL_CFLAGS) $(2) -MMD -MP -c -o $$@ $$<
+%.$(1).o: %.c | deps
+	$(2) $$(ALL_CFLAGS) $(3) -MMD -MP -c -o $$@ $$<
 endef
-$(eval $(call sanitized,asan,$(SANITIZE)))
-$(eval $(call sanitized,tsan,$(TSANITIZE)))
+$(eval $(call variant,asan,$$(CC),$(SANITIZE)))
+$(eval $(call variant,tsan,$$(CC),$(TSANITIZE)))
+$(eval $(call variant,clang,clang,))
 
-%.o: %.c
+%.o: %.c | deps
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-check: all test-deps
+# The tests, the demo and the bench need servers and tools a build does
+# not: install what is missing, then build (a new make, so that it sees
+# the libraries just installed).
+install-deps:
+	@scripts/install-deps
+
+check: install-deps
+	$(MAKE) all
 	tests/run
 
-check-asan: deps test-deps $(ASAN_BINS)
+check-asan: install-deps
+	$(MAKE) $(ASAN_BINS)
 	PGMESH_BIN=$(CURDIR)/bin/asan tests/run
 
-check-tsan: deps test-deps $(TSAN_BINS)
+check-tsan: install-deps
+	$(MAKE) $(TSAN_BINS)
 	PGMESH_BIN=$(CURDIR)/bin/tsan tests/run $(TSAN_TESTS)
+
+check-clang: install-deps
+	$(MAKE) $(PROGRAMS:%=bin/clang/%)
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANPAGES)
 
-bench: all
+bench: install-deps
+	$(MAKE) all
 	scripts/bench all
 
-demo: all
+demo: install-deps
+	$(MAKE) all
 	scripts/demo
 
 FUZZ_SECONDS ?= 60
@@ -126,10 +132,11 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/pgmesh.7
 
 clean:
-	rm -rf bin/pgmesh-* bin/asan bin/tsan
+	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
 -include $(shell find src -name '*.d' 2>/dev/null)
 
-.PHONY: all deps test-deps check check-asan check-tsan lint-man bench demo fuzz install uninstall clean
-.PRECIOUS: %.o %.asan.o
+.PHONY: all deps install-deps check check-asan check-tsan check-clang lint-man \
+	bench demo fuzz install uninstall clean
+.PRECIOUS: %.o %.asan.o %.tsan.o %.clang.o

@@ -4,8 +4,8 @@
  *
  * Inputs are stdin, files (change text or a pack stream, told apart by
  * their first bytes) and spool directories (their frames applied per
- * origin in LSN order).  The work is the applier's (src/applier.c); this
- * file parses options, opens the inputs and turns outcomes into exit codes.
+ * origin in LSN order).  The work is the applier's (src/apply/); this file
+ * parses options, opens the inputs and turns outcomes into exit codes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,21 +16,21 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "applier.h"
-#include "catalog.h"
-#include "dbconn.h"
-#include "grants.h"
-#include "input.h"
-#include "log.h"
-#include "origin.h"
-#include "packread.h"
-#include "pgconn.h"
-#include "rejects.h"
-#include "spool.h"
-#include "spoolfeed.h"
-#include "textread.h"
-#include "version.h"
-#include "xalloc.h"
+#include "apply/applier.h"
+#include "apply/dbconn.h"
+#include "apply/grants.h"
+#include "apply/origin.h"
+#include "apply/rejects.h"
+#include "common/catalog.h"
+#include "common/input.h"
+#include "common/log.h"
+#include "common/pgconn.h"
+#include "common/textread.h"
+#include "common/version.h"
+#include "common/xalloc.h"
+#include "pack/packread.h"
+#include "spool/spool.h"
+#include "spool/spoolfeed.h"
 
 #define DEFAULT_GROUP 10000
 

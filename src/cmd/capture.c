@@ -18,17 +18,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capsetup.h"
-#include "catalog.h"
-#include "emit.h"
-#include "log.h"
-#include "peek.h"
-#include "pgconn.h"
-#include "pgoutput.h"
-#include "repl.h"
-#include "typename.h"
-#include "version.h"
-#include "xalloc.h"
+#include "capture/capsetup.h"
+#include "capture/emit.h"
+#include "capture/peek.h"
+#include "capture/pgoutput.h"
+#include "capture/repl.h"
+#include "capture/typename.h"
+#include "common/catalog.h"
+#include "common/log.h"
+#include "common/pgconn.h"
+#include "common/version.h"
+#include "common/xalloc.h"
 
 #define BACKOFF_MAX 30		/* seconds between reconnection attempts */
 

@@ -14,14 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "input.h"
-#include "log.h"
-#include "packread.h"
-#include "packwrite.h"
-#include "textread.h"
-#include "textwrite.h"
-#include "version.h"
+#include "common/catalog.h"
+#include "common/input.h"
+#include "common/log.h"
+#include "common/textread.h"
+#include "common/textwrite.h"
+#include "common/version.h"
+#include "pack/packread.h"
+#include "pack/packwrite.h"
 
 #define DEFAULT_LEVEL 3
 #define DEFAULT_FRAME_BYTES (4u << 20)

@@ -19,15 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dest.h"
-#include "fanout.h"
-#include "log.h"
-#include "receive.h"
-#include "shipproto.h"
-#include "spool.h"
-#include "spoolack.h"
-#include "version.h"
-#include "xalloc.h"
+#include "common/log.h"
+#include "common/version.h"
+#include "common/xalloc.h"
+#include "ship/dest.h"
+#include "ship/fanout.h"
+#include "ship/receive.h"
+#include "ship/shipproto.h"
+#include "spool/spool.h"
+#include "spool/spoolack.h"
 
 #define MAX_SSH_OPTIONS 32
 

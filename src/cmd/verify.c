@@ -16,18 +16,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "digest.h"
-#include "digestcmp.h"
-#include "digestfile.h"
-#include "input.h"
-#include "lag.h"
-#include "log.h"
-#include "metrics.h"
-#include "pgconn.h"
-#include "streamcheck.h"
-#include "version.h"
-#include "xalloc.h"
+#include "common/buf.h"
+#include "common/input.h"
+#include "common/log.h"
+#include "common/pgconn.h"
+#include "common/version.h"
+#include "common/xalloc.h"
+#include "verify/digest.h"
+#include "verify/digestcmp.h"
+#include "verify/digestfile.h"
+#include "verify/lag.h"
+#include "verify/metrics.h"
+#include "verify/streamcheck.h"
 
 #define DEFAULT_KEY_LIMIT 20
 

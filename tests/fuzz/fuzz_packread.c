@@ -20,12 +20,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "input.h"
-#include "log.h"
-#include "packdata.h"
-#include "packread.h"
-#include "textwrite.h"
+#include "common/catalog.h"
+#include "common/input.h"
+#include "common/log.h"
+#include "common/textwrite.h"
+#include "pack/packdata.h"
+#include "pack/packread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

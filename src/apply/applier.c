@@ -1,0 +1,362 @@
+/*
+ * applier.c: the change_sink that applies to the destination: origins,
+ * grants, and group commit.
+ *
+ * The fast path.  A group's rows are logged (applylog) and sent as whole
+ * source transactions commit, in COPY statements that stay open across
+ * consecutive rows of one table, even across source transactions: a stream
+ * of one table's rows costs one COPY per group, close to a plain COPY.
+ * Nothing of a source transaction is sent before its commit record is
+ * read, so a transaction cut short by damaged input never reaches the
+ * destination, and one outside its grant is rejected before any row goes.
+ *
+ * Exactly once.  The session is set up as the group's origin; before COMMIT,
+ * pg_replication_origin_xact_setup(last LSN, its commit time) makes the
+ * commit record carry the origin's new progress, so rows and progress are
+ * durable together or not at all.  A transaction whose LSN is at or below
+ * the origin's progress has been applied and is skipped.
+ *
+ * When anything in a group fails, applyretry.c takes over.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applier_int.h"
+#include "origin.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+/* A group also ends when its log holds this much COPY text (memory). */
+#define GROUP_BYTES (32 * 1024 * 1024)
+/* Send logged rows once this much waits, so the server works meanwhile. */
+#define SEND_BYTES (256 * 1024)
+
+struct origin_state *
+applier_origin_find(struct applier *a, const char *node)
+{
+	for (size_t i = 0; i < a->norigins; i++)
+		if (strcmp(a->origins[i].node, node) == 0)
+			return &a->origins[i];
+	return NULL;
+}
+
+/* Stop on a failure about origin node. */
+static bool
+fail_origin(struct applier *a, const char *node)
+{
+	char what[NODE_MAX + 16];
+
+	snprintf(what, sizeof(what), "origin %s", node);
+	return applier_fail(a, what);
+}
+
+/*
+ * The origin's progress, read from the server the first time, once the
+ * session holds the origin: a killed apply's backend may still be
+ * committing a group, and holding the origin waits for it to be gone.
+ * This reads the committed progress (flush = false), not the flushed one:
+ * with synchronous_commit off, a transaction an earlier apply committed
+ * may not be flushed yet, but its rows are visible, and skipping must match
+ * what is in the tables.  After a server crash both the rows and the
+ * progress of an unflushed commit are gone, and the server's progress
+ * after recovery says so.
+ */
+static struct origin_state *
+origin_load(struct applier *a, const char *node)
+{
+	struct origin_state *os = applier_origin_find(a, node);
+
+	if (os != NULL)
+		return os;
+	a->origins = xreallocarray(a->origins, a->norigins + 1,
+	    sizeof(*a->origins));
+	os = &a->origins[a->norigins];
+	snprintf(os->node, sizeof(os->node), "%s", node);
+	if (!origin_progress(a->c, node, false, &os->applied, &a->err)) {
+		fail_origin(a, node);
+		return NULL;
+	}
+	a->norigins++;
+	return os;
+}
+
+/* Make node's origin the session's, between groups. */
+static bool
+origin_switch(struct applier *a, const char *node)
+{
+	if (strcmp(a->session, node) == 0)
+		return true;
+	if (!origin_session_setup(a->c, node, a->session[0] != '\0', &a->err))
+		return fail_origin(a, node);
+	snprintf(a->session, sizeof(a->session), "%s", node);
+	return true;
+}
+
+void
+applier_reserve_vals(struct applier *a, int n)
+{
+	if (n > a->nvals) {
+		a->nvals = n;
+		a->vals = xreallocarray(a->vals, (size_t)n, sizeof(*a->vals));
+	}
+}
+
+/* Commit the group in hand through COPY. */
+static bool
+copy_commit(struct applier *a, const struct applylog_txn *last)
+{
+	return applier_send_pending(a) && applier_copy_end(a) &&
+	    applier_xact_commit(a, last);
+}
+
+/* Commit the group in hand: the fast paths, or the retry when it fails. */
+static bool
+group_commit(struct applier *a)
+{
+	const struct applylog_txn *last = applylog_last(&a->log);
+
+	if (last == NULL)
+		return true;
+	if (applier_lone_fits(a) ? applier_lone_commit(a, last) :
+	    copy_commit(a, last)) {
+		applier_group_reset(a);
+		return true;
+	}
+	if (a->status != APPLY_OK)
+		return false;
+	if (dbconn_temporary(&a->err))
+		return applier_fail(a, "apply");
+	return applier_retry(a);
+}
+
+/* May origin insert into t?  Asked once per table name and origin. */
+static bool
+allowed(struct applier *a, const char *origin, const struct table *t)
+{
+	if (strcmp(a->allowed_for, origin) != 0) {
+		if (a->nallowed > 0)
+			memset(a->allowed, 0, a->nallowed);
+		snprintf(a->allowed_for, sizeof(a->allowed_for), "%s", origin);
+	}
+	if (t->name_id >= a->nallowed) {
+		size_t n = t->name_id + 64;
+
+		a->allowed = xrealloc(a->allowed, n);
+		memset(a->allowed + a->nallowed, 0, n - a->nallowed);
+		a->nallowed = n;
+	}
+	if (a->allowed[t->name_id] == 0)
+		a->allowed[t->name_id] =
+		    grants_allow(a->opt.grants, origin, t->name) ? 1 : 2;
+	return a->allowed[t->name_id] == 1;
+}
+
+static bool
+sink_begin(void *ctx, const struct txn *txn)
+{
+	struct applier *a = ctx;
+	const struct applylog_txn *last = applylog_last(&a->log);
+	struct origin_state *os;
+
+	if (last != NULL && strcmp(last->txn.origin, txn->origin) != 0) {
+		if (!group_commit(a))
+			return false;
+		last = NULL;
+	}
+	if (!origin_switch(a, txn->origin) ||
+	    (os = origin_load(a, txn->origin)) == NULL)
+		return false;
+	/* At or below the progress, or behind the group in hand: applied. */
+	if (txn->lsn <= os->applied || (last != NULL && txn->lsn <= last->txn.lsn)) {
+		a->skipping = true;
+		a->done.skipped++;
+		return true;
+	}
+	applylog_begin(&a->log, txn);
+	return true;
+}
+
+static bool
+sink_row(void *ctx, const struct table *t, const struct value *vals)
+{
+	struct applier *a = ctx;
+	struct applylog_txn *lt;
+
+	if (a->skipping)
+		return true;
+	lt = &a->log.txns[a->log.ntxns - 1];
+	if (lt->denied == NULL && !allowed(a, lt->txn.origin, t))
+		lt->denied = t;
+	applylog_row(&a->log, t, vals);
+	return true;
+}
+
+/* The transaction just read touches a table outside its origin's grant. */
+static bool
+txn_denied(struct applier *a, struct applylog_txn *lt)
+{
+	applier_failure_start(a, lt, lt->denied);
+	buf_puts(&a->failure, "origin ");
+	buf_puts(&a->failure, lt->txn.origin);
+	buf_puts(&a->failure, " may not insert into this table (no --allow "
+	    "rule matches)");
+	buf_putc(&a->failure, '\0');
+	if (applier_reject(a, lt)) {
+		applylog_drop_rows(&a->log);
+		applylog_commit(&a->log);
+		return true;
+	}
+	/* Commit the transactions before it, then stop. */
+	applylog_drop_open(&a->log);
+	if (!group_commit(a))
+		return false;
+	log_error("%s", a->failure.data);
+	a->status = APPLY_STOPPED;
+	return false;
+}
+
+static bool
+sink_commit(void *ctx, const struct txn *txn)
+{
+	struct applier *a = ctx;
+	struct applylog_txn *lt;
+
+	(void)txn;
+	if (a->skipping) {
+		a->skipping = false;
+		return true;
+	}
+	lt = &a->log.txns[a->log.ntxns - 1];
+	if (lt->denied != NULL) {
+		if (!txn_denied(a, lt))
+			return false;
+	} else {
+		applylog_commit(&a->log);
+		a->pend.txns++;
+		a->pend.rows += lt->nrows;
+	}
+	if (applylog_committed(&a->log) >= (size_t)a->opt.group ||
+	    a->log.data.len >= GROUP_BYTES)
+		return group_commit(a);
+	if (applier_unsent_bytes(a) >= SEND_BYTES && !applier_send_pending(a)) {
+		if (dbconn_temporary(&a->err))
+			return applier_fail(a, "COPY");
+		return applier_retry(a);
+	}
+	return true;
+}
+
+static void
+sink_abort(void *ctx)
+{
+	struct applier *a = ctx;
+
+	if (a->skipping)
+		a->skipping = false;
+	else
+		applylog_drop_open(&a->log);
+}
+
+static bool
+sink_idle(void *ctx)
+{
+	return group_commit(ctx);
+}
+
+struct change_sink
+applier_sink(struct applier *a)
+{
+	return (struct change_sink){
+		.ctx = a,
+		.begin = sink_begin,
+		.row = sink_row,
+		.commit = sink_commit,
+		.abort = sink_abort,
+		.idle = sink_idle,
+	};
+}
+
+struct applier *
+applier_new(PGconn *c, const struct applier_options *opts)
+{
+	struct applier *a = xcalloc(1, sizeof(*a));
+
+	a->c = c;
+	a->opt = *opts;
+	applylog_init(&a->log);
+	buf_init(&a->failure);
+	buf_init(&a->scratch);
+	clock_gettime(CLOCK_MONOTONIC, &a->started);
+	a->reported = a->started;
+	/*
+	 * Without waiting for the WAL flush at each commit: a crash loses
+	 * the last commits' rows and their progress together, and the next
+	 * run gets them again from upstream, which keeps everything past the
+	 * durable position (--position asks for the flushed progress).
+	 *
+	 * Money is read in the locale capture wrote it in.  Everything else
+	 * stays as the destination has it: values carry their own offsets and
+	 * ISO dates, and its defaults and triggers see its own time zone.
+	 */
+	if ((!opts->sync && !applier_run(a, "SET synchronous_commit = off")) ||
+	    !applier_run(a, "SET client_min_messages = warning") ||
+	    !applier_run(a, "SET lc_monetary TO 'C'")) {
+		applier_fail(a, "SET");
+		applier_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+applier_free(struct applier *a)
+{
+	if (a == NULL)
+		return;
+	applylog_free(&a->log);
+	buf_free(&a->failure);
+	buf_free(&a->scratch);
+	free(a->origins);
+	free(a->allowed);
+	free(a->prepared);
+	free(a->vals);
+	free(a);
+}
+
+bool
+applier_finish(struct applier *a)
+{
+	if (a->status != APPLY_OK)
+		return false;
+	applylog_drop_open(&a->log);
+	return group_commit(a);
+}
+
+enum apply_status
+applier_status(const struct applier *a)
+{
+	return a->status;
+}
+
+bool
+applier_progress(struct applier *a, const char *origin, lsn_t *lsn)
+{
+	struct origin_state *os = applier_origin_find(a, origin);
+	const struct applylog_txn *last = applylog_last(&a->log);
+
+	/* Not held yet: what the server says now, a lower bound is enough. */
+	if (os == NULL)
+		return origin_progress(a->c, origin, false, lsn, &a->err) ||
+		    fail_origin(a, origin);
+	*lsn = os->applied;
+	if (last != NULL && strcmp(last->txn.origin, origin) == 0)
+		*lsn = last->txn.lsn;
+	return true;
+}
+
+void
+applier_report(struct applier *a)
+{
+	applier_report_progress(a, "done: ");
+}

@@ -1,0 +1,218 @@
+/*
+ * applyretry.c: a failed group, applied again one source transaction at a
+ * time, to apply everything before a failing transaction and name it.
+ *
+ * The destination transaction is rolled back and the group's transactions
+ * are applied again from the log, each in a savepoint (constraints made
+ * immediate, so a deferred one fails inside its own transaction too).  A
+ * unique violation sends the transaction through the staging path
+ * (stage.c): identical rows are duplicates, others a conflict.  A
+ * transaction that still fails is either rejected (--rejects) or stops
+ * apply, after the ones before it commit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applier_int.h"
+#include "rowkey.h"
+#include "stage.h"
+#include "common/log.h"
+
+enum txn_outcome { TXN_APPLIED, TXN_FAILED, TXN_FATAL };
+
+/* "origin a, LSN 0/16B3F08, table public.payments: " */
+void
+applier_failure_start(struct applier *a, const struct applylog_txn *lt,
+    const struct table *t)
+{
+	char lsn[LSN_BUFSIZE];
+
+	buf_reset(&a->failure);
+	buf_puts(&a->failure, "origin ");
+	buf_puts(&a->failure, lt->txn.origin);
+	buf_puts(&a->failure, ", LSN ");
+	buf_puts(&a->failure, lsn_format(lt->txn.lsn, lsn));
+	if (t != NULL) {
+		buf_puts(&a->failure, ", table ");
+		buf_puts(&a->failure, t->name);
+	}
+	buf_puts(&a->failure, ": ");
+}
+
+/* The key of row number line (from 1) of segment s, or nothing. */
+static void
+failure_row(struct applier *a, const struct applylog_seg *s, long line)
+{
+	struct rowkey key;
+	struct dberror err;
+	size_t pos = s->start;
+
+	if (line <= 0 || !rowkey_lookup(a->c, s->table, &key, &err))
+		return;
+	applier_reserve_vals(a, s->table->ncols);
+	while (applylog_next_row(&a->log, s, &pos, &a->scratch, a->vals))
+		if (--line == 0) {
+			buf_puts(&a->failure, " (");
+			rowkey_describe(&a->failure, s->table, &key, a->vals);
+			buf_putc(&a->failure, ')');
+			break;
+		}
+	rowkey_free(&key);
+}
+
+/* Name the transaction lt failed in segment s with a->err. */
+static enum txn_outcome
+txn_failed(struct applier *a, const struct applylog_txn *lt,
+    const struct applylog_seg *s)
+{
+	applier_failure_start(a, lt, s->table);
+	buf_puts(&a->failure, a->err.message);
+	failure_row(a, s, a->err.copy_line);
+	buf_putc(&a->failure, '\0');
+	return TXN_FAILED;
+}
+
+/* Undo lt's part of the retry; false is fatal (status set). */
+static bool
+txn_undo(struct applier *a)
+{
+	a->copying = NULL;
+	return applier_run(a, "ROLLBACK TO SAVEPOINT pgmesh_txn") ||
+	    applier_fail(a, "ROLLBACK TO SAVEPOINT");
+}
+
+/* The staging path for lt, after its COPY met an existing key. */
+static enum txn_outcome
+txn_stage(struct applier *a, const struct applylog_txn *lt)
+{
+	struct buf key;
+	uint64_t dups = 0;
+
+	buf_init(&key);
+	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
+		const struct applylog_seg *s = &a->log.segs[i];
+		enum stage_result r;
+
+		r = stage_segment(a->c, &a->log, s, &dups, &key, &a->err);
+		if (r == STAGE_OK)
+			continue;
+		if (dbconn_temporary(&a->err)) {
+			buf_free(&key);
+			applier_fail(a, "apply");
+			return TXN_FATAL;
+		}
+		if (!txn_undo(a)) {
+			buf_free(&key);
+			return TXN_FATAL;
+		}
+		if (r == STAGE_FAILED) {
+			buf_free(&key);
+			return txn_failed(a, lt, s);
+		}
+		applier_failure_start(a, lt, s->table);
+		buf_puts(&a->failure, "duplicate key with different values (");
+		buf_append(&a->failure, key.data, key.len);
+		buf_puts(&a->failure, ")");
+		buf_putc(&a->failure, '\0');
+		buf_free(&key);
+		return TXN_FAILED;
+	}
+	buf_free(&key);
+	a->pend.dups += dups;
+	a->pend.rows += lt->nrows - dups;
+	return TXN_APPLIED;
+}
+
+/* Apply lt alone, in a savepoint of the retry's destination transaction. */
+static enum txn_outcome
+txn_alone(struct applier *a, const struct applylog_txn *lt)
+{
+	if (!applier_run(a, "SAVEPOINT pgmesh_txn")) {
+		applier_fail(a, "SAVEPOINT");
+		return TXN_FATAL;
+	}
+	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
+		const struct applylog_seg *s = &a->log.segs[i];
+
+		if (applier_copy_segment(a, s) && applier_copy_end(a))
+			continue;
+		a->copying = NULL;
+		if (dbconn_temporary(&a->err)) {
+			applier_fail(a, "COPY");
+			return TXN_FATAL;
+		}
+		if (!txn_undo(a))
+			return TXN_FATAL;
+		if (dbconn_is(&a->err, SQLSTATE_UNIQUE_VIOLATION))
+			return txn_stage(a, lt);
+		return txn_failed(a, lt, s);
+	}
+	if (!applier_run(a, "RELEASE SAVEPOINT pgmesh_txn")) {
+		applier_fail(a, "RELEASE SAVEPOINT");
+		return TXN_FATAL;
+	}
+	a->pend.rows += lt->nrows;
+	return TXN_APPLIED;
+}
+
+/* lt is not applied: into the rejects file, or the end of apply. */
+bool
+applier_reject(struct applier *a, struct applylog_txn *lt)
+{
+	if (a->opt.rejects == NULL)
+		return false;
+	log_warn("%s; rejected", a->failure.data);
+	rejects_add(a->opt.rejects, &a->log, lt);
+	lt->rejected = true;
+	a->pend.rejected++;
+	return true;
+}
+
+/*
+ * The group failed: roll back, apply its transactions one at a time,
+ * commit those that went in (and those rejected), and stop at one that
+ * failed without --rejects.
+ */
+bool
+applier_retry(struct applier *a)
+{
+	size_t n = applylog_committed(&a->log), done = 0;
+	bool stopped = false;
+
+	if (!applier_xact_rollback(a) || !applier_xact_begin(a) ||
+	    !applier_run(a, "SET CONSTRAINTS ALL IMMEDIATE"))
+		return a->status != APPLY_OK ? false : applier_fail(a, "BEGIN");
+	for (size_t i = 0; i < n && !stopped; i++) {
+		struct applylog_txn *lt = &a->log.txns[i];
+		enum txn_outcome r;
+
+		if (lt->rejected) {
+			/* Rejected as it was read; in the rejects file already. */
+			a->pend.rejected++;
+			done = i + 1;
+			continue;
+		}
+		r = txn_alone(a, lt);
+		if (r == TXN_FATAL)
+			return false;
+		if (r == TXN_FAILED && !applier_reject(a, lt)) {
+			stopped = true;
+		} else {
+			a->pend.txns += (r == TXN_APPLIED);
+			done = i + 1;
+		}
+	}
+	if (done > 0 && !applier_xact_commit(a, &a->log.txns[done - 1]))
+		return a->status != APPLY_OK ? false : applier_fail(a, "COMMIT");
+	if (done == 0 && !applier_xact_rollback(a))
+		return false;
+	applier_group_reset(a);
+	if (stopped) {
+		log_error("%s", a->failure.data);
+		a->status = APPLY_STOPPED;
+		return false;
+	}
+	return true;
+}
+

@@ -1,0 +1,123 @@
+/*
+ * origin.c: replication origins, through the pg_replication_origin_*
+ * functions and nothing else (node names are parameters, never SQL).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "origin.h"
+#include "common/node.h"
+#include "common/timestamp.h"
+
+/* How long to wait for an origin another backend still holds. */
+#define BUSY_TRIES 100
+#define BUSY_WAIT_MS 100
+
+bool
+origin_progress(PGconn *c, const char *node, bool flush, lsn_t *lsn,
+    struct dberror *err)
+{
+	const char *params[2] = { node, flush ? "true" : "false" };
+	PGresult *res;
+	bool ok = true;
+
+	/* CASE keeps pg_replication_origin_progress from failing on an
+	 * origin that does not exist yet: nothing applied is 0/0. */
+	res = dbconn_query(c, "SELECT CASE WHEN pg_replication_origin_oid(o) "
+	    "IS NULL THEN NULL ELSE pg_replication_origin_progress(o, $2) END "
+	    "FROM " NODE_ORIGIN_FROM, 2, params, err);
+	if (res == NULL)
+		return false;
+	*lsn = 0;
+	if (!PQgetisnull(res, 0, 0)) {
+		const char *v = PQgetvalue(res, 0, 0);
+
+		ok = lsn_parse(v, strlen(v), lsn);
+		if (!ok) {
+			memset(err, 0, sizeof(*err));
+			snprintf(err->message, sizeof(err->message),
+			    "the server returned a bad LSN \"%s\"", v);
+		}
+	}
+	PQclear(res);
+	return ok;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+bool
+origin_session_setup(PGconn *c, const char *node, bool release_previous,
+    struct dberror *err)
+{
+	const char *params[1] = { node };
+
+	if (release_previous && !dbconn_exec(c,
+	    "SELECT pg_replication_origin_session_reset()", 0, NULL, err))
+		return false;
+	if (!dbconn_exec(c, "SELECT pg_replication_origin_create(o) FROM "
+	    NODE_ORIGIN_FROM " WHERE pg_replication_origin_oid(o) IS NULL",
+	    1, params, err))
+		return false;
+	for (int i = 0;; i++) {
+		if (dbconn_exec(c, "SELECT pg_replication_origin_session_setup(o) "
+		    "FROM " NODE_ORIGIN_FROM, 1, params, err))
+			return true;
+		if (!dbconn_is(err, SQLSTATE_OBJECT_IN_USE) || i == BUSY_TRIES)
+			return false;
+		sleep_ms(BUSY_WAIT_MS);
+	}
+}
+
+bool
+origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time)
+{
+	char lsnbuf[LSN_BUFSIZE], timebuf[TIMESTAMP_BUFSIZE];
+	const char *params[2] = {
+		lsn_format(lsn, lsnbuf), timestamp_format(commit_time, timebuf)
+	};
+
+	return PQsendQueryParams(c,
+	    "SELECT pg_replication_origin_xact_setup($1, $2)", 2, NULL, params,
+	    NULL, NULL, 0) == 1 &&
+	    PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+}
+
+bool
+origin_read_commit(PGconn *c, bool *ended, struct dberror *err)
+{
+	/* After a failed setup the server skips COMMIT: still open. */
+	bool setup = dbconn_pipeline_result(c, PGRES_TUPLES_OK, err);
+	bool commit = dbconn_pipeline_result(c, PGRES_COMMAND_OK, err);
+
+	*ended = setup;
+	return setup && commit;
+}
+
+bool
+origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time, bool *ended,
+    struct dberror *err)
+{
+	bool committed;
+
+	*ended = false;
+	if (PQenterPipelineMode(c) != 1 ||
+	    !origin_send_commit(c, lsn, commit_time) || PQpipelineSync(c) != 1) {
+		dbconn_error(c, NULL, err);
+		return false;
+	}
+	committed = origin_read_commit(c, ended, err);
+	return dbconn_pipeline_end(c, committed, err);
+}
+
+PGresult *
+origin_list(PGconn *c, struct dberror *err)
+{
+	return dbconn_query(c, NODE_ORIGINS_SQL, 0, NULL, err);
+}

@@ -1,0 +1,94 @@
+/*
+ * rejects.c: rejected transactions, written back as change text.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rejects.h"
+#include "common/log.h"
+#include "common/textwrite.h"
+#include "common/xalloc.h"
+
+struct rejects {
+	int fd;
+	char *path;
+	struct buf out;
+	struct textwriter w;
+	bool pending;		/* out holds a transaction not yet written */
+	struct buf scratch;
+	struct value *vals;
+	int nvals;
+};
+
+struct rejects *
+rejects_open(const char *path)
+{
+	struct rejects *r;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->fd = fd;
+	r->path = xstrdup(path);
+	buf_init(&r->out);
+	buf_init(&r->scratch);
+	/* The header starts every run's part: it may repeat in a stream. */
+	textwriter_init(&r->w, &r->out);
+	return r;
+}
+
+void
+rejects_close(struct rejects *r)
+{
+	if (r == NULL)
+		return;
+	close(r->fd);
+	textwriter_free(&r->w);
+	buf_free(&r->out);
+	buf_free(&r->scratch);
+	free(r->vals);
+	free(r->path);
+	free(r);
+}
+
+void
+rejects_add(struct rejects *r, const struct applylog *l,
+    const struct applylog_txn *lt)
+{
+	textwriter_begin(&r->w, &lt->txn);
+	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
+		const struct applylog_seg *s = &l->segs[i];
+		size_t pos = s->start;
+
+		if (s->table->ncols > r->nvals) {
+			r->nvals = s->table->ncols;
+			r->vals = xreallocarray(r->vals, (size_t)r->nvals,
+			    sizeof(*r->vals));
+		}
+		while (applylog_next_row(l, s, &pos, &r->scratch, r->vals))
+			textwriter_row(&r->w, s->table, r->vals);
+	}
+	textwriter_commit(&r->w, &lt->txn);
+	r->pending = true;
+}
+
+bool
+rejects_sync(struct rejects *r)
+{
+	if (!r->pending)
+		return true;
+	r->pending = false;
+	if (!textwriter_flush(&r->w, r->fd, r->path))
+		return false;
+	if (fsync(r->fd) != 0) {
+		log_error("fsync %s: %s", r->path, strerror(errno));
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,448 @@
+/*
+ * capsetup.c: the publication, guard, slot and node name.
+ *
+ * Names from the user travel as query parameters; where SQL needs an
+ * identifier (DDL takes no parameters) it is looked up in the catalog and
+ * quoted with PQescapeIdentifier.  The publication is made before the slot:
+ * pgoutput reads it with the catalog as of each decoded transaction, and a
+ * slot older than its publication would fail on its first transactions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsetup.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/node.h"
+#include "common/pgconn.h"
+#include "common/xalloc.h"
+
+static const char guard_schema[] = "CREATE SCHEMA IF NOT EXISTS pgmesh";
+
+static const char guard_function[] =
+    "CREATE OR REPLACE FUNCTION pgmesh.guard() RETURNS trigger "
+    "LANGUAGE plpgsql AS $guard$ BEGIN "
+    "RAISE EXCEPTION 'pgmesh: table %.% is insert-only: % rejected', "
+    "pg_catalog.quote_ident(TG_TABLE_SCHEMA), "
+    "pg_catalog.quote_ident(TG_TABLE_NAME), TG_OP "
+    "USING HINT = 'pgmesh replicates inserts only; correct a row by "
+    "inserting a new one.'; END $guard$";
+
+/* Drop the function when no trigger uses it, then the schema if empty. */
+static const char guard_drop[] =
+    "DO $drop$ BEGIN "
+    "IF pg_catalog.to_regprocedure('pgmesh.guard()') IS NOT NULL AND "
+    "NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgfoid = "
+    "pg_catalog.to_regprocedure('pgmesh.guard()')) THEN "
+    "DROP FUNCTION pgmesh.guard(); "
+    "BEGIN DROP SCHEMA pgmesh; "
+    "EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END; "
+    "END IF; END $drop$";
+
+static bool
+run(PGconn *conn, const char *what, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult *res = pgconn_query(conn, what, sql, nparams, params);
+
+	PQclear(res);
+	return res != NULL;
+}
+
+/* Does sql (one parameter) return a row?  -1 after log_error. */
+static int
+exists(PGconn *conn, const char *what, const char *sql, const char *param)
+{
+	PGresult *res = pgconn_query(conn, what, sql, 1, &param);
+	int n;
+
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res) > 0;
+	PQclear(res);
+	return n;
+}
+
+static bool
+check_wal_level(PGconn *conn)
+{
+	char *level = pgconn_fetch_value(conn, "cannot read wal_level",
+	    "SELECT pg_catalog.current_setting('wal_level')", 0, NULL);
+	bool ok = level != NULL && strcmp(level, "logical") == 0;
+
+	if (level != NULL && !ok)
+		log_error("wal_level is %s; logical decoding needs wal_level = "
+		    "logical (set it in postgresql.conf and restart the server)",
+		    level);
+	free(level);
+	return ok;
+}
+
+/* Append schema.table, each quoted, from columns 0 and 1 of row i. */
+static bool
+append_table(PGconn *conn, struct buf *sql, const PGresult *res, int i)
+{
+	char *schema = pgconn_quote_ident(conn, PQgetvalue(res, i, 0));
+	char *table = pgconn_quote_ident(conn, PQgetvalue(res, i, 1));
+	bool ok = schema != NULL && table != NULL;
+
+	if (ok) {
+		buf_puts(sql, schema);
+		buf_putc(sql, '.');
+		buf_puts(sql, table);
+	}
+	free(schema);
+	free(table);
+	return ok;
+}
+
+/* The table a user named, as (schema, relname); NULL after log_error. */
+static PGresult *
+resolve_table(PGconn *conn, const char *name)
+{
+	PGresult *res = pgconn_query(conn, "cannot look up a table",
+	    "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	    "WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'p')",
+	    1, &name);
+
+	if (res != NULL && PQntuples(res) == 0) {
+		log_error("no table %s", name);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* ALTER PUBLICATION ... ADD TABLE for each named table not yet in it. */
+static bool
+add_tables(PGconn *conn, const struct capsetup *s, const char *pubq)
+{
+	for (int i = 0; i < s->ntables; i++) {
+		const char *params[] = { s->publication, s->tables[i] };
+		PGresult *res, *in;
+		struct buf sql;
+		bool ok;
+
+		if ((res = resolve_table(conn, s->tables[i])) == NULL)
+			return false;
+		in = pgconn_query(conn, "cannot read the publication",
+		    "SELECT FROM pg_catalog.pg_publication_tables WHERE pubname = $1 "
+		    "AND pg_catalog.to_regclass(pg_catalog.quote_ident(schemaname) "
+		    "|| '.' || pg_catalog.quote_ident(tablename)) = "
+		    "pg_catalog.to_regclass($2)", 2, params);
+		ok = in != NULL;
+		if (ok && PQntuples(in) == 0) {
+			buf_init(&sql);
+			buf_puts(&sql, "ALTER PUBLICATION ");
+			buf_puts(&sql, pubq);
+			buf_puts(&sql, " ADD TABLE ");
+			ok = append_table(conn, &sql, res, 0);
+			buf_putc(&sql, '\0');
+			ok = ok && run(conn, "cannot add a table to the publication",
+			    sql.data, 0, NULL);
+			buf_free(&sql);
+		}
+		PQclear(in);
+		PQclear(res);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool
+create_publication(PGconn *conn, const struct capsetup *s, const char *pubq)
+{
+	struct buf sql;
+	bool ok = true;
+
+	buf_init(&sql);
+	buf_puts(&sql, "CREATE PUBLICATION ");
+	buf_puts(&sql, pubq);
+	buf_puts(&sql, s->ntables == 0 ? " FOR ALL TABLES" : " FOR TABLE ");
+	for (int i = 0; i < s->ntables && ok; i++) {
+		PGresult *res = resolve_table(conn, s->tables[i]);
+
+		if (i > 0)
+			buf_puts(&sql, ", ");
+		ok = res != NULL && append_table(conn, &sql, res, 0);
+		PQclear(res);
+	}
+	buf_puts(&sql, " WITH (publish = 'insert')");
+	buf_putc(&sql, '\0');
+	ok = ok && run(conn, "cannot create the publication", sql.data, 0, NULL);
+	buf_free(&sql);
+	return ok;
+}
+
+static bool
+ensure_publication(PGconn *conn, const struct capsetup *s)
+{
+	char *pubq = pgconn_quote_ident(conn, s->publication);
+	int have = pubq == NULL ? -1 : exists(conn, "cannot read publications",
+	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1",
+	    s->publication);
+	bool ok = have >= 0;
+
+	if (have == 0)
+		ok = create_publication(conn, s, pubq);
+	else if (have == 1)
+		ok = add_tables(conn, s, pubq);
+	free(pubq);
+	return ok;
+}
+
+/*
+ * Put (create) or take (drop) the guard trigger on every table of the
+ * publication.
+ */
+static bool
+guard_tables(PGconn *conn, const struct capsetup *s, bool create)
+{
+	PGresult *res = pgconn_query(conn, "cannot read the publication",
+	    "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables "
+	    "WHERE pubname = $1", 1, &s->publication);
+	bool ok = res != NULL;
+
+	for (int i = 0; ok && i < PQntuples(res); i++) {
+		struct buf sql;
+
+		buf_init(&sql);
+		buf_puts(&sql, create ? "CREATE OR REPLACE TRIGGER pgmesh_guard "
+		    "BEFORE UPDATE OR DELETE OR TRUNCATE ON " :
+		    "DROP TRIGGER IF EXISTS pgmesh_guard ON ");
+		ok = append_table(conn, &sql, res, i);
+		if (create)
+			buf_puts(&sql, " FOR EACH STATEMENT EXECUTE FUNCTION "
+			    "pgmesh.guard()");
+		buf_putc(&sql, '\0');
+		ok = ok && run(conn, create ? "cannot create the guard" :
+		    "cannot drop the guard", sql.data, 0, NULL);
+		buf_free(&sql);
+	}
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Store the node name as a database setting.  The value goes in as a
+ * parameter of set_config(), and ALTER DATABASE takes it FROM CURRENT.
+ */
+static bool
+store_node(PGconn *conn, const char *node)
+{
+	char *db = pgconn_fetch_value(conn, "cannot read the database name",
+	    "SELECT pg_catalog.current_database()", 0, NULL);
+	char *dbq = db != NULL ? pgconn_quote_ident(conn, db) : NULL;
+	struct buf sql;
+	bool ok = dbq != NULL;
+
+	buf_init(&sql);
+	buf_puts(&sql, "ALTER DATABASE ");
+	buf_puts(&sql, dbq != NULL ? dbq : "");
+	buf_puts(&sql, " SET pgmesh.node FROM CURRENT");
+	buf_putc(&sql, '\0');
+	ok = ok && run(conn, "cannot store the node name",
+	    "SELECT pg_catalog.set_config('pgmesh.node', $1, false)", 1, &node);
+	ok = ok && run(conn, "cannot store the node name", sql.data, 0, NULL);
+	buf_free(&sql);
+	free(dbq);
+	free(db);
+	return ok;
+}
+
+char *
+capsetup_node(PGconn *conn, const struct capsetup *s)
+{
+	char *stored = pgconn_fetch_value(conn, "cannot read pgmesh.node",
+	    "SELECT pg_catalog.current_setting('pgmesh.node', true)", 0, NULL);
+
+	if (stored == NULL)
+		return NULL;
+	if (*stored == '\0') {
+		free(stored);
+		if (s->node != NULL)
+			return xstrdup(s->node);
+		log_error("no node name: give --node NAME, or store it in the "
+		    "database with --init --node NAME");
+		return NULL;
+	}
+	if (!node_valid(stored, strlen(stored)))
+		log_error("the database setting pgmesh.node is not a node name: %s",
+		    stored);
+	else if (s->node != NULL && strcmp(s->node, stored) != 0)
+		log_error("--node %s, but this database is node %s "
+		    "(database setting pgmesh.node)", s->node, stored);
+	else
+		return stored;
+	free(stored);
+	return NULL;
+}
+
+bool
+capsetup_check(PGconn *conn, const struct capsetup *s)
+{
+	const char *params[] = { s->slot };
+	PGresult *res;
+	bool ok;
+	int pub;
+
+	if (!check_wal_level(conn))
+		return false;
+	res = pgconn_query(conn, "cannot read replication slots",
+	    "SELECT plugin, database = pg_catalog.current_database() "
+	    "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", 1, params);
+	if (res == NULL)
+		return false;
+	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "pgoutput") == 0 &&
+	    strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	if (PQntuples(res) == 0)
+		log_error("replication slot %s does not exist (create it with "
+		    "pgmesh-capture --init)", s->slot);
+	else if (!ok)
+		log_error("replication slot %s is not a pgoutput slot of this "
+		    "database", s->slot);
+	PQclear(res);
+	if (!ok)
+		return false;
+	pub = exists(conn, "cannot read publications",
+	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1",
+	    s->publication);
+	if (pub == 0)
+		log_error("publication %s does not exist (create it with "
+		    "pgmesh-capture --init)", s->publication);
+	return pub == 1;
+}
+
+bool
+capsetup_init(PGconn *conn, const struct capsetup *s)
+{
+	char *node;
+	int slot;
+
+	if (!check_wal_level(conn) || (node = capsetup_node(conn, s)) == NULL)
+		return false;
+	if (s->node != NULL && !store_node(conn, s->node)) {
+		free(node);
+		return false;
+	}
+	free(node);
+	if (!run(conn, "cannot begin", "BEGIN", 0, NULL) ||
+	    !ensure_publication(conn, s) ||
+	    !run(conn, "cannot create the guard", guard_schema, 0, NULL) ||
+	    !run(conn, "cannot create the guard", guard_function, 0, NULL) ||
+	    !guard_tables(conn, s, true) ||
+	    !run(conn, "cannot commit", "COMMIT", 0, NULL))
+		return false;
+	/* A slot cannot be made in a transaction that has written. */
+	slot = exists(conn, "cannot read replication slots",
+	    "SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+	    s->slot);
+	if (slot == 0)
+		return run(conn, "cannot create the replication slot",
+		    "SELECT pg_catalog.pg_create_logical_replication_slot($1, "
+		    "'pgoutput')", 1, &s->slot);
+	return slot == 1 && capsetup_check(conn, s);
+}
+
+bool
+capsetup_drop(PGconn *conn, const struct capsetup *s)
+{
+	char *pubq;
+	int slot, pub;
+	bool ok;
+
+	slot = exists(conn, "cannot read replication slots",
+	    "SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+	    s->slot);
+	if (slot < 0 || (slot == 1 && !run(conn, "cannot drop the replication slot",
+	    "SELECT pg_catalog.pg_drop_replication_slot($1)", 1, &s->slot)))
+		return false;
+	pub = exists(conn, "cannot read publications",
+	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1",
+	    s->publication);
+	if (pub < 0 || (pubq = pgconn_quote_ident(conn, s->publication)) == NULL)
+		return false;
+	ok = run(conn, "cannot begin", "BEGIN", 0, NULL);
+	if (ok && pub == 1) {
+		struct buf sql;
+
+		buf_init(&sql);
+		buf_puts(&sql, "DROP PUBLICATION ");
+		buf_puts(&sql, pubq);
+		buf_putc(&sql, '\0');
+		ok = guard_tables(conn, s, false) &&
+		    run(conn, "cannot drop the publication", sql.data, 0, NULL);
+		buf_free(&sql);
+	}
+	free(pubq);
+	return ok && run(conn, "cannot drop the guard", guard_drop, 0, NULL) &&
+	    run(conn, "cannot commit", "COMMIT", 0, NULL);
+}
+
+/*
+ * The slot can give only what it has not confirmed: an --after before its
+ * confirmed position would leave a gap the consumer never sees, and one
+ * past the end of the WAL is a position from some other server.  The one
+ * exception is 0/0, a consumer that has nothing yet (a slot cannot tell a
+ * new consumer from one that lost everything; rows from before the slot
+ * existed must be copied by other means in either case).
+ */
+enum position
+capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
+    bool advance, lsn_t *wal_end, lsn_t *start)
+{
+	char lsn[LSN_BUFSIZE], other[LSN_BUFSIZE];
+	const char *params[] = { s->slot, lsn };
+	PGresult *res;
+	lsn_t confirmed = 0;
+	const char *v;
+
+	res = pgconn_query(conn, "cannot read the slot",
+	    "SELECT confirmed_flush_lsn, pg_catalog.pg_current_wal_lsn() "
+	    "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+	    1, params);
+	if (res == NULL)
+		return POSITION_FAILED;
+	if (PQntuples(res) != 1) {
+		log_error("replication slot %s does not exist", s->slot);
+		PQclear(res);
+		return POSITION_FAILED;
+	}
+	v = PQgetvalue(res, 0, 0);
+	lsn_parse(v, strlen(v), &confirmed);
+	v = PQgetvalue(res, 0, 1);
+	lsn_parse(v, strlen(v), wal_end);
+	PQclear(res);
+	*start = confirmed;
+	if (after == NULL)
+		return POSITION_OK;
+	/* 0/0 is what a destination that never applied anything of this node
+	 * reports (apply --position): it starts where the slot stands. */
+	if (*after == 0) {
+		if (confirmed > 0)
+			log_notice("--after 0/0: the consumer holds nothing yet; "
+			    "starting where slot %s stands (%s)", s->slot,
+			    lsn_format(confirmed, other));
+		return POSITION_OK;
+	}
+	*start = *after;
+	lsn_format(*after, lsn);
+	if (confirmed > *after) {
+		log_error("slot %s has confirmed up to %s, past --after %s: the "
+		    "transactions in between are no longer in the slot",
+		    s->slot, lsn_format(confirmed, other), lsn);
+		return POSITION_BAD;
+	}
+	if (*after > *wal_end) {
+		log_error("--after %s is past the end of this server's WAL", lsn);
+		return POSITION_BAD;
+	}
+	if (advance && *after > confirmed && !run(conn,
+	    "cannot confirm --after to the slot",
+	    "SELECT pg_catalog.pg_replication_slot_advance($1, "
+	    "$2::pg_catalog.pg_lsn)", 2, params))
+		return POSITION_FAILED;
+	return POSITION_OK;
+}

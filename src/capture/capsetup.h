@@ -1,0 +1,62 @@
+/*
+ * capsetup.h: what capture needs in the database, made (--init), removed
+ * (--drop) and checked before each run.
+ *
+ *	the publication   WITH (publish = 'insert'), for the tables named or
+ *	                  for all tables
+ *	the guard         trigger pgmesh_guard on each table of the
+ *	                  publication, rejecting UPDATE, DELETE and TRUNCATE
+ *	                  (function pgmesh.guard())
+ *	the slot          a logical replication slot with plugin pgoutput
+ *	the node name     the database setting pgmesh.node (ALTER DATABASE
+ *	                  ... SET), read back by every later session
+ *
+ * Every function takes an ordinary connection and returns false after
+ * log_error; a configuration problem names what to do about it.
+ */
+#ifndef PGMESH_CAPSETUP_H
+#define PGMESH_CAPSETUP_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+#include "common/lsn.h"
+
+struct capsetup {
+	const char *slot;
+	const char *publication;
+	const char *node;		/* from --node; NULL if not given */
+	char *const *tables;		/* --init TABLE...: none means all */
+	int ntables;
+};
+
+/* Create what is missing; what exists is left as it is. */
+bool capsetup_init(PGconn *conn, const struct capsetup *s);
+/* Remove the slot, the guard on the publication's tables, the publication. */
+bool capsetup_drop(PGconn *conn, const struct capsetup *s);
+/* wal_level, slot and publication are there, or a message with the fix. */
+bool capsetup_check(PGconn *conn, const struct capsetup *s);
+enum position {
+	POSITION_OK,
+	POSITION_BAD,		/* --after before the slot's position, or past the WAL */
+	POSITION_FAILED,	/* the query failed, or no such slot */
+};
+
+/*
+ * Where the slot stands against *after (NULL: no --after), and the end of
+ * the WAL now in *wal_end.  With advance, confirm *after to the slot with
+ * pg_replication_slot_advance() when it is further than the slot stands.
+ * *start is where the stream starts: *after, or where the slot stands
+ * when there is no --after or it is 0/0.
+ */
+enum position capsetup_position(PGconn *conn, const struct capsetup *s,
+    const lsn_t *after, bool advance, lsn_t *wal_end, lsn_t *start);
+
+/*
+ * The node name: s->node and the stored one must agree, and one of them
+ * must be there.  Malloc'd; NULL after log_error.
+ */
+char *capsetup_node(PGconn *conn, const struct capsetup *s);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * packread.h: reading pack streams.
+ *
+ * Three levels, for three kinds of reader:
+ *
+ *   pack_next_frame   the manifest and the raw bytes of one frame, nothing
+ *                     decompressed (ship forwards frames as they are).
+ *   pack_check_digest the frame's bytes against its manifest: length and
+ *                     SHA-256 (ship, which forwards frames as they are).
+ *   pack_check_frame  the data frame against its manifest: length, SHA-256,
+ *                     zstd checksum, CBOR, whole records (verify).
+ *   packread_run      a whole stream into a change_sink (apply, pack -d):
+ *                     each frame checked entirely before any of its
+ *                     transactions reaches the sink; pipelined, the
+ *                     checking of the next frames overlaps the feeding.
+ *
+ * Errors are reported with the input's name and the frame's byte offset.
+ */
+#ifndef PGMESH_PACKREAD_H
+#define PGMESH_PACKREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zstd.h>
+
+#include "manifest.h"
+#include "packdata.h"
+#include "common/buf.h"
+#include "common/catalog.h"
+#include "common/change.h"
+#include "common/input.h"
+#include "common/textread.h"		/* enum read_result */
+
+/* Does the buffered start of the input look like a pack stream? */
+bool pack_detect(const unsigned char *data, size_t len);
+
+/*
+ * Read the next frame: its manifest into *m and, when raw is not NULL, the
+ * frame's bytes exactly as they were (manifest and data frame) into raw.
+ * *offset is the frame's offset in the input.  Returns READ_OK with
+ * *got = true, READ_OK with *got = false at a clean end of input,
+ * READ_BAD_DATA (reported) for a bad or truncated frame, READ_IO_ERROR.
+ */
+enum read_result pack_next_frame(struct input *in, struct manifest *m,
+    struct buf *raw, uint64_t *offset, bool *got);
+
+/*
+ * Are a frame's bytes (raw, as pack_next_frame returned them) exactly those
+ * its manifest describes?  READ_OK, or READ_BAD_DATA after log_error.
+ */
+enum read_result pack_check_digest(const struct manifest *m,
+    const struct buf *raw, const char *what, uint64_t offset);
+
+/*
+ * What checking frame after frame reuses (a zstd context, the decompressed
+ * content, the decoded records), so that memory is allocated and touched
+ * once, not once per frame.  Zeroed is ready; free it after the last.
+ */
+struct pack_checker {
+	ZSTD_DCtx *dctx;
+	struct buf content;
+	struct packdata_frame f;
+};
+void pack_checker_free(struct pack_checker *pc);
+
+/*
+ * Check a frame read by pack_next_frame (raw as it returned it) without
+ * applying anything; when sink is not NULL, feed it the frame's records
+ * after the whole frame proved good.  what and offset name the frame in
+ * messages.  With a sink, a frame holding part of a split transaction is
+ * refused (READ_BAD_DATA): a part cannot be applied alone.
+ */
+enum read_result pack_check_frame(struct pack_checker *pc,
+    const struct manifest *m, const struct buf *raw, struct catalog *cat,
+    const struct change_sink *sink, const char *what, uint64_t offset);
+
+/*
+ * A whole pack stream into sink.  Calls sink->idle between frames when the
+ * next one is not already there.  One thread, so that a frame reaches the
+ * sink as soon as it arrives (apply, whose speed is the database's).
+ */
+enum read_result packread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink);
+/* The same in a pipeline of three threads (prefetch.h): about twice the
+ * throughput on two cores, a few thread wakeups more of latency (pack -d). */
+enum read_result packread_run_pipelined(struct input *in, struct catalog *cat,
+    const struct change_sink *sink);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * fanout.c: the event loop that feeds every destination from one source.
+ *
+ * Each destination (a link) has its own queue and writes without blocking,
+ * so the loop only waits for whichever is ready.  A spool source is read
+ * by each link at its own pace, from its own cursor: nobody waits for
+ * anybody.  A stream source (stdin) can be read only once, so its frames
+ * are shared; stdin is read while some destination keeps up, and a
+ * destination that falls QUEUE_MAX behind the others is dropped (it fails
+ * with 75, and catches up from a spool on a later run) instead of holding
+ * them up or growing memory without bound.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fanout.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "pack/packread.h"
+#include "spool/spool.h"
+
+#define QUEUE_LOW ((size_t)4 << 20)	/* spool source: load below this */
+#define QUEUE_HIGH ((size_t)8 << 20)	/* stream: read while one is below */
+#define QUEUE_MAX ((size_t)64 << 20)	/* stream: drop a link this far behind */
+
+struct fanout {
+	struct input *in;
+	struct spool_entry *entries;
+	size_t nentries;
+	bool source_done;	/* stream source: no more frames */
+	int source_status;
+	struct link *links;
+	size_t n;
+};
+
+static bool
+link_live(const struct link *l)
+{
+	return l->state != LINK_DONE && l->state != LINK_FAILED;
+}
+
+static struct frame *
+load_frame(const char *path)
+{
+	struct frame *f = frame_new();
+	struct input in;
+	uint64_t offset;
+	bool got = false;
+	enum read_result rr = READ_IO_ERROR;
+
+	if (input_open(&in, path)) {
+		rr = pack_next_frame(&in, &f->m, &f->raw, &offset, &got);
+		input_close(&in);
+	}
+	if (rr == READ_OK && got)
+		return f;
+	if (rr == READ_OK)
+		log_error("%s: empty frame file", path);
+	frame_release(f);
+	return NULL;
+}
+
+/* Spool source: queue l's next frames, skipping by name what it holds. */
+static void
+refill_from_spool(struct fanout *fo, struct link *l)
+{
+	while (l->state == LINK_SEND && l->qbytes < QUEUE_LOW &&
+	    l->cursor < fo->nentries) {
+		const struct spool_entry *e = &fo->entries[l->cursor++];
+		struct frame *f;
+
+		if (!link_routes(l, e->origin))
+			continue;
+		/* The same rule as link_holds, from the name alone. */
+		if (e->last_lsn <= heads_get(&l->have, e->origin)) {
+			l->skipped++;
+			continue;
+		}
+		if ((f = load_frame(e->path)) == NULL) {
+			fo->source_status = EX_DATAERR;
+			link_fail(l, EX_DATAERR, "bad spool frame %s", e->path);
+			return;
+		}
+		link_enqueue(l, f);
+		frame_release(f);
+	}
+}
+
+static bool
+source_exhausted(const struct fanout *fo, const struct link *l)
+{
+	if (l->qlen > 0)
+		return false;
+	return fo->in != NULL ? fo->source_done : l->cursor == fo->nentries;
+}
+
+/* Stream source: read while at least one live link has room. */
+static bool
+stream_wanted(const struct fanout *fo)
+{
+	if (fo->in == NULL || fo->source_done)
+		return false;
+	for (size_t i = 0; i < fo->n; i++)
+		if (link_live(&fo->links[i]) && fo->links[i].qbytes < QUEUE_HIGH)
+			return true;
+	return false;
+}
+
+static void
+drop_laggards(struct fanout *fo)
+{
+	for (size_t i = 0; i < fo->n; i++) {
+		struct link *l = &fo->links[i];
+
+		if (link_live(l) && l->qbytes > QUEUE_MAX)
+			link_fail(l, EX_TEMPFAIL, "fell %zu MiB behind the "
+			    "other destinations", QUEUE_MAX >> 20);
+	}
+}
+
+/*
+ * One frame from stdin to every link that routes it.  pack_next_frame
+ * blocks until the frame is whole; the links lose nothing meanwhile, as
+ * what they wrote keeps draining from the kernel's buffers.
+ */
+static void
+read_stream_frame(struct fanout *fo)
+{
+	struct frame *f = frame_new();
+	uint64_t offset;
+	bool got;
+	enum read_result rr;
+
+	rr = pack_next_frame(fo->in, &f->m, &f->raw, &offset, &got);
+	/* Its digest, as every hop checks it (receive.h): its contents are
+	 * for the programs that decode it. */
+	if (rr == READ_OK && got)
+		rr = pack_check_digest(&f->m, &f->raw, fo->in->name, offset);
+	if (rr != READ_OK || !got) {
+		fo->source_done = true;
+		if (rr != READ_OK)
+			fo->source_status = rr == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
+		frame_release(f);
+		return;
+	}
+	for (size_t i = 0; i < fo->n; i++) {
+		struct link *l = &fo->links[i];
+
+		if (link_live(l) && link_routes(l, f->m.origin))
+			link_enqueue(l, f);
+	}
+	frame_release(f);
+	/* stream_wanted held: some link had room, so the laggards are
+	 * behind a destination that keeps up. */
+	drop_laggards(fo);
+}
+
+/* Move every link as far as it goes without waiting. */
+static void
+advance_links(struct fanout *fo)
+{
+	for (size_t i = 0; i < fo->n; i++) {
+		struct link *l = &fo->links[i];
+
+		if (l->state != LINK_SEND)
+			continue;
+		if (fo->in == NULL)
+			refill_from_spool(fo, l);
+		link_pump(l);
+		if (l->state == LINK_SEND && source_exhausted(fo, l))
+			link_close(l);
+	}
+}
+
+static bool
+any_live(const struct fanout *fo)
+{
+	for (size_t i = 0; i < fo->n; i++)
+		if (link_live(&fo->links[i]))
+			return true;
+	return false;
+}
+
+static void
+watch(struct pollfd *p, nfds_t *np, int fd, short events, int *slot)
+{
+	*slot = -1;
+	if (fd < 0)
+		return;
+	p[*np].fd = fd;
+	p[*np].events = events;
+	p[*np].revents = 0;
+	*slot = (int)(*np)++;
+}
+
+static bool
+fired(const struct pollfd *p, int slot)
+{
+	return slot >= 0 && p[slot].revents != 0;
+}
+
+/* Wait for something to do, then do it. */
+static void
+wait_and_dispatch(struct fanout *fo, struct pollfd *p, int *slots)
+{
+	nfds_t np = 0;
+	int in_slot, rc, timeout = -1;
+
+	watch(p, &np, stream_wanted(fo) ? fo->in->fd : -1, POLLIN, &in_slot);
+	for (size_t i = 0; i < fo->n; i++) {
+		struct link *l = &fo->links[i];
+		int *s = &slots[3 * i];
+		bool sending = l->state == LINK_SEND && l->qlen > 0;
+
+		watch(p, &np, sending ? l->fd : -1, POLLOUT, &s[0]);
+		watch(p, &np, l->ssh.out, POLLIN, &s[1]);
+		watch(p, &np, l->ssh.err, POLLIN, &s[2]);
+	}
+	for (size_t i = 0; i < fo->n; i++) {
+		int t = link_check_deadline(&fo->links[i], link_now());
+
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+	}
+	do
+		rc = poll(p, np, timeout);
+	while (rc < 0 && errno == EINTR);
+	if (fired(p, in_slot))
+		read_stream_frame(fo);
+	for (size_t i = 0; i < fo->n; i++) {
+		struct link *l = &fo->links[i];
+		int *s = &slots[3 * i];
+
+		if (fired(p, s[2]))
+			link_read_stderr(l);
+		if (fired(p, s[1]) && l->ssh.out >= 0)
+			link_read_lines(l);
+		if (fired(p, s[0]))
+			link_pump(l);
+	}
+}
+
+static void
+run_loop(struct fanout *fo)
+{
+	struct pollfd *p = xcalloc(3 * fo->n + 1, sizeof(*p));
+	int *slots = xcalloc(3 * fo->n, sizeof(*slots));
+
+	for (;;) {
+		advance_links(fo);
+		if (!any_live(fo))
+			break;
+		/* Bytes already buffered do not wake poll: take them now. */
+		if (stream_wanted(fo) && input_buffered(fo->in) > 0) {
+			read_stream_frame(fo);
+			continue;
+		}
+		wait_and_dispatch(fo, p, slots);
+	}
+	free(p);
+	free(slots);
+}
+
+int
+fanout_run(const struct fanout_settings *s, struct input *in,
+    const char *spool, const struct dest *dests, struct link *links,
+    size_t n)
+{
+	struct fanout fo = { .in = in, .links = links, .n = n };
+
+	for (size_t i = 0; i < n; i++)
+		link_init(&links[i], &dests[i], s->exclude, s->nexclude);
+	if (spool != NULL && !spool_list(spool, &fo.entries, &fo.nentries))
+		return EX_NOINPUT;
+	for (size_t i = 0; i < n; i++)
+		link_start(&links[i], &s->ssh);
+	run_loop(&fo);
+	for (size_t i = 0; i < n; i++)
+		link_report(&links[i]);
+	if (spool != NULL)
+		spool_entries_free(fo.entries, fo.nentries);
+	return fo.source_status;
+}

@@ -1,0 +1,32 @@
+/*
+ * fanout.h: one source of frames to several destinations at once.
+ */
+#ifndef PGMESH_FANOUT_H
+#define PGMESH_FANOUT_H
+
+#include <stddef.h>
+
+#include "dest.h"
+#include "link.h"
+#include "sshcmd.h"
+#include "common/input.h"
+
+struct fanout_settings {
+	struct ssh_settings ssh;
+	const char *const *exclude;	/* origins sent to nobody */
+	int nexclude;
+};
+
+/*
+ * Send the frames of in (a pack stream) or of spool (a spool directory:
+ * exactly one of the two) to every destination.  links has n entries, one
+ * per destination; after the call they hold each destination's outcome
+ * (state, status, acknowledged heads), have been reported on stderr, and
+ * are to be freed with link_free.
+ * Returns EX_OK, or EX_DATAERR / EX_IOERR when the source itself was bad.
+ */
+int fanout_run(const struct fanout_settings *s, struct input *in,
+    const char *spool, const struct dest *dests, struct link *links,
+    size_t n);
+
+#endif

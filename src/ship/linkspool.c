@@ -1,0 +1,56 @@
+/*
+ * linkspool.c: a local spool as a destination, stored into right here
+ * instead of through a receiver.  It does what a receiver would: read the
+ * spool's heads first, check each frame's digest before storing it
+ * (receive.h), and sync the spool before its heads count as acknowledged.
+ */
+#include "link_int.h"
+#include "receive.h"
+#include "common/log.h"
+#include "pack/packread.h"
+#include "spool/spool.h"
+
+void
+link_spool_start(struct link *l)
+{
+	if (!receive_make_spool(l->d->path))
+		link_fail(l, EX_CANTCREAT, "cannot create the spool");
+	else if (!heads_from_spool(l->d->path, &l->have))
+		link_fail(l, EX_IOERR, "cannot read the spool");
+	else {
+		l->acks = true;
+		l->t_ready = link_now();
+		l->state = LINK_SEND;
+	}
+}
+
+void
+link_spool_store(struct link *l)
+{
+	while (l->state == LINK_SEND && l->qlen > 0) {
+		struct frame *f = link_dequeue(l);
+
+		if (link_holds(l, f))
+			l->skipped++;
+		else if (pack_check_digest(&f->m, &f->raw, l->d->spec,
+		    l->bytes) != READ_OK)
+			link_fail(l, EX_DATAERR, "a bad frame of origin %s",
+			    f->m.origin);
+		else if (!spool_store(l->d->path, &f->m, &f->raw))
+			link_fail(l, EX_IOERR, "cannot store a frame");
+		else {
+			l->frames++;
+			l->bytes += f->raw.len;
+		}
+		frame_release(f);
+	}
+}
+
+bool
+link_spool_close(struct link *l)
+{
+	if (spool_sync(l->d->path) && heads_from_spool(l->d->path, &l->acked))
+		return true;
+	link_fail(l, EX_IOERR, "cannot read the spool back");
+	return false;
+}

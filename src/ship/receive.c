@@ -1,0 +1,291 @@
+/*
+ * receive.c: store or pass on what a sender streams.
+ *
+ * Durability is decided here.  A frame is checked entirely (length,
+ * SHA-256, zstd checksum, CBOR) before anything is done with it, then
+ * stored through spool_store (temporary name, fsync, rename), so a
+ * connection cut in the middle of a frame leaves the whole frames before it
+ * and nothing of the cut one.  Heads are acknowledged to the sender only
+ * after the last frame is stored: a sender that reads "done" may count on
+ * everything it sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+#include "receive.h"
+#include "shipproto.h"
+#include "transport.h"
+#include "common/catalog.h"
+#include "common/input.h"
+#include "common/log.h"
+#include "pack/packread.h"
+#include "spool/spool.h"
+
+struct receiver {
+	const struct receive_settings *s;
+	struct heads heads;	/* what we hold, per origin */
+	struct child apply;
+	bool applying;
+	uint64_t frames;
+	uint64_t bytes;
+};
+
+bool
+receive_make_spool(const char *dir)
+{
+	char path[4096];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path)) {
+		log_error("spool %s: path too long", dir);
+		return false;
+	}
+	memcpy(path, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			log_error("spool %s: %s", path, strerror(errno));
+			return false;
+		}
+		path[i] = dir[i];
+	}
+	return true;
+}
+
+static bool
+start_apply(struct receiver *r)
+{
+	struct argv a;
+	bool ok;
+
+	argv_init(&a);
+	argv_add(&a, r->s->apply_program);
+	argv_add(&a, "-d");
+	argv_add(&a, r->s->apply);
+	/* Our stdout may carry the resume protocol: keep apply's off it. */
+	ok = transport_spawn(&a, SPAWN_OUT_STDERR, false, &r->apply);
+	argv_free(&a);
+	r->applying = ok;
+	return ok;
+}
+
+/* Close apply's input and wait for it; EX_OK or its failure. */
+static int
+finish_apply(struct receiver *r)
+{
+	int status;
+
+	if (!r->applying)
+		return EX_OK;
+	close(r->apply.in);
+	r->applying = false;
+	status = transport_wait(r->apply.pid);
+	if (status != 0) {
+		log_error("%s exited with status %d", r->s->apply_program, status);
+		return status < 64 || status > 78 ? EX_SOFTWARE : status;
+	}
+	return EX_OK;
+}
+
+/* One checked frame to wherever it goes. */
+static int
+deliver_frame(struct receiver *r, const struct manifest *m,
+    const struct buf *raw)
+{
+	if (r->s->dir != NULL && !spool_store(r->s->dir, m, raw))
+		return EX_IOERR;
+	if (r->applying &&
+	    !write_all(r->apply.in, raw->data, raw->len, r->s->apply_program))
+		return EX_IOERR;
+	if (r->s->dir == NULL && r->s->apply == NULL &&
+	    !write_all(STDOUT_FILENO, raw->data, raw->len, "stdout"))
+		return EX_IOERR;
+	heads_raise(&r->heads, m->origin,
+	    frame_whole_lsn(m->last_lsn, m->continues_next));
+	r->frames++;
+	r->bytes += raw->len;
+	return EX_OK;
+}
+
+static int
+read_frames(struct receiver *r, struct input *in)
+{
+	struct catalog *cat = catalog_new();
+	struct pack_checker pc = { .dctx = NULL };
+	struct buf raw;
+	int status = EX_OK;
+
+	buf_init(&raw);
+	for (;;) {
+		struct manifest m = { 0 };
+		enum read_result rr;
+		uint64_t offset;
+		bool got;
+
+		buf_reset(&raw);
+		rr = pack_next_frame(in, &m, &raw, &offset, &got);
+		if (rr == READ_OK && !got)
+			break;
+		if (rr == READ_OK && r->s->digest_only)
+			rr = pack_check_digest(&m, &raw, in->name, offset);
+		else if (rr == READ_OK)
+			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
+			    offset);
+		if (rr == READ_OK)
+			status = deliver_frame(r, &m, &raw);
+		else
+			status = rr == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
+		manifest_free(&m);
+		if (status != EX_OK)
+			break;
+	}
+	buf_free(&raw);
+	pack_checker_free(&pc);
+	catalog_free(cat);
+	return status;
+}
+
+static bool
+send_lines(int fd, struct buf *b)
+{
+	bool ok = buf_write_fd(b, fd, "the sender");
+
+	buf_free(b);
+	return ok;
+}
+
+static bool
+send_greeting(const struct receiver *r, int fd)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, SHIPPROTO_GREETING "\n");
+	shipproto_put_heads(&b, &r->heads);
+	buf_puts(&b, "ready\n");
+	return send_lines(fd, &b);
+}
+
+/* A sender that was greeted pings first: answer at once. */
+static bool
+answer_ping(struct input *in, int fd)
+{
+	struct buf b;
+
+	if (input_fill(in, SHIPPROTO_PING_LEN) < SHIPPROTO_PING_LEN ||
+	    memcmp(in->buf + in->start, SHIPPROTO_PING, SHIPPROTO_PING_LEN) != 0)
+		return true;
+	input_skip(in, SHIPPROTO_PING_LEN);
+	buf_init(&b);
+	buf_puts(&b, "pong\n");
+	return send_lines(fd, &b);
+}
+
+static bool
+send_done(const struct receiver *r, int fd)
+{
+	struct buf b;
+	char line[96];
+
+	buf_init(&b);
+	shipproto_put_heads(&b, &r->heads);
+	snprintf(line, sizeof(line), "done %llu %llu\n",
+	    (unsigned long long)r->frames, (unsigned long long)r->bytes);
+	buf_puts(&b, line);
+	return send_lines(fd, &b);
+}
+
+int
+receive_stream(const struct receive_settings *s, int in_fd, const char *what,
+    int proto_fd)
+{
+	struct receiver r = { .s = s };
+	struct input in;
+	int status, astatus;
+
+	heads_init(&r.heads);
+	if (s->dir != NULL &&
+	    (!receive_make_spool(s->dir) || !heads_from_spool(s->dir, &r.heads))) {
+		heads_free(&r.heads);
+		return EX_IOERR;
+	}
+	if ((s->handshake && !send_greeting(&r, proto_fd)) ||
+	    (s->apply != NULL && !start_apply(&r))) {
+		heads_free(&r.heads);
+		return EX_IOERR;
+	}
+	transport_widen_pipe(in_fd);
+	input_init_fd(&in, in_fd, what);
+	status = s->handshake && !answer_ping(&in, proto_fd) ? EX_IOERR :
+	    read_frames(&r, &in);
+	astatus = finish_apply(&r);
+	if (status == EX_OK)
+		status = astatus;
+	if (status == EX_OK && s->dir != NULL && !spool_sync(s->dir))
+		status = EX_IOERR;
+	if (status == EX_OK && s->handshake &&
+	    (s->dir == NULL || heads_from_spool(s->dir, &r.heads)) &&
+	    !send_done(&r, proto_fd))
+		status = EX_IOERR;
+	in.fd = -1;		/* the caller owns in_fd */
+	input_close(&in);
+	log_verbose("%s: %llu frames, %llu bytes received", what,
+	    (unsigned long long)r.frames, (unsigned long long)r.bytes);
+	heads_free(&r.heads);
+	return status;
+}
+
+static void
+describe_peer(const struct sockaddr_storage *sa, char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    addr, sizeof(addr));
+	else if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    addr, sizeof(addr));
+	snprintf(buf, size, "tcp peer %s", addr);
+}
+
+int
+receive_listen(const struct receive_settings *s, const char *host,
+    const char *port)
+{
+	int lfd;
+
+	if (!transport_listen(host, port, &lfd))
+		return EX_UNAVAILABLE;
+	log_verbose("listening on port %s", port);
+	for (;;) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof(sa);
+		char what[80];
+		int fd = accept(lfd, (struct sockaddr *)&sa, &len), status;
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			log_error("accept on port %s: %s", port, strerror(errno));
+			close(lfd);
+			return EX_OSERR;
+		}
+		describe_peer(&sa, what, sizeof(what));
+		/* A bad connection is that sender's problem, not the end of
+		 * the service: report it and take the next one. */
+		status = receive_stream(s, fd, what, -1);
+		if (status != EX_OK)
+			log_error("%s: connection dropped (status %d)", what, status);
+		close(fd);
+	}
+}

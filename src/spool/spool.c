@@ -1,0 +1,280 @@
+/*
+ * spool.c: frames as files.  Durability is decided here: a frame gets its
+ * final name only after its bytes are on disk, so a crash leaves either
+ * the whole frame or a temporary file that readers ignore and the next
+ * store replaces; spool_sync then makes the names themselves durable.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#define LSN_HEX LSN_FIXED_LEN
+
+/* FIRST-LAST[.PART][+].pack, as spool_store names frames. */
+static bool
+parse_frame_name(const char *name, struct spool_entry *e)
+{
+	const char *p = name + 2 * LSN_HEX + 1;
+	char *end;
+
+	if (strlen(name) < 2 * LSN_HEX + 1 || name[LSN_HEX] != '-' ||
+	    !lsn_parse_fixed(name, &e->first_lsn) ||
+	    !lsn_parse_fixed(name + LSN_HEX + 1, &e->last_lsn) ||
+	    e->last_lsn < e->first_lsn)
+		return false;
+	e->part = 0;
+	if (*p == '.' && p[1] >= '1' && p[1] <= '9') {
+		unsigned long part = strtoul(p + 1, &end, 10);
+
+		if (part > UINT32_MAX)
+			return false;
+		e->part = (uint32_t)part;
+		p = end;
+	}
+	e->continues_next = *p == '+';
+	if (e->continues_next)
+		p++;
+	return strcmp(p, ".pack") == 0;
+}
+
+static void
+format_frame_name(char *buf, size_t size, const struct manifest *m)
+{
+	char part[16] = "";
+
+	if (m->part > 0)
+		snprintf(part, sizeof(part), ".%" PRIu32, m->part);
+	snprintf(buf, size, "%016" PRIX64 "-%016" PRIX64 "%s%s.pack",
+	    m->first_lsn, m->last_lsn, part, m->continues_next ? "+" : "");
+}
+
+static int
+compare_entries(const void *a, const void *b)
+{
+	const struct spool_entry *x = a, *y = b;
+	int c = strcmp(x->origin, y->origin);
+
+	if (c != 0)
+		return c;
+	if (x->first_lsn != y->first_lsn)
+		return x->first_lsn < y->first_lsn ? -1 : 1;
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	return x->last_lsn < y->last_lsn ? -1 : x->last_lsn > y->last_lsn;
+}
+
+struct listing {
+	struct spool_entry *entries;
+	size_t n;
+	size_t cap;
+};
+
+static bool
+list_origin(const char *dir, const char *origin, void *ctx)
+{
+	struct listing *l = ctx;
+	char path[4096];
+	struct dirent *d;
+	DIR *dp;
+	bool ok = true;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, origin);
+	if ((dp = opendir(path)) == NULL) {
+		log_error("spool %s: %s", path, strerror(errno));
+		return false;
+	}
+	while (ok && (d = readdir(dp)) != NULL) {
+		struct spool_entry e = { 0 };
+
+		if (d->d_name[0] == '.')
+			continue;
+		if (!parse_frame_name(d->d_name, &e)) {
+			log_error("spool %s: %s is not a frame file "
+			    "(FIRST-LAST.pack)", path, d->d_name);
+			ok = false;
+			break;
+		}
+		memcpy(e.origin, origin, strlen(origin) + 1);
+		e.path = xmalloc(strlen(path) + strlen(d->d_name) + 2);
+		sprintf(e.path, "%s/%s", path, d->d_name);
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 64;
+			l->entries = xreallocarray(l->entries, l->cap, sizeof(*l->entries));
+		}
+		l->entries[l->n++] = e;
+	}
+	closedir(dp);
+	return ok;
+}
+
+/*
+ * Call visit for each origin directory of the spool, in no order; a name
+ * that is not a node name (and not hidden) is an error.
+ */
+static bool
+each_origin(const char *dir, bool (*visit)(const char *dir,
+    const char *origin, void *ctx), void *ctx)
+{
+	struct dirent *d;
+	DIR *dp;
+	bool ok = true;
+
+	if ((dp = opendir(dir)) == NULL) {
+		log_error("spool %s: %s", dir, strerror(errno));
+		return false;
+	}
+	while (ok && (d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (!node_valid(d->d_name, strlen(d->d_name))) {
+			log_error("spool %s: %s is not an origin node directory",
+			    dir, d->d_name);
+			ok = false;
+			break;
+		}
+		ok = visit(dir, d->d_name, ctx);
+	}
+	closedir(dp);
+	return ok;
+}
+
+bool
+spool_list(const char *dir, struct spool_entry **entries, size_t *n)
+{
+	struct listing l = { 0 };
+	bool ok = each_origin(dir, list_origin, &l);
+
+	if (!ok) {
+		spool_entries_free(l.entries, l.n);
+		return false;
+	}
+	if (l.n > 0)
+		qsort(l.entries, l.n, sizeof(*l.entries), compare_entries);
+	*entries = l.entries;
+	*n = l.n;
+	return true;
+}
+
+void
+spool_entries_free(struct spool_entry *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(entries[i].path);
+	free(entries);
+}
+
+static bool
+make_dir(const char *path)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return true;
+	log_error("spool %s: %s", path, strerror(errno));
+	return false;
+}
+
+static bool
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && fsync(fd) == 0;
+
+	if (!ok)
+		log_error("fsync %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Write data to tmp, on disk before it gets its final name. */
+static bool
+write_durably(const char *tmp, const struct buf *data)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok;
+
+	if (fd < 0) {
+		log_error("spool %s: %s", tmp, strerror(errno));
+		return false;
+	}
+	ok = write_all(fd, data->data, data->len, tmp);
+	if (ok && fsync(fd) != 0) {
+		log_error("fsync %s: %s", tmp, strerror(errno));
+		ok = false;
+	}
+	close(fd);
+	return ok;
+}
+
+bool
+spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
+{
+	char odir[4096], name[64], path[4200], tmp[4200];
+	struct stat st;
+
+	snprintf(odir, sizeof(odir), "%s/%s", dir, m->origin);
+	if (!make_dir(dir) || !make_dir(odir))
+		return false;
+	format_frame_name(name, sizeof(name), m);
+	snprintf(path, sizeof(path), "%s/%s", odir, name);
+	/* Same origin and range: the same frame, delivered again. */
+	if (stat(path, &st) == 0)
+		return true;
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%s", odir, (long)getpid(), name);
+	if (!write_durably(tmp, raw)) {
+		unlink(tmp);
+		return false;
+	}
+	if (rename(tmp, path) != 0) {
+		log_error("spool %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
+static bool
+visit_sync(const char *dir, const char *origin, void *ctx)
+{
+	char path[4096];
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "%s/%s", dir, origin);
+	return fsync_path(path);
+}
+
+bool
+spool_sync(const char *dir)
+{
+	return each_origin(dir, visit_sync, NULL) && fsync_path(dir);
+}
+
+bool
+spool_head(const char *dir, const char *origin, lsn_t *head)
+{
+	struct spool_entry *entries;
+	size_t n;
+
+	*head = 0;
+	if (!spool_list(dir, &entries, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct spool_entry *e = &entries[i];
+		/* The last transaction of a "+" frame is not whole here yet. */
+		lsn_t whole = e->continues_next ? e->last_lsn - 1 : e->last_lsn;
+
+		if (strcmp(e->origin, origin) == 0 && whole > *head)
+			*head = whole;
+	}
+	spool_entries_free(entries, n);
+	return true;
+}

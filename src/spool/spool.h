@@ -1,0 +1,68 @@
+/*
+ * spool.h: a spool directory, the store-and-forward unit of ship, apply
+ * and verify.
+ *
+ * A spool holds one file per pack frame (manifest and data frame, exactly as
+ * pack wrote them), in a subdirectory per origin node, named by the frame's
+ * LSN range in fixed-width hexadecimal so that name order is LSN order:
+ *
+ *	SPOOL/a/00000000016B3F08-00000000016C0000.pack
+ *
+ * The frames of a transaction split across frames share LSNs, so their
+ * names say more: ".N" after the range for the Nth continuation part, and
+ * "+" when the frame's last transaction goes on in the next frame:
+ *
+ *	SPOOL/a/00000000016C1000-00000000016D0000+.pack
+ *	SPOOL/a/00000000016D0000-00000000016D0000.1+.pack
+ *	SPOOL/a/00000000016D0000-00000000016E2000.2.pack
+ *
+ * Files appear atomically (written under a temporary name starting with
+ * ".", fsynced, renamed): a reader never sees a partial frame, and ignores
+ * names starting with ".".  The renames become durable with spool_sync,
+ * once per batch rather than once per frame: a writer syncs before it says
+ * what it stored, and whoever reads a spool's position syncs first.
+ */
+#ifndef PGMESH_SPOOL_H
+#define PGMESH_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/lsn.h"
+#include "common/node.h"
+#include "pack/manifest.h"
+
+struct spool_entry {
+	char origin[NODE_MAX + 1];
+	lsn_t first_lsn;
+	lsn_t last_lsn;
+	uint32_t part;		/* manifest.part */
+	bool continues_next;	/* manifest.continues_next */
+	char *path;
+};
+
+/* All frames of the spool, sorted by origin, then first LSN.  False after
+ * log_error (no such directory, a name that is not a frame). */
+bool spool_list(const char *dir, struct spool_entry **entries, size_t *n);
+void spool_entries_free(struct spool_entry *entries, size_t n);
+
+/* Store one frame (raw bytes from pack_next_frame) atomically; a frame
+ * already present is left as it is.  False after log_error. */
+bool spool_store(const char *dir, const struct manifest *m,
+    const struct buf *raw);
+
+/* Make every frame stored so far durable (fsync of the spool's
+ * directories).  False after log_error. */
+bool spool_sync(const char *dir);
+
+/*
+ * The highest LSN up to which the spool holds whole transactions of origin
+ * (0 when none): what a receiver tells a sender it already has.  A frame
+ * whose last transaction goes on in a frame not yet stored counts only up
+ * to just below that transaction's LSN.
+ */
+bool spool_head(const char *dir, const char *origin, lsn_t *head);
+
+#endif

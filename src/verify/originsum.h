@@ -1,0 +1,48 @@
+/*
+ * originsum.h: what a stream check learns of each origin, kept in an
+ * array sorted by origin name, and its one-line report.
+ */
+#ifndef PGMESH_ORIGINSUM_H
+#define PGMESH_ORIGINSUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/lsn.h"
+#include "common/node.h"
+
+struct origin_summary {
+	char origin[NODE_MAX + 1];
+	lsn_t first_lsn;	/* of the first transaction seen, 0 if none */
+	lsn_t last_lsn;		/* of the last one */
+	lsn_t last_frame_lsn;	/* highest frame last LSN (head, for lag) */
+	lsn_t chain_lsn;	/* where its last frame or transaction ended */
+	uint64_t frames;
+	uint64_t txns;
+	uint64_t rows;
+	char **tables;		/* names of the tables seen, sorted */
+	size_t ntables;
+	/* From the database, with --lag. */
+	bool has_applied;
+	lsn_t applied;		/* the destination's progress for origin */
+	uint64_t pending;	/* transactions seen above it */
+	/* Chaining of frames of this origin. */
+	bool split_open;	/* the last frame continues in the next */
+	uint32_t split_part;	/* and its part number */
+	lsn_t split_lsn;	/* the split transaction's LSN */
+	char *split_where;	/* the last frame's file and offset */
+};
+
+/* The summary of origin in the sorted array v of *n, added when new. */
+struct origin_summary *origin_summary_find(struct origin_summary **v,
+    size_t *n, const char *origin);
+/* Add a table name to the origin's sorted list (once). */
+void origin_summary_add_table(struct origin_summary *o, const char *name);
+void origin_summary_free(struct origin_summary *o);
+/* "origin NODE first LSN last LSN frames N ...", with --lag's fields. */
+void origin_summary_print(const struct origin_summary *o, bool lag,
+    struct buf *out);
+
+#endif
