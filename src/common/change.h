@@ -62,6 +62,14 @@ struct value {
 	size_t len;
 };
 
+/* How reading a stream into a sink ended, for every reader of changes. */
+enum read_result {
+	READ_OK,		/* clean end of input */
+	READ_BAD_DATA,		/* malformed input, reported (EX_DATAERR) */
+	READ_IO_ERROR,		/* a read failed, reported (EX_IOERR) */
+	READ_SINK_FAILED	/* the sink returned false; it reported why */
+};
+
 struct change_sink {
 	void *ctx;
 	bool (*begin)(void *ctx, const struct txn *txn);

@@ -13,13 +13,6 @@
 #include "change.h"
 #include "input.h"
 
-enum read_result {
-	READ_OK,		/* clean end of input */
-	READ_BAD_DATA,		/* malformed input, reported (EX_DATAERR) */
-	READ_IO_ERROR,		/* a read failed, reported (EX_IOERR) */
-	READ_SINK_FAILED	/* the sink returned false; it reported why */
-};
-
 /* Does the buffered start of the input look like change text? */
 bool textread_detect(const char *data, size_t len);
 

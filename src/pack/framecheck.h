@@ -19,9 +19,9 @@
 
 #include "manifest.h"
 #include "common/buf.h"
+#include "common/change.h"
 #include "common/input.h"
 #include "common/log.h"		/* PRINTFLIKE */
-#include "common/textread.h"		/* enum read_result */
 
 /* "NAME: frame at byte N: what is wrong", ready for log_error. */
 struct frame_error {

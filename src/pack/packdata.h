@@ -26,7 +26,6 @@
 #include "common/buf.h"
 #include "common/catalog.h"
 #include "common/change.h"
-#include "common/textread.h"		/* enum read_result */
 
 struct packdata_event;
 struct packdata_vref;

@@ -31,7 +31,6 @@
 #include "common/catalog.h"
 #include "common/change.h"
 #include "common/input.h"
-#include "common/textread.h"		/* enum read_result */
 
 /* Does the buffered start of the input look like a pack stream? */
 bool pack_detect(const unsigned char *data, size_t len);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "common/textread.h"
+#include "common/change.h"
 #include "pack/manifest.h"
 
 struct receive_settings {

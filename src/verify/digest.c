@@ -22,14 +22,6 @@
 #include "common/xalloc.h"
 
 void
-digest_keys_free(struct digest_key *keys, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(keys[i].key);
-	free(keys);
-}
-
-void
 digest_table_free(struct digest_table *t)
 {
 	free(t->name);
@@ -46,23 +38,6 @@ digest_free(struct digest *d)
 	free(d->tables);
 	d->tables = NULL;
 	d->ntables = 0;
-}
-
-static int
-key_cmp(const void *a, const void *b)
-{
-	const struct digest_key *x = a, *y = b;
-
-	if (x->bucket != y->bucket)
-		return x->bucket < y->bucket ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-void
-digest_keys_sort(struct digest_key *keys, size_t n)
-{
-	if (n > 1)
-		qsort(keys, n, sizeof(*keys), key_cmp);
 }
 
 static int

@@ -11,11 +11,37 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "digest_int.h"
 #include "common/copytext.h"
 #include "common/pgconn.h"
 #include "common/xalloc.h"
+
+void
+digest_keys_free(struct digest_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(keys[i].key);
+	free(keys);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct digest_key *x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+void
+digest_keys_sort(struct digest_key *keys, size_t n)
+{
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), key_cmp);
+}
 
 /* "id=42" or "a=1,b=x", values escaped as in change text. */
 static char *
