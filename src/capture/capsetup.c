@@ -126,11 +126,13 @@ add_tables(PGconn *conn, const struct capsetup *s, const char *pubq)
 
 		if ((res = resolve_table(conn, s->tables[i])) == NULL)
 			return false;
+		/* pg_publication_rel, not pg_publication_tables: that view
+		 * lists a partitioned table's partitions instead of it. */
 		in = pgconn_query(conn, "cannot read the publication",
-		    "SELECT FROM pg_catalog.pg_publication_tables WHERE pubname = $1 "
-		    "AND pg_catalog.to_regclass(pg_catalog.quote_ident(schemaname) "
-		    "|| '.' || pg_catalog.quote_ident(tablename)) = "
-		    "pg_catalog.to_regclass($2)", 2, params);
+		    "SELECT FROM pg_catalog.pg_publication_rel r "
+		    "JOIN pg_catalog.pg_publication p ON p.oid = r.prpubid "
+		    "WHERE p.pubname = $1 AND r.prrelid = pg_catalog.to_regclass($2)",
+		    2, params);
 		ok = in != NULL;
 		if (ok && PQntuples(in) == 0) {
 			buf_init(&sql);
@@ -151,29 +153,99 @@ add_tables(PGconn *conn, const struct capsetup *s, const char *pubq)
 	return true;
 }
 
+/*
+ * The user tables of the database, for --init without a table list: not
+ * the system's, not pgmesh's own, not partitions (their root is
+ * published).  A publication FOR ALL TABLES would also take every table
+ * created later, without a guard: those must be named with --init TABLE.
+ */
+static PGresult *
+list_user_tables(PGconn *conn)
+{
+	return pgconn_query(conn, "cannot list the tables",
+	    "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+	    "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgmesh') "
+	    "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2", 0, NULL);
+}
+
+/* Append the tables named, quoted and separated by commas. */
+static bool
+append_named_tables(PGconn *conn, const struct capsetup *s, struct buf *sql)
+{
+	for (int i = 0; i < s->ntables; i++) {
+		PGresult *res = resolve_table(conn, s->tables[i]);
+		bool ok = res != NULL && append_table(conn, sql, res, 0);
+
+		PQclear(res);
+		if (!ok)
+			return false;
+		if (i + 1 < s->ntables)
+			buf_puts(sql, ", ");
+	}
+	return true;
+}
+
+static bool
+append_all_tables(PGconn *conn, struct buf *sql)
+{
+	PGresult *res = list_user_tables(conn);
+	bool ok = res != NULL && PQntuples(res) > 0;
+
+	if (res != NULL && PQntuples(res) == 0)
+		log_error("no table to publish: create the tables first");
+	for (int i = 0; ok && i < PQntuples(res); i++) {
+		if (i > 0)
+			buf_puts(sql, ", ");
+		ok = append_table(conn, sql, res, i);
+	}
+	if (ok)
+		log_notice("publishing and guarding every table of the database "
+		    "(%d); a table created later is replicated once named with "
+		    "--init TABLE", PQntuples(res));
+	PQclear(res);
+	return ok;
+}
+
 static bool
 create_publication(PGconn *conn, const struct capsetup *s, const char *pubq)
 {
 	struct buf sql;
-	bool ok = true;
+	bool ok;
 
 	buf_init(&sql);
 	buf_puts(&sql, "CREATE PUBLICATION ");
 	buf_puts(&sql, pubq);
-	buf_puts(&sql, s->ntables == 0 ? " FOR ALL TABLES" : " FOR TABLE ");
-	for (int i = 0; i < s->ntables && ok; i++) {
-		PGresult *res = resolve_table(conn, s->tables[i]);
-
-		if (i > 0)
-			buf_puts(&sql, ", ");
-		ok = res != NULL && append_table(conn, &sql, res, 0);
-		PQclear(res);
-	}
+	buf_puts(&sql, " FOR TABLE ");
+	ok = s->ntables > 0 ? append_named_tables(conn, s, &sql) :
+	    append_all_tables(conn, &sql);
 	buf_puts(&sql, " WITH (publish = 'insert')");
 	buf_putc(&sql, '\0');
 	ok = ok && run(conn, "cannot create the publication", sql.data, 0, NULL);
 	buf_free(&sql);
 	return ok;
+}
+
+/*
+ * A publication FOR ALL TABLES (made by an older pgmesh, or by hand) would
+ * publish tables without a guard.  It cannot be turned into a list: it
+ * must be made again, and with it the slot, since a slot decodes with the
+ * publication as it was at each transaction.
+ */
+static bool
+check_not_all_tables(PGconn *conn, const struct capsetup *s)
+{
+	int all = exists(conn, "cannot read publications",
+	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1 "
+	    "AND puballtables", s->publication);
+
+	if (all == 1)
+		log_error("publication %s is FOR ALL TABLES, which publishes "
+		    "tables created later without a guard; once every consumer "
+		    "has caught up, run --drop, then --init naming the tables",
+		    s->publication);
+	return all == 0;
 }
 
 static bool
@@ -188,39 +260,112 @@ ensure_publication(PGconn *conn, const struct capsetup *s)
 	if (have == 0)
 		ok = create_publication(conn, s, pubq);
 	else if (have == 1)
-		ok = add_tables(conn, s, pubq);
+		ok = check_not_all_tables(conn, s) && add_tables(conn, s, pubq);
 	free(pubq);
 	return ok;
 }
 
 /*
- * Put (create) or take (drop) the guard trigger on every table of the
- * publication.
+ * Every table the guard must cover: the publication's tables, and for a
+ * partitioned one its whole tree.  A statement trigger fires only for the
+ * table a statement names, so TRUNCATE (or UPDATE) of one partition
+ * passes a guard on its root: each partition has a guard of its own.
+ * $1 is the publication.
  */
+#define GUARDED_TABLES \
+	"WITH roots AS (SELECT DISTINCT coalesce(" \
+	"pg_catalog.pg_partition_root(r), r) AS root FROM (SELECT " \
+	"pg_catalog.format('%I.%I', schemaname, tablename)::regclass AS r " \
+	"FROM pg_catalog.pg_publication_tables WHERE pubname = $1) pub) " \
+	"SELECT DISTINCT n.nspname, c.relname, c.oid FROM roots, LATERAL " \
+	"(SELECT root AS relid UNION " \
+	"SELECT relid FROM pg_catalog.pg_partition_tree(root)) t " \
+	"JOIN pg_catalog.pg_class c ON c.oid = t.relid " \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+
+/* Run prefix, the quoted table, suffix. */
+static bool
+run_on_table(PGconn *conn, const char *what, const char *prefix,
+    const char *table, const char *suffix)
+{
+	struct buf sql;
+	bool ok;
+
+	buf_init(&sql);
+	buf_puts(&sql, prefix);
+	buf_puts(&sql, table);
+	buf_puts(&sql, suffix);
+	buf_putc(&sql, '\0');
+	ok = run(conn, what, sql.data, 0, NULL);
+	buf_free(&sql);
+	return ok;
+}
+
+/*
+ * The guard on one table, enabled ALWAYS, so that it fires in sessions
+ * that replay changes (session_replication_role = replica) as well.
+ */
+static bool
+guard_put(PGconn *conn, const char *table)
+{
+	return run_on_table(conn, "cannot create the guard",
+	    "CREATE OR REPLACE TRIGGER pgmesh_guard BEFORE UPDATE OR DELETE "
+	    "OR TRUNCATE ON ", table, " FOR EACH STATEMENT EXECUTE FUNCTION "
+	    "pgmesh.guard()") &&
+	    run_on_table(conn, "cannot create the guard", "ALTER TABLE ", table,
+	    " ENABLE ALWAYS TRIGGER pgmesh_guard");
+}
+
+static bool
+guard_take(PGconn *conn, const char *table)
+{
+	return run_on_table(conn, "cannot drop the guard",
+	    "DROP TRIGGER IF EXISTS pgmesh_guard ON ", table, "");
+}
+
+/* Put (create) or take (drop) the guard on every table it covers. */
 static bool
 guard_tables(PGconn *conn, const struct capsetup *s, bool create)
 {
 	PGresult *res = pgconn_query(conn, "cannot read the publication",
-	    "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables "
-	    "WHERE pubname = $1", 1, &s->publication);
+	    GUARDED_TABLES " ORDER BY 1, 2", 1, &s->publication);
 	bool ok = res != NULL;
 
 	for (int i = 0; ok && i < PQntuples(res); i++) {
-		struct buf sql;
+		struct buf table;
 
-		buf_init(&sql);
-		buf_puts(&sql, create ? "CREATE OR REPLACE TRIGGER pgmesh_guard "
-		    "BEFORE UPDATE OR DELETE OR TRUNCATE ON " :
-		    "DROP TRIGGER IF EXISTS pgmesh_guard ON ");
-		ok = append_table(conn, &sql, res, i);
-		if (create)
-			buf_puts(&sql, " FOR EACH STATEMENT EXECUTE FUNCTION "
-			    "pgmesh.guard()");
-		buf_putc(&sql, '\0');
-		ok = ok && run(conn, create ? "cannot create the guard" :
-		    "cannot drop the guard", sql.data, 0, NULL);
-		buf_free(&sql);
+		buf_init(&table);
+		ok = append_table(conn, &table, res, i);
+		buf_putc(&table, '\0');
+		ok = ok && (create ? guard_put(conn, table.data) :
+		    guard_take(conn, table.data));
+		buf_free(&table);
 	}
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Is every table the guard covers guarded?  A partition attached after
+ * --init, or a guard someone disabled, lets UPDATE and DELETE through on a
+ * replicated table: capture refuses until --init has put it back.
+ */
+static bool
+check_guard(PGconn *conn, const struct capsetup *s)
+{
+	PGresult *res = pgconn_query(conn, "cannot read the guard",
+	    "SELECT pg_catalog.format('%I.%I', g.nspname, g.relname), "
+	    "coalesce(pg_catalog.pg_partition_root(g.oid), g.oid)::regclass "
+	    "FROM (" GUARDED_TABLES ") g WHERE NOT EXISTS (SELECT FROM "
+	    "pg_catalog.pg_trigger t WHERE t.tgrelid = g.oid AND "
+	    "t.tgname = 'pgmesh_guard' AND t.tgenabled IN ('O', 'A')) "
+	    "ORDER BY 1", 1, &s->publication);
+	bool ok = res != NULL && PQntuples(res) == 0;
+
+	if (res != NULL && !ok)
+		log_error("table %s is published but its insert-only guard is "
+		    "missing or disabled (run pgmesh-capture --init %s)",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return ok;
 }
@@ -312,7 +457,7 @@ capsetup_check(PGconn *conn, const struct capsetup *s)
 	if (pub == 0)
 		log_error("publication %s does not exist (create it with "
 		    "pgmesh-capture --init)", s->publication);
-	return pub == 1;
+	return pub == 1 && check_guard(conn, s);
 }
 
 bool
