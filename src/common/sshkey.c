@@ -6,6 +6,7 @@
  * one wire form and one signature form with nothing to negotiate, and a
  * node's key signs nothing but pgmesh frames.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -20,6 +21,8 @@
 #include "sshwire.h"
 
 #define SHA256_LEN 32
+
+static const char malformed[] = "malformed " SSHKEY_TYPE " public key";
 
 void
 sshkey_put_blob(struct buf *b, const struct sshkey *k)
@@ -47,7 +50,7 @@ sshkey_decode_blob(const unsigned char *blob, size_t len, struct sshkey *k,
 	}
 	/* The key and nothing after it. */
 	if (!sshwire_get_fixed(&r, SSHKEY_LEN, &key) || r.left != 0) {
-		*why = "malformed " SSHKEY_TYPE " public key";
+		*why = malformed;
 		return false;
 	}
 	memcpy(k->ed25519, key, SSHKEY_LEN);
@@ -83,6 +86,11 @@ sshkey_parse_line(const char *line, size_t len, struct sshkey *k,
 	key_end = word_end(key, end);
 	if (key == key_end) {
 		*why = "no key after " SSHKEY_TYPE;
+		return false;
+	}
+	/* Longer than a key's is not one (and would not fit in blob). */
+	if (key_end - key > (ptrdiff_t)BASE64_LEN(SSHKEY_BLOB_LEN)) {
+		*why = malformed;
 		return false;
 	}
 	if (!base64_decode(key, (size_t)(key_end - key), blob, sizeof(blob),
