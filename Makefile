@@ -81,6 +81,15 @@ $(eval $(call variant,clang,clang,))
 %.o: %.c | deps
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The signing modules' test driver, plain and under the sanitizers (for
+# make check-asan); tests/210-sign-primitives.bats builds the one it runs.
+tests/unit/sigtool: tests/unit/sigtool.o $(COMMON) | deps
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+tests/unit/asan/sigtool: $(subst .o,.asan.o,tests/unit/sigtool.o $(COMMON)) | deps
+	@mkdir -p tests/unit/asan
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(DEPS_LIBS)
+
 # The tests, the demo and the bench need servers and tools a build does
 # not: install what is missing, then build (a new make, so that it sees
 # the libraries just installed).
@@ -132,10 +141,11 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/pgmesh.7
 
 clean:
-	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang
+	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang tests/unit/sigtool \
+	    tests/unit/asan
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
--include $(shell find src -name '*.d' 2>/dev/null)
+-include $(shell find src tests/unit -name '*.d' 2>/dev/null)
 
 .PHONY: all deps install-deps check check-asan check-tsan check-clang lint-man \
 	bench demo fuzz install uninstall clean
