@@ -95,7 +95,9 @@ armor_decode(const char *label, const char *text, size_t len,
 		*why = "nothing between the BEGIN and END lines";
 		return false;
 	}
-	n = BASE64_DECODED_MAX((size_t)(body_end - body));
+	/* One byte more than can be decoded: a body too short to decode
+	 * into anything would reserve none, and have no memory to point to. */
+	n = BASE64_DECODED_MAX((size_t)(body_end - body)) + 1;
 	if (!base64_decode(body, (size_t)(body_end - body), (unsigned char *)
 	    buf_reserve(out, n), n, &n)) {
 		*why = "bad base64";
