@@ -7,7 +7,7 @@
 #   make check-clang   build every program with clang into bin/clang (CI)
 #   make bench         scripts/bench all (speed against the references)
 #   make demo          three throwaway nodes replicating through a hub
-#   make fuzz          the decoders under libFuzzer, for FUZZ_SECONDS
+#   make fuzz          the decoders under libFuzzer, each for FUZZ_SECONDS
 #   make install       PREFIX=/usr/local DESTDIR= (programs and man pages)
 #
 # Plain make builds with what the machine has and never installs anything;
@@ -124,7 +124,7 @@ demo: install-deps
 
 FUZZ_SECONDS ?= 60
 fuzz:
-	$(MAKE) -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) -C tests/fuzz run run-sshkey SECONDS=$(FUZZ_SECONDS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
