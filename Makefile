@@ -7,7 +7,7 @@
 #   make check-clang   build every program with clang into bin/clang (CI)
 #   make bench         scripts/bench all (speed against the references)
 #   make demo          three throwaway nodes replicating through a hub
-#   make fuzz          the decoders under libFuzzer, for FUZZ_SECONDS
+#   make fuzz          the decoders under libFuzzer, each for FUZZ_SECONDS
 #   make install       PREFIX=/usr/local DESTDIR= (programs and man pages)
 #
 # Plain make builds with what the machine has and never installs anything;
@@ -81,6 +81,15 @@ $(eval $(call variant,clang,clang,))
 %.o: %.c | deps
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The signing modules' test driver, plain and under the sanitizers (for
+# make check-asan); tests/210-sign-primitives.bats builds the one it runs.
+tests/unit/sigtool: tests/unit/sigtool.o $(COMMON) | deps
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+tests/unit/asan/sigtool: $(subst .o,.asan.o,tests/unit/sigtool.o $(COMMON)) | deps
+	@mkdir -p tests/unit/asan
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(DEPS_LIBS)
+
 # The tests, the demo and the bench need servers and tools a build does
 # not: install what is missing, then build (a new make, so that it sees
 # the libraries just installed).
@@ -115,7 +124,7 @@ demo: install-deps
 
 FUZZ_SECONDS ?= 60
 fuzz:
-	$(MAKE) -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) -C tests/fuzz run run-sshkey SECONDS=$(FUZZ_SECONDS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -132,10 +141,11 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/pgmesh.7
 
 clean:
-	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang
+	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang tests/unit/sigtool \
+	    tests/unit/asan
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
--include $(shell find src -name '*.d' 2>/dev/null)
+-include $(shell find src tests/unit -name '*.d' 2>/dev/null)
 
 .PHONY: all deps install-deps check check-asan check-tsan check-clang lint-man \
 	bench demo fuzz install uninstall clean

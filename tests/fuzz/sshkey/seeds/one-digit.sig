@@ -1,0 +1,3 @@
+-----BEGIN SSH SIGNATURE-----
+U
+-----END SSH SIGNATURE-----
