@@ -31,7 +31,9 @@ buf_reset(struct buf *b)
 char *
 buf_reserve(struct buf *b, size_t n)
 {
-	if (b->cap - b->len < n) {
+	/* An empty buf has no memory yet: even for 0 bytes, a place to point
+	 * at (NULL + 0 is undefined). */
+	if (b->cap - b->len < n || b->data == NULL) {
 		size_t cap = b->cap ? b->cap : 4096;
 
 		while (cap - b->len < n)
