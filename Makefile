@@ -81,6 +81,10 @@ $(eval $(call variant,clang,clang,))
 %.o: %.c | deps
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The link simulator's delay line (tests and bench only, never installed).
+scripts/netsim/delayline: scripts/netsim/delayline.c
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 # The tests, the demo and the bench need servers and tools a build does
 # not: install what is missing, then build (a new make, so that it sees
 # the libraries just installed).
@@ -132,7 +136,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/pgmesh.7
 
 clean:
-	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang
+	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang scripts/netsim/delayline
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
 -include $(shell find src -name '*.d' 2>/dev/null)
