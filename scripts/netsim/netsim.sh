@@ -44,6 +44,9 @@
 #   of one bandwidth-delay product (at least 64 KiB; NETSIM_QUEUE=BYTES to
 #   choose), like a router's buffer, and a burst of 1 ms at the rate (at
 #   least 4 KiB).  Packets beyond the queue are dropped, as on a real path.
+# * The delay line's own queue (what is in flight one way) holds at least
+#   8 MiB, and twice what the rate can put in flight, so that it never
+#   drops below the rate limit (NETSIM_DELAYLINE_QUEUE=BYTES to choose).
 # * IPv6 is off on both hosts so that nothing crosses the link but the
 #   traffic a test or benchmark makes (no router or multicast chatter):
 #   byte counts are exact.
@@ -53,6 +56,8 @@
 # (netsim-XXXXXX-NAME-a), so two runs never collide.  The TUN devices get
 # kernel-chosen names in the root namespace for the moment before they
 # move, and are named "netsim" inside.
+#
+# Every function is safe under "set -eu" (the benchmark's and bats').
 #
 # Where namespaces cannot be made (not root, no TUN device, a container
 # without the rights), netsim_up says why and returns 69; bad arguments
@@ -171,10 +176,11 @@ _netsim_any_alive() {
 _netsim_stop() {
 	local sig=$1
 	shift
-	kill "-$sig" "$@" 2>/dev/null
-	for _ in $(seq 50); do
+	[ $# -gt 0 ] || return 0
+	kill "-$sig" "$@" 2>/dev/null || true
+	for _ in $(seq 250); do
 		_netsim_any_alive "$@" || return 0
-		sleep 0.1
+		sleep 0.02
 	done
 	return 1
 }
@@ -186,23 +192,22 @@ _netsim_stop() {
 _netsim_teardown() {
 	local dir=$1 nsa="" nsb="" ns pid pids
 	[ -d "$dir" ] || return 0
-	read -r nsa nsb <"$dir/ns" 2>/dev/null
+	read -r nsa nsb <"$dir/ns" 2>/dev/null || true
 	for ns in $nsa $nsb; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
+		pids=$(ip netns pids "$ns" 2>/dev/null) || true
 		# shellcheck disable=SC2086
 		_netsim_stop TERM $pids || _netsim_stop KILL $pids
 	done
-	pid=$(cat "$dir/pid" 2>/dev/null)
+	pid=$(cat "$dir/pid" 2>/dev/null) || true
 	if [ -n "$pid" ]; then
 		_netsim_stop TERM "$pid" || _netsim_stop KILL "$pid"
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
 	fi
 	for ns in $nsa $nsb; do
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || true
 	done
 	rm -rf "$dir"
-	rmdir "$(dirname "$dir")" 2>/dev/null
-	return 0
+	rmdir "$(dirname "$dir")" 2>/dev/null || true
 }
 
 # _netsim_watchdog DIR OWNER: tear the link down once OWNER (the shell
@@ -211,7 +216,7 @@ _netsim_watchdog() {
 	local dir=$1 owner=$2
 	(
 		trap '' INT TERM HUP
-		while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do
+		while _netsim_alive "$owner" && [ -d "$dir" ]; do
 			sleep 0.5
 		done
 		_netsim_teardown "$dir"
@@ -252,10 +257,10 @@ _netsim_delayline() {
 	"$NETSIM_DELAYLINE" -d "$2" -q "$3" -s "$dir/stats" 'netsim%d' \
 		'netsim%d' >"$dir/devices" 2>"$dir/delayline.log" </dev/null 3>&- &
 	echo $! >"$dir/pid"
-	for _ in $(seq 50); do
+	for _ in $(seq 250); do
 		grep -q ' ' "$dir/devices" 2>/dev/null && return 0
 		_netsim_alive "$(cat "$dir/pid")" || break
-		sleep 0.1
+		sleep 0.02
 	done
 	netsim_error "the delay line did not start: $(cat "$dir/delayline.log")"
 	return 1
@@ -296,7 +301,7 @@ _netsim_link() {
 	local bdp=$((rate_bytes * us / 1000000))
 	local queue=${NETSIM_QUEUE:-$((bdp > 65536 ? bdp : 65536))}
 	local inflight=$((2 * (rate_bytes * us / 2000000 + burst)))
-	local dlqueue=$((inflight > 8388608 ? inflight : 8388608))
+	local dlqueue=${NETSIM_DELAYLINE_QUEUE:-$((inflight > 8388608 ? inflight : 8388608))}
 	read -r nsa nsb <"$dir/ns"
 	if ! _netsim_host "$nsa" || ! _netsim_host "$nsb"; then
 		netsim_error "cannot create network namespaces (see above); cannot simulate a link"
@@ -320,9 +325,9 @@ netsim_stats() {
 	rm -f "$dir/stats"
 	kill -USR1 "$(cat "$dir/pid")" 2>/dev/null ||
 		{ netsim_error "the delay line of $1 is gone"; return 1; }
-	for _ in $(seq 50); do
+	for _ in $(seq 500); do
 		[ -f "$dir/stats" ] && { cat "$dir/stats"; return 0; }
-		sleep 0.1
+		sleep 0.01
 	done
 	netsim_error "the delay line of $1 wrote no counters"
 	return 1
@@ -347,6 +352,5 @@ netsim_down_all() {
 	for dir in "$NETSIM_TMP"/*/; do
 		[ -d "$dir" ] && _netsim_teardown "${dir%/}"
 	done
-	rmdir "$NETSIM_TMP" 2>/dev/null
-	return 0
+	rmdir "$NETSIM_TMP" 2>/dev/null || true
 }
