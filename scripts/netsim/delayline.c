@@ -123,26 +123,25 @@ static int ring_span(const struct ring *r, uint64_t pos, size_t len,
 	return len > first ? 2 : 1;
 }
 
+/* ring_put and ring_get copy a record header in or out, in one piece or
+ * two (the second piece is empty when it does not wrap). */
 static void ring_put(struct ring *r, uint64_t pos, const void *src, size_t len)
 {
 	struct iovec iov[2];
-	int n = ring_span(r, pos, len, iov);
 
+	ring_span(r, pos, len, iov);
 	memcpy(iov[0].iov_base, src, iov[0].iov_len);
-	if (n == 2)
-		memcpy(iov[1].iov_base, (const char *)src + iov[0].iov_len,
-		       iov[1].iov_len);
+	memcpy(iov[1].iov_base, (const char *)src + iov[0].iov_len,
+	       iov[1].iov_len);
 }
 
 static void ring_get(const struct ring *r, uint64_t pos, void *dst, size_t len)
 {
 	struct iovec iov[2];
-	int n = ring_span(r, pos, len, iov);
 
+	ring_span(r, pos, len, iov);
 	memcpy(dst, iov[0].iov_base, iov[0].iov_len);
-	if (n == 2)
-		memcpy((char *)dst + iov[0].iov_len, iov[1].iov_base,
-		       iov[1].iov_len);
+	memcpy((char *)dst + iov[0].iov_len, iov[1].iov_base, iov[1].iov_len);
 }
 
 /*
@@ -464,6 +463,15 @@ static bool open_link(const struct settings *s, struct direction dirs[2])
 	return fflush(stdout) == 0;
 }
 
+/* close_link: the devices vanish with their last descriptor. */
+static void close_link(struct direction dirs[2])
+{
+	for (int i = 0; i < 2; i++) {
+		close(dirs[i].in_fd);
+		free(dirs[i].queue.buf);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct direction dirs[2];
@@ -484,5 +492,6 @@ int main(int argc, char **argv)
 	status = run(dirs, sigfd, &s);
 	if (!stats_write(dirs, s.stats_path) && status == EX_OK)
 		status = EX_IOERR;
+	close_link(dirs);
 	return status;
 }
