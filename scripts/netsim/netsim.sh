@@ -201,7 +201,6 @@ _netsim_teardown() {
 	pid=$(cat "$dir/pid" 2>/dev/null) || true
 	if [ -n "$pid" ]; then
 		_netsim_stop TERM "$pid" || _netsim_stop KILL "$pid"
-		wait "$pid" 2>/dev/null || true
 	fi
 	for ns in $nsa $nsb; do
 		ip netns del "$ns" 2>/dev/null || true
@@ -257,6 +256,8 @@ _netsim_delayline() {
 	"$NETSIM_DELAYLINE" -d "$2" -q "$3" -s "$dir/stats" 'netsim%d' \
 		'netsim%d' >"$dir/devices" 2>"$dir/delayline.log" </dev/null 3>&- &
 	echo $! >"$dir/pid"
+	# Not a job of the caller's: a plain "wait" there must not wait for it.
+	disown $! 2>/dev/null || true
 	for _ in $(seq 250); do
 		grep -q ' ' "$dir/devices" 2>/dev/null && return 0
 		_netsim_alive "$(cat "$dir/pid")" || break
