@@ -52,7 +52,8 @@
 #   byte counts are exact.
 #
 # Names: each shell's links live under one private directory NETSIM_TMP
-# (made by the first netsim_up), and the namespaces are named after it
+# (made by the first netsim_up, and exported so that the shell's children
+# can reach its links too), and the namespaces are named after it
 # (netsim-XXXXXX-NAME-a), so two runs never collide.  The TUN devices get
 # kernel-chosen names in the root namespace for the moment before they
 # move, and are named "netsim" inside.
@@ -62,6 +63,8 @@
 # Where namespaces cannot be made (not root, no TUN device, a container
 # without the rights), netsim_up says why and returns 69; bad arguments
 # return 64.
+#
+# shellcheck shell=bash
 
 NETSIM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NETSIM_DELAYLINE=${NETSIM_DELAYLINE:-$NETSIM_LIB_DIR/delayline}
@@ -287,6 +290,7 @@ netsim_up() {
 		{ netsim_error "a link named $name is already up"; return 64; }
 	local tag=${NETSIM_TMP##*.}
 	echo "netsim-$tag-$name-a netsim-$tag-$name-b" >"$dir/ns"
+	echo "$$" >"$dir/owner"
 	_netsim_watchdog "$dir" "$$"
 	_netsim_link "$dir" "$bits" "$us" ||
 		{ _netsim_teardown "$dir"; return 69; }
@@ -347,11 +351,14 @@ netsim_down() {
 	_netsim_teardown "$dir"
 }
 
+# netsim_down_all: the links this shell started, not those of a parent
+# whose NETSIM_TMP it inherited (a child uses them, it does not own them).
 netsim_down_all() {
 	local dir
 	[ -n "${NETSIM_TMP:-}" ] && [ -d "$NETSIM_TMP" ] || return 0
 	for dir in "$NETSIM_TMP"/*/; do
-		[ -d "$dir" ] && _netsim_teardown "${dir%/}"
+		[ "$(cat "$dir/owner" 2>/dev/null)" = "$$" ] &&
+			_netsim_teardown "${dir%/}"
 	done
 	rmdir "$NETSIM_TMP" 2>/dev/null || true
 }
