@@ -118,9 +118,9 @@ link_gone() {
 	# Never sooner than 2 x the one-way delay, not even by 0.1 ms...
 	awk -v rtt=$RTT_MS 'NR == 1 && $1 < rtt { exit 1 }' <<<"$times"
 	# ...and the delay line adds little (bounds loose enough for a busy
-	# machine: the fastest within 5 ms, the median within 20 ms).
+	# machine: the fastest within 5 ms, the median within 30 ms).
 	awk -v rtt=$RTT_MS 'NR == 1 && $1 >= rtt + 5 { exit 1 }' <<<"$times"
-	awk -v rtt=$RTT_MS 'NR == 10 && $1 >= rtt + 20 { exit 1 }' <<<"$times"
+	awk -v rtt=$RTT_MS 'NR == 10 && $1 >= rtt + 30 { exit 1 }' <<<"$times"
 }
 
 @test "bytes: N pings of SIZE count N packets of SIZE + 28 each way" {
@@ -146,15 +146,16 @@ link_gone() {
 	assert_contains "$output" "100 packets transmitted, 100 received"
 	assert_equal "$(grep -o 'icmp_seq=[0-9]*' <<<"$output" | cut -d= -f2)" \
 		"$(seq 100)"
-	# One datagram per line (bash writes each echo on its own).
-	netsim_exec t b timeout 10 nc -u -l -W 200 "$(netsim_addr t b)" 5002 \
+	# One datagram per line (bash writes each echo on its own); few
+	# enough that the receiver's socket buffer holds them all at once.
+	netsim_exec t b timeout 10 nc -u -l -W 100 "$(netsim_addr t b)" 5002 \
 		>"$BATS_TEST_TMPDIR/udp" 3>&- &
 	local receiver=$!
 	wait_until 5 eval 'netsim_exec t b ss -Hlun "sport = :5002" | grep -q .'
 	netsim_exec t a bash -c "exec 3>/dev/udp/$(netsim_addr t b)/5002
-		for i in \$(seq 200); do echo \$i >&3; done"
+		for i in \$(seq 100); do echo \$i >&3; done"
 	wait "$receiver"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/udp")" "$(seq 200)"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/udp")" "$(seq 100)"
 	assert_equal "$(counter t a-b 4)" 0
 	assert_equal "$(counter t b-a 4)" 0
 }
@@ -254,6 +255,14 @@ all_taken() {
 	for dev in $devices; do
 		run -1 ip link show dev "$dev"
 	done
+}
+
+@test "netsim_down_all: a child shell's takes down its links, not its parent's" {
+	run -0 --separate-stderr bash -c "source '$REPO_DIR/scripts/netsim/netsim.sh'
+		netsim_up c 10mbit 2ms && netsim_exec t a true && netsim_down_all"
+	assert_equal "$stderr" ""
+	[ ! -e "$NETSIM_TMP/c" ]
+	run -0 netsim_exec t a ping -n -c 1 "$(netsim_addr t b)"
 }
 
 @test "watchdog: a link whose shell is killed -9 is torn down" {
