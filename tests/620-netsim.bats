@@ -283,3 +283,15 @@ all_taken() {
 	wait_until 15 link_gone "$dir" "$nsa" "$nsb" "$delayline" "$sleeper"
 	[ ! -e "$(dirname "$dir")" ]
 }
+
+@test "measure: one transfer's time, rate and delay line CPU, or usage 64" {
+	run -64 --separate-stderr "$REPO_DIR/scripts/netsim/measure" 10mbit 10ms
+	assert_equal "$stderr" "usage: measure RATE RTT BYTES"
+	run -0 --separate-stderr "$REPO_DIR/scripts/netsim/measure" 100mbit 2ms 100000
+	assert_equal "$stderr" ""
+	[[ ${lines[0]} =~ ^100000\ bytes\ over\ 100mbit,\ 2ms\ RTT:\ [0-9.]+\ s,\ [0-9.]+\ Mbit/s\ of\ payload$ ]]
+	[[ ${lines[1]} =~ ^delay\ line:\ [0-9.]+\ s\ user,\ [0-9.]+\ s\ system,\ [0-9.]+\ us\ a\ packet, ]]
+	[[ ${lines[2]} =~ ^nc\ sender:\ [0-9.]+\ s\ user, ]]
+	[[ ${lines[3]} =~ ^machine:\ [0-9]+%\ busy ]]
+	assert_equal "${lines[4]}" "# direction packets bytes dropped dropped_bytes queue_peak"
+}
