@@ -293,5 +293,7 @@ all_taken() {
 	[[ ${lines[1]} =~ ^delay\ line:\ [0-9.]+\ s\ user,\ [0-9.]+\ s\ system,\ [0-9.]+\ us\ a\ packet, ]]
 	[[ ${lines[2]} =~ ^nc\ sender:\ [0-9.]+\ s\ user, ]]
 	[[ ${lines[3]} =~ ^machine:\ [0-9]+%\ busy ]]
-	assert_equal "${lines[4]}" "# direction packets bytes dropped dropped_bytes queue_peak"
+	[[ ${lines[4]} =~ ^bottleneck\ a:\ [0-9]+\ bytes,\ [0-9]+\ packets,\ [0-9]+\ dropped$ ]]
+	[[ ${lines[5]} =~ ^bottleneck\ b: ]]
+	assert_equal "${lines[6]}" "# direction packets bytes dropped dropped_bytes queue_peak"
 }
