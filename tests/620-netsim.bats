@@ -208,6 +208,13 @@ all_taken() {
 	netsim_down q
 }
 
+@test "NETSIM_MTU: a 9000-byte packet crosses whole" {
+	NETSIM_MTU=9000 netsim_up j 100mbit 2ms
+	run -0 netsim_exec j a ping -n -c 1 -M do -s 8972 -W 2 "$(netsim_addr j b)"
+	assert_equal "$(netsim_stats j | grep '^a-b')" "a-b 1 9000 0 0 9016"
+	netsim_down j
+}
+
 @test "delayline alone: usage errors exit 64; SIGTERM exits 0 with counters" {
 	local dl=$REPO_DIR/scripts/netsim/delayline names pid
 	run -64 --separate-stderr "$dl"
