@@ -26,10 +26,11 @@
 # How the link is made, and why:
 #
 # * Each host is a network namespace (its own addresses, routes, sockets,
-#   loopback, TCP settings at the kernel's defaults); programs run inside
-#   with "ip netns exec" and listen on the host's address.  Unix-domain
-#   sockets on the file system are shared by every namespace, so traffic
-#   that must cross the link has to use TCP to netsim_addr.
+#   loopback; TCP settings at the kernel's defaults but for the congestion
+#   control, which comes from the host); programs run inside with
+#   "ip netns exec" and listen on the host's address.  Unix-domain sockets
+#   on the file system are shared by every namespace, so traffic that must
+#   cross the link has to use TCP to netsim_addr.
 # * The hosts are joined by two TUN devices, one in each namespace, and
 #   scripts/netsim/delayline in between: it holds each IP packet for RTT/2
 #   and passes it on, in order.  TCP stays end to end: a relay that
