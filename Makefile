@@ -90,6 +90,10 @@ tests/unit/asan/sigtool: $(subst .o,.asan.o,tests/unit/sigtool.o $(COMMON)) | de
 	@mkdir -p tests/unit/asan
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(DEPS_LIBS)
 
+# The link simulator's delay line (tests and bench only, never installed).
+scripts/netsim/delayline: scripts/netsim/delayline.c
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 # The tests, the demo and the bench need servers and tools a build does
 # not: install what is missing, then build (a new make, so that it sees
 # the libraries just installed).
@@ -142,7 +146,7 @@ uninstall:
 
 clean:
 	rm -rf bin/pgmesh-* bin/asan bin/tsan bin/clang tests/unit/sigtool \
-	    tests/unit/asan
+	    tests/unit/asan scripts/netsim/delayline
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
 -include $(shell find src tests/unit -name '*.d' 2>/dev/null)
