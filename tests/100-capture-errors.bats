@@ -23,7 +23,7 @@ teardown_file() {
 	assert_equal "$output" "pgmesh-capture 0.1.0"
 	run -64 --separate-stderr pgmesh-capture --bogus
 	assert_equal "$output" ""
-	assert_equal "${stderr%%$'\n'*}" "pgmesh-capture: unrecognized option '--bogus'"
+	assert_equal "${stderr%%$'\n'*}" "pgmesh-capture: unknown option --bogus"
 	assert_contains "$stderr" "usage: pgmesh-capture"
 }
 

@@ -10,7 +10,6 @@
  * ever confirms to the slot more than --after: the durable position belongs
  * to whoever consumes the stream.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +24,9 @@
 #include "capture/repl.h"
 #include "capture/typename.h"
 #include "common/catalog.h"
+#include "common/cli.h"
 #include "common/log.h"
 #include "common/pgconn.h"
-#include "common/version.h"
 #include "common/xalloc.h"
 
 #define BACKOFF_MAX 30		/* seconds between reconnection attempts */
@@ -57,18 +56,13 @@ struct capture {
 
 static volatile sig_atomic_t stop_requested;
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: %s [-v] [-d conninfo] -S slot [--node name] "
-	    "[--publication name]\n"
-	    "           --drain | --follow [--after lsn] [--local-only] "
-	    "[--exclude-origin node ...]\n"
-	    "       %s [-d conninfo] -S slot [--node name] [--publication name]\n"
-	    "           --init [table ...]\n"
-	    "       %s [-d conninfo] -S slot [--publication name] --drop\n",
-	    progname, progname, progname);
-}
+static const char usage[] =
+    "usage: pgmesh-capture [-v] [-d conninfo] -S slot [--node name]\n"
+    "           [--publication name] --drain | --follow [--after lsn]\n"
+    "           [--local-only] [--exclude-origin node ...]\n"
+    "       pgmesh-capture [-d conninfo] -S slot [--node name]\n"
+    "           [--publication name] --init [table ...]\n"
+    "       pgmesh-capture [-d conninfo] -S slot [--publication name] --drop\n";
 
 static void
 on_signal(int sig)
@@ -123,7 +117,7 @@ static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
-	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_VERSION };
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -138,12 +132,13 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli cli = { usage, ":d:S:vhV", longopts };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:S:vh", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
 			set->conninfo = optarg;
@@ -188,15 +183,6 @@ parse_options(int argc, char **argv, struct settings *set)
 		case 'v':
 			verbosity++;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case OPT_VERSION:
-			printf("pgmesh-capture " PGMESH_VERSION "\n");
-			exit(0);
-		default:
-			usage(stderr);
-			exit(EX_USAGE);
 		}
 	}
 	set->setup.tables = argv + optind;

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +14,11 @@
 #include <unistd.h>
 
 #include "common/catalog.h"
+#include "common/cli.h"
 #include "common/input.h"
 #include "common/log.h"
 #include "common/textread.h"
 #include "common/textwrite.h"
-#include "common/version.h"
 #include "pack/packread.h"
 #include "pack/packwrite.h"
 
@@ -54,14 +53,10 @@ struct unpacker {
 	bool open;		/* a transaction's text is being written */
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
-	    "                   [-o file] [file ...]\n"
-	    "       pgmesh-pack -d [-v] [-o file] [file ...]\n");
-}
+static const char usage[] =
+    "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
+    "                   [-o file] [file ...]\n"
+    "       pgmesh-pack -d [-v] [-o file] [file ...]\n";
 
 static long long
 parse_number(const char *opt, const char *s, long long min, long long max,
@@ -102,10 +97,10 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli cli = { usage, ":dl:o:vhV", longopts };
 	int c;
 
-	opterr = 0;	/* our own message, starting with our name */
-	while ((c = getopt_long(argc, argv, ":dl:o:vhV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
 			s->unpack = true;
@@ -131,20 +126,6 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'v':
 			verbosity++;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("pgmesh-pack " PGMESH_VERSION "\n");
-			exit(0);
-		case ':':
-			log_error("%s needs an argument", argv[optind - 1]);
-			usage(stderr);
-			exit(EX_USAGE);
-		default:
-			log_error("unknown option %s", argv[optind - 1]);
-			usage(stderr);
-			exit(EX_USAGE);
 		}
 	}
 	s->inputs = argv + optind;
