@@ -1,9 +1,21 @@
 # The conventions every program keeps: -h/--help on stdout with status 0,
 # -V/--version, a bad option refused in our words on stderr with the usage
 # and status 64, and a usage that fits 80 columns and says what the man
-# page's SYNOPSIS says.
+# page's SYNOPSIS says.  And one rule for connections: a server that does
+# not answer, or is starting up or shutting down, is 75 (try again later);
+# one that answers and refuses is 78 (fix the settings).
 load helpers/common
 bats_require_minimum_version 1.5.0
+
+setup_file() {
+	pg_start cli
+	CONN=$(pg_conninfo cli)
+	export CONN
+}
+
+teardown_file() {
+	pg_stop_all
+}
 
 programs() {
 	local src
@@ -109,4 +121,96 @@ synopsis() {
 	assert_equal "$stderr" "pgmesh-pack: option --ver is ambiguous"$'\n'"$usage"
 	run -0 --separate-stderr pgmesh-pack --vers
 	assert_equal "$output" "pgmesh-pack $VERSION"
+}
+
+# connecting PROG CONNINFO: run PROG in a mode that connects first.
+connecting() {
+	case $1 in
+	pgmesh-capture) run --separate-stderr pgmesh-capture -d "$2" -S s --drain ;;
+	pgmesh-apply) run --separate-stderr pgmesh-apply -d "$2" </dev/null ;;
+	pgmesh-verify) run --separate-stderr pgmesh-verify -d "$2" --digest ;;
+	esac
+}
+
+# assert_cannot_connect PROG STATUS: the last run of PROG said so on one
+# line, wrote nothing, and exited STATUS.
+assert_cannot_connect() {
+	assert_status "$2"
+	assert_equal "$output" ""
+	assert_equal "${stderr:0:$((${#1} + 18))}" "$1: cannot connect: "
+	assert_equal "$(wc -l <<<"$stderr")" 1
+}
+
+@test "no server listening: capture, apply and verify exit 75" {
+	local prog
+	for prog in pgmesh-capture pgmesh-apply pgmesh-verify; do
+		connecting "$prog" "host=$BATS_TEST_TMPDIR port=1 user=postgres"
+		assert_cannot_connect "$prog" 75
+	done
+}
+
+@test "a database that does not exist: capture, apply and verify exit 78" {
+	local prog
+	for prog in pgmesh-capture pgmesh-apply pgmesh-verify; do
+		connecting "$prog" "$(pg_conninfo cli nosuch)"
+		assert_cannot_connect "$prog" 78
+		assert_contains "$stderr" '"nosuch"'
+	done
+}
+
+@test "a role that does not exist: capture, apply and verify exit 78" {
+	local prog
+	for prog in pgmesh-capture pgmesh-apply pgmesh-verify; do
+		connecting "$prog" "$CONN user=nosuch"
+		assert_cannot_connect "$prog" 78
+		assert_contains "$stderr" '"nosuch"'
+	done
+}
+
+@test "a connection string that does not parse, or that libpq cannot use: 64" {
+	local prog
+	for prog in pgmesh-capture pgmesh-apply pgmesh-verify; do
+		connecting "$prog" "nosuch=1"
+		assert_status 64
+		assert_equal "$stderr" "$prog: bad connection string: invalid connection option \"nosuch\""
+		connecting "$prog" "$CONN sslmode=bogus"
+		assert_cannot_connect "$prog" 64
+	done
+}
+
+@test "a server shutting down: capture, apply and verify exit 75" {
+	local prog dir psql i
+	pg_start closing
+	dir=$PG_TMP/closing
+	# A session that stays until its input closes keeps a smart shutdown
+	# waiting, refusing new connections as "shutting down".
+	mkfifo "$BATS_TEST_TMPDIR/hold"
+	psql -X -q -d "$(pg_conninfo closing)" <"$BATS_TEST_TMPDIR/hold" >/dev/null 3>&- &
+	psql=$!
+	exec 4>"$BATS_TEST_TMPDIR/hold"
+	for i in $(seq 100); do
+		[ "$(pg_sql closing "SELECT count(*) FROM pg_stat_activity
+		    WHERE backend_type = 'client backend'")" -ge 2 ] && break
+		sleep 0.1
+	done
+	pg_as_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -m smart -W -s stop
+	# pg_isready: 1 is "rejecting connections".
+	for i in $(seq 100); do
+		run pg_isready -q -d "$(pg_conninfo closing)"
+		[ "$status" -eq 1 ] && break
+		sleep 0.1
+	done
+	assert_status 1
+	for prog in pgmesh-capture pgmesh-apply pgmesh-verify; do
+		connecting "$prog" "$(pg_conninfo closing)"
+		assert_cannot_connect "$prog" 75
+	done
+	# The session ends, and with it the server.
+	exec 4>&-
+	wait "$psql"
+	for i in $(seq 100); do
+		[ -e "$dir/data/postmaster.pid" ] || break
+		sleep 0.1
+	done
+	rm -rf "$dir"
 }

@@ -50,7 +50,7 @@ teardown_file() {
 	run -64 --separate-stderr pgmesh-capture -d "nosuch=1" -S s --drain
 	assert_equal "$output" ""
 	assert_equal "$stderr" 'pgmesh-capture: bad connection string: invalid connection option "nosuch"'
-	run -69 --separate-stderr pgmesh-capture -d "host=$BATS_TEST_TMPDIR port=1" -S s --drain
+	run -75 --separate-stderr pgmesh-capture -d "host=$BATS_TEST_TMPDIR port=1" -S s --drain
 	assert_equal "$output" ""
 	assert_contains "$stderr" "pgmesh-capture: cannot connect: connection to server on socket"
 	assert_equal "$(wc -l <<<"$stderr")" 1

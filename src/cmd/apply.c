@@ -299,14 +299,15 @@ int
 main(int argc, char **argv)
 {
 	struct settings s = { .group = DEFAULT_GROUP, .grants = grants_new() };
+	enum pgconn_failure failure;
 	PGconn *c;
 	int rc;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if ((c = pgconn_connect(s.conninfo, false)) == NULL)
-		rc = EX_TEMPFAIL;
+	if ((c = pgconn_connect(s.conninfo, false, &failure)) == NULL)
+		rc = cli_connect_status(failure);
 	else if (s.position)
 		rc = print_position(c, s.origin);
 	else

@@ -219,22 +219,26 @@ check_settings(const struct settings *set)
 		die(EX_USAGE, "--node does not go with --drop");
 }
 
-/* Exit status for a database that could not be set up or checked. */
+/*
+ * Exit status for a database that could not be set up or checked: it went
+ * away (try again later), or it is not set up as it must be.
+ */
 static int
 setup_status(PGconn *conn)
 {
-	return PQstatus(conn) == CONNECTION_BAD ? EX_UNAVAILABLE : EX_CONFIG;
+	return PQstatus(conn) == CONNECTION_BAD ? EX_TEMPFAIL : EX_CONFIG;
 }
 
 static int
 run_setup(const struct settings *set)
 {
-	PGconn *conn = pgconn_open(set->conninfo, false);
+	enum pgconn_failure failure;
+	PGconn *conn = pgconn_open(set->conninfo, false, &failure);
 	bool ok;
 	int status;
 
 	if (conn == NULL)
-		return EX_UNAVAILABLE;
+		return cli_connect_status(failure);
 	ok = set->mode == MODE_INIT ? capsetup_init(conn, &set->setup) :
 	    capsetup_drop(conn, &set->setup);
 	status = ok ? 0 : setup_status(conn);
@@ -271,12 +275,13 @@ capture_open(struct capture *cap, const struct settings *set)
 	struct emit_options opt = { NULL, set->exclude, set->nexclude,
 	    set->local_only, set->after, set->mode == MODE_FOLLOW,
 	    STDOUT_FILENO };
+	enum pgconn_failure failure;
 	char *node;
 
 	memset(cap, 0, sizeof(*cap));
 	cap->set = set;
-	if ((cap->meta = pgconn_open(set->conninfo, false)) == NULL)
-		return EX_UNAVAILABLE;
+	if ((cap->meta = pgconn_open(set->conninfo, false, &failure)) == NULL)
+		return cli_connect_status(failure);
 	if (!capsetup_check(cap->meta, &set->setup) ||
 	    (node = capsetup_node(cap->meta, &set->setup)) == NULL)
 		return setup_status(cap->meta);
@@ -303,17 +308,9 @@ capture_close(struct capture *cap)
 	PQfinish(cap->meta);
 }
 
-/*
- * Whatever ended the stream, the transactions already whole go out and
- * the one in hand (never written yet) is dropped.
- */
 static int
-finish(struct capture *cap, enum stream_end end)
+end_status(enum stream_end end)
 {
-	emitter_drop(&cap->emit);
-	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
-		return EX_IOERR;
-	emitter_summary(&cap->emit);
 	switch (end) {
 	case STREAM_DONE:
 	case STREAM_STOPPED:
@@ -325,19 +322,35 @@ finish(struct capture *cap, enum stream_end end)
 	}
 }
 
+/*
+ * Whatever ended the stream, the transactions already whole go out and
+ * the one in hand (never written yet) is dropped; status, or EX_IOERR
+ * when the output failed.
+ */
+static int
+finish(struct capture *cap, int status)
+{
+	emitter_drop(&cap->emit);
+	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
+		return EX_IOERR;
+	emitter_summary(&cap->emit);
+	return status;
+}
+
 static int
 run_drain(struct capture *cap)
 {
 	struct peek_options opt = { cap->set->setup.slot,
 	    cap->set->setup.publication, 0, &stop_requested };
+	enum pgconn_failure failure;
 	PGconn *conn;
 	enum stream_end end;
 	int status = check_position(cap, true, &opt.upto);
 
 	if (status != 0)
 		return status;
-	if ((conn = pgconn_open(cap->set->conninfo, false)) == NULL)
-		return EX_UNAVAILABLE;
+	if ((conn = pgconn_open(cap->set->conninfo, false, &failure)) == NULL)
+		return cli_connect_status(failure);
 	/* The server decodes the next chunk while a thread writes this one. */
 	if ((cap->emit.writer = outthread_start(STDOUT_FILENO,
 	    "standard output")) == NULL) {
@@ -346,7 +359,7 @@ run_drain(struct capture *cap)
 	}
 	end = peek_drain(conn, &opt, &cap->decoder);
 	PQfinish(conn);
-	status = finish(cap, end);
+	status = finish(cap, end_status(end));
 	if (!outthread_finish(cap->emit.writer) && status == 0)
 		status = EX_IOERR;
 	cap->emit.writer = NULL;
@@ -365,16 +378,17 @@ pause_seconds(int seconds)
 
 /*
  * Open what a lost connection took: the ordinary connection first (the
- * decoder asks type names on it), then the replication one.
+ * decoder asks type names on it), then the replication one.  NULL after
+ * log_error, *failure saying why.
  */
 static PGconn *
-reconnect(struct capture *cap)
+reconnect(struct capture *cap, enum pgconn_failure *failure)
 {
-	if (cap->meta == NULL &&
-	    (cap->meta = pgconn_open(cap->set->conninfo, false)) == NULL)
+	if (cap->meta == NULL && (cap->meta = pgconn_open(cap->set->conninfo,
+	    false, failure)) == NULL)
 		return NULL;
 	pgoutput_restart(&cap->decoder, cap->meta);
-	return pgconn_open(cap->set->conninfo, true);
+	return pgconn_open(cap->set->conninfo, true, failure);
 }
 
 /*
@@ -395,9 +409,12 @@ run_follow(struct capture *cap)
 	if ((status = check_position(cap, false, &wal_end)) != 0)
 		return status;
 	while (!stop_requested) {
-		PGconn *conn = reconnect(cap);
+		enum pgconn_failure why;
 		enum stream_end end = STREAM_LOST;
+		PGconn *conn = reconnect(cap, &why);
 
+		if (conn == NULL && !started)
+			return finish(cap, cli_connect_status(why));
 		opt.start = cap->emit.skip_below;
 		if (conn != NULL && repl_start(conn, &opt)) {
 			started = true;
@@ -405,11 +422,11 @@ run_follow(struct capture *cap)
 			end = repl_stream(conn, &opt, &cap->decoder);
 		} else if (!started) {
 			PQfinish(conn);
-			return finish(cap, STREAM_FAILED);
+			return finish(cap, end_status(STREAM_FAILED));
 		}
 		PQfinish(conn);
 		if (end != STREAM_LOST)
-			return finish(cap, end);
+			return finish(cap, end_status(end));
 		emitter_drop(&cap->emit);
 		PQfinish(cap->meta);
 		cap->meta = NULL;
@@ -417,7 +434,7 @@ run_follow(struct capture *cap)
 		pause_seconds(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
 	}
-	return finish(cap, STREAM_STOPPED);
+	return finish(cap, 0);
 }
 
 int

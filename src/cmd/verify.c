@@ -133,6 +133,8 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--keys needs --digest --buckets N");
 	if (s->metrics != NULL && db && s->mode != MODE_LAG)
 		die(EX_USAGE, "--metrics goes with stream mode or --lag");
+	if (s->conninfo != NULL && !pgconn_check_conninfo(s->conninfo))
+		exit(EX_USAGE);
 }
 
 static int
@@ -301,14 +303,16 @@ int
 main(int argc, char **argv)
 {
 	struct settings s = { .buckets = -1, .keys = -1 };
+	enum pgconn_failure failure;
 	PGconn *conn = NULL;
 	int status;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if (s.conninfo != NULL && (conn = pgconn_open(s.conninfo, false)) == NULL)
-		return EX_UNAVAILABLE;
+	if (s.conninfo != NULL &&
+	    (conn = pgconn_open(s.conninfo, false, &failure)) == NULL)
+		return cli_connect_status(failure);
 	switch (s.mode) {
 	case MODE_DIGEST: status = run_digest(&s, conn); break;
 	case MODE_COMPARE: status = run_compare(&s, conn); break;

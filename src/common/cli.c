@@ -109,3 +109,17 @@ cli_getopt(const struct cli *cli, int argc, char **argv)
 		return c;
 	}
 }
+
+int
+cli_connect_status(enum pgconn_failure failure)
+{
+	switch (failure) {
+	case PGCONN_BAD_SETTINGS:
+		return EX_USAGE;
+	case PGCONN_UNREACHABLE:
+		return EX_TEMPFAIL;
+	case PGCONN_REFUSED:
+		break;
+	}
+	return EX_CONFIG;
+}

@@ -13,6 +13,8 @@
 
 #include <getopt.h>
 
+#include "pgconn.h"
+
 struct cli {
 	const char *usage;		/* "usage: pgmesh-NAME ...\n": the man
 					 * page's SYNOPSIS, in 80 columns */
@@ -25,5 +27,12 @@ struct cli {
 
 /* The next option, as getopt_long returns it, or -1 after the last. */
 int cli_getopt(const struct cli *cli, int argc, char **argv);
+
+/*
+ * The exit status for a connection that failed: 75 (EX_TEMPFAIL) when no
+ * server answered, 78 (EX_CONFIG) when one refused, 64 (EX_USAGE) when
+ * libpq could not use the settings.
+ */
+int cli_connect_status(enum pgconn_failure failure);
 
 #endif
