@@ -8,7 +8,10 @@ load helpers/common
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	pg_start cli
+	# One slot at most: a held slot leaves capture --drain no room for
+	# its copy, so that it peeks the slot itself.
+	pg_start cli "max_replication_slots = 1"
+	pg_sql cli "CREATE TABLE t (id int PRIMARY KEY)"
 	CONN=$(pg_conninfo cli)
 	export CONN
 }
@@ -213,4 +216,36 @@ assert_cannot_connect() {
 		sleep 0.1
 	done
 	rm -rf "$dir"
+}
+
+@test "a slot held by another session: capture exits 75 in every mode" {
+	local pid i lsn
+	pgmesh-capture -d "$CONN" -S held --node a --init
+	pgmesh-capture -d "$CONN" -S held --follow >/dev/null \
+		2>"$BATS_TEST_TMPDIR/follow.err" 3>&- &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(pg_sql cli "SELECT active FROM pg_replication_slots WHERE slot_name = 'held'")" = t ] && break
+		sleep 0.1
+	done
+	run --separate-stderr pgmesh-capture -d "$CONN" -S held --follow
+	assert_status 75
+	assert_contains "$stderr" "pgmesh-capture: cannot stream from slot held: "
+	# No room for a copy: the slot itself is peeked.
+	run --separate-stderr pgmesh-capture -d "$CONN" -S held --drain
+	assert_status 75
+	assert_contains "$stderr" "pgmesh-capture: decoding slot held: "
+	pg_sql cli "INSERT INTO t VALUES (1)"
+	lsn=$(pg_sql cli "SELECT pg_current_wal_lsn()")
+	run --separate-stderr pgmesh-capture -d "$CONN" -S held --drain --after "$lsn"
+	assert_status 75
+	assert_contains "$stderr" "pgmesh-capture: cannot confirm --after to the slot: "
+	assert_equal "$output" ""
+	run --separate-stderr pgmesh-capture -d "$CONN" -S held --drop
+	assert_status 75
+	assert_contains "$stderr" "pgmesh-capture: cannot drop the replication slot: "
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/follow.err")" ""
+	run -0 pgmesh-capture -d "$CONN" -S held --drop
 }

@@ -229,19 +229,35 @@ setup_status(PGconn *conn)
 	return PQstatus(conn) == CONNECTION_BAD ? EX_TEMPFAIL : EX_CONFIG;
 }
 
+/* Exit status for a step on the slot. */
+static int
+slot_status(PGconn *conn, enum slot_result r)
+{
+	switch (r) {
+	case SLOT_OK:
+		return 0;
+	case SLOT_BAD_AFTER:
+		return EX_DATAERR;
+	case SLOT_BUSY:
+		return EX_TEMPFAIL;
+	default:
+		return setup_status(conn);
+	}
+}
+
 static int
 run_setup(const struct settings *set)
 {
 	enum pgconn_failure failure;
 	PGconn *conn = pgconn_open(set->conninfo, false, &failure);
-	bool ok;
 	int status;
 
 	if (conn == NULL)
 		return cli_connect_status(failure);
-	ok = set->mode == MODE_INIT ? capsetup_init(conn, &set->setup) :
-	    capsetup_drop(conn, &set->setup);
-	status = ok ? 0 : setup_status(conn);
+	if (set->mode == MODE_INIT)
+		status = capsetup_init(conn, &set->setup) ? 0 : setup_status(conn);
+	else
+		status = slot_status(conn, capsetup_drop(conn, &set->setup));
 	PQfinish(conn);
 	return status;
 }
@@ -254,18 +270,14 @@ static int
 check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 {
 	const struct settings *set = cap->set;
+	enum slot_result r;
 	lsn_t start;
 
-	switch (capsetup_position(cap->meta, &set->setup,
-	    set->has_after ? &set->after : NULL, advance, wal_end, &start)) {
-	case POSITION_OK:
+	r = capsetup_position(cap->meta, &set->setup,
+	    set->has_after ? &set->after : NULL, advance, wal_end, &start);
+	if (r == SLOT_OK)
 		emitter_since(&cap->emit, start);
-		return 0;
-	case POSITION_BAD:
-		return EX_DATAERR;
-	default:
-		return setup_status(cap->meta);
-	}
+	return slot_status(cap->meta, r);
 }
 
 /* The meta connection, the node name and the checks; 0 or an exit status. */
@@ -316,6 +328,7 @@ end_status(enum stream_end end)
 	case STREAM_STOPPED:
 		return 0;
 	case STREAM_LOST:
+	case STREAM_BUSY:
 		return EX_TEMPFAIL;
 	default:
 		return EX_UNAVAILABLE;
@@ -410,19 +423,19 @@ run_follow(struct capture *cap)
 		return status;
 	while (!stop_requested) {
 		enum pgconn_failure why;
-		enum stream_end end = STREAM_LOST;
+		enum stream_end end = STREAM_LOST, failed;
 		PGconn *conn = reconnect(cap, &why);
 
 		if (conn == NULL && !started)
 			return finish(cap, cli_connect_status(why));
 		opt.start = cap->emit.skip_below;
-		if (conn != NULL && repl_start(conn, &opt)) {
+		if (conn != NULL && repl_start(conn, &opt, &failed)) {
 			started = true;
 			backoff = 1;
 			end = repl_stream(conn, &opt, &cap->decoder);
 		} else if (!started) {
 			PQfinish(conn);
-			return finish(cap, end_status(STREAM_FAILED));
+			return finish(cap, end_status(failed));
 		}
 		PQfinish(conn);
 		if (end != STREAM_LOST)

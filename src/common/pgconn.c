@@ -181,6 +181,14 @@ pgconn_fetch_value(PGconn *conn, const char *what, const char *sql,
 	return value;
 }
 
+bool
+pgconn_in_use(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return sqlstate != NULL && strcmp(sqlstate, "55006") == 0;
+}
+
 char *
 pgconn_quote_ident(PGconn *conn, const char *ident)
 {

@@ -56,6 +56,13 @@ PGresult *pgconn_query(PGconn *conn, const char *what, const char *sql,
 char *pgconn_fetch_value(PGconn *conn, const char *what, const char *sql,
     int nparams, const char *const *params);
 
+/*
+ * Did res fail because another session holds what the statement needs
+ * (SQLSTATE object_in_use: a replication slot or origin acquired by
+ * another backend)?  Something to try again later, not to fix.
+ */
+bool pgconn_in_use(const PGresult *res);
+
 /* The identifier quoted for SQL, malloc'd; NULL after log_error. */
 char *pgconn_quote_ident(PGconn *conn, const char *ident);
 
