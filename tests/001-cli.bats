@@ -50,6 +50,55 @@ synopsis() {
 		sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' | sed '1d; $d'
 }
 
+# sysexits NAME...: the numbers sysexits.h gives the EX_ names.
+sysexits() {
+	local name
+	for name; do
+		sed -n "s/^#define[[:space:]]*$name[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p" \
+			/usr/include/sysexits.h
+	done
+}
+
+# exit_codes REPO PROG: every status PROG's main can return: the EX_ names
+# in its src/cmd/NAME.c, those of the shared cli.c (option errors) and
+# xalloc.c (out of memory), and cli_connect_status's when it calls that.
+exit_codes() {
+	local src=$1/src/cmd/${2#pgmesh-}.c cli=$1/src/common/cli.c names
+	names="$(grep -ho 'EX_[A-Z]*' "$src" "$1/src/common/xalloc.c")"
+	names+=" $(sed '/^cli_connect_status(/,/^}/d' "$cli" | grep -o 'EX_[A-Z]*')"
+	if grep -q cli_connect_status "$src"; then
+		names+=" $(sed -n '/^cli_connect_status(/,/^}/p' "$cli" | grep -o 'EX_[A-Z]*')"
+	fi
+	sysexits $names | sort -nu
+}
+
+# man_codes PAGE: the statuses listed in PAGE's EXIT STATUS section.
+man_codes() {
+	sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$1" | sed -n 's/^\.It \([0-9]\{1,\}\)$/\1/p'
+}
+
+# readme_codes README: the statuses in its "Exit status" table.
+readme_codes() {
+	sed -n '/^## Exit status/,/^## /p' "$1" | sed -n 's/^| \([0-9]\{1,\}\) .*/\1/p'
+}
+
+# check_documented REPO: each status a program can return is in its man
+# page, in pgmesh(7) and in README; says what is missing, false if any.
+check_documented() {
+	local repo=$1 prog code ok=true
+	for prog in $(programs); do
+		for code in $(exit_codes "$repo" "$prog"); do
+			grep -qx "$code" <<<"$(man_codes "$repo/man/$prog.1")" ||
+				{ echo "$prog: $code not in man/$prog.1"; ok=false; }
+			grep -qx "$code" <<<"$(man_codes "$repo/man/pgmesh.7")" ||
+				{ echo "$prog: $code not in man/pgmesh.7"; ok=false; }
+			grep -qx "$code" <<<"$(readme_codes "$repo/README.md")" ||
+				{ echo "$prog: $code not in README.md"; ok=false; }
+		done
+	done
+	$ok
+}
+
 @test "-h and --help print the usage on stdout and exit 0" {
 	local prog help
 	for prog in $(programs); do
@@ -124,6 +173,33 @@ synopsis() {
 	assert_equal "$stderr" "pgmesh-pack: option --ver is ambiguous"$'\n'"$usage"
 	run -0 --separate-stderr pgmesh-pack --vers
 	assert_equal "$output" "pgmesh-pack $VERSION"
+}
+
+@test "every status a program can return is in its man page, pgmesh(7) and README" {
+	local prog
+	for prog in $(programs); do
+		echo "$prog: $(exit_codes "$REPO_DIR" "$prog" | tr '\n' ' ')"
+	done
+	run check_documented "$REPO_DIR"
+	assert_equal "$output" ""
+	assert_status 0
+}
+
+@test "the check of documented statuses finds one taken out" {
+	local copy=$BATS_TEST_TMPDIR/copy
+	mkdir -p "$copy/src"
+	cp -R "$REPO_DIR/src/cmd" "$REPO_DIR/src/common" "$copy/src/"
+	cp -R "$REPO_DIR/man" "$REPO_DIR/README.md" "$copy/"
+	run check_documented "$copy"
+	assert_status 0
+	sed -i '/^\.Sh EXIT STATUS/,/^\.Sh /{/^\.It 75$/d}' "$copy/man/pgmesh-apply.1"
+	run check_documented "$copy"
+	assert_status 1
+	assert_equal "$output" "pgmesh-apply: 75 not in man/pgmesh-apply.1"
+	sed -i '/^| 71 /d' "$copy/README.md"
+	run check_documented "$copy"
+	assert_status 1
+	assert_equal "$(grep -c "71 not in README.md" <<<"$output")" 5
 }
 
 # connecting PROG CONNINFO: run PROG in a mode that connects first.
