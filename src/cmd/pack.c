@@ -4,6 +4,9 @@
  * Packing is textread feeding the pack writer; unpacking is packread
  * feeding the text writer.  Both stop at the first bad record or frame,
  * after passing on every transaction completed before it, and say where.
+ * An output file (-o) is removed when the run fails or is interrupted:
+ * what it holds is whole frames or transactions, and would pass for all
+ * of the input.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/catalog.h"
 #include "common/cli.h"
 #include "common/input.h"
 #include "common/log.h"
+#include "common/partial.h"
 #include "common/textread.h"
 #include "common/textwrite.h"
 #include "pack/packread.h"
@@ -131,9 +136,15 @@ parse_options(int argc, char **argv, struct settings *s)
 	s->inputs = argv + optind;
 }
 
+/*
+ * stdout, or the -o file, watched until the run succeeds.  Only a regular
+ * file is removed on failure: a fifo or a device (-o /dev/null) is not
+ * ours to remove.
+ */
 static int
 open_output(const struct settings *s)
 {
+	struct stat st;
 	int fd;
 
 	if (s->output == NULL || strcmp(s->output, "-") == 0)
@@ -141,6 +152,8 @@ open_output(const struct settings *s)
 	fd = open(s->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		die(EX_IOERR, "%s: %s", s->output, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		partial_watch(s->output);
 	return fd;
 }
 
@@ -317,6 +330,7 @@ main(int argc, char **argv)
 	struct settings s = {
 		.writer = { DEFAULT_LEVEL, DEFAULT_FRAME_BYTES, DEFAULT_FRAME_MS }
 	};
+	int status;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
@@ -327,5 +341,9 @@ main(int argc, char **argv)
 	    isatty(STDOUT_FILENO))
 		die(EX_USAGE, "refusing to write a pack stream to a terminal "
 		    "(redirect it, or use -o FILE)");
-	return s.unpack ? run_unpack(&s) : run_pack(&s);
+	status = s.unpack ? run_unpack(&s) : run_pack(&s);
+	/* The output file of a failed run goes at exit (partial.h). */
+	if (status == 0)
+		partial_done();
+	return status;
 }
