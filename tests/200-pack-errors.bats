@@ -1,10 +1,12 @@
 # pgmesh-pack on bad input: malformed change text stops packing at the bad
 # line, and a damaged pack stops unpacking at the damaged frame; in both
-# cases everything whole before it is still written, nothing after.
+# cases everything whole before it is still written, nothing after.  An
+# output file (-o) is removed instead, on an error or a signal.
 load helpers/common
 bats_require_minimum_version 1.5.0
 
 FRAMES=$TESTS_DIR/fixtures/pack-frames
+GEN=$TESTS_DIR/fixtures/gen-changetext
 T1=$'B\ta\t0/100\t2026-11-21 13:16:41.123456+00\t7\nT\tpublic.p\tid\tbigint\tmemo\ttext\nI\tpublic.p\t1\tone\nC\ta\t0/100'
 B2=$'B\ta\t0/200\t2026-11-21 13:16:42.000000+00\t8'
 
@@ -13,11 +15,22 @@ setup_file() {
 	printf '#pgmesh\t1\n%s\n' "$T1" >"$WORK/good.txt"
 }
 
+# pack_to FILE ARG...: pgmesh-pack ARG... with its standard output in FILE.
+pack_to() {
+	local out=$1
+	shift
+	pgmesh-pack "$@" >"$out"
+}
+
 # check_bad_text LINENO MESSAGE TEXT: pack stops at line LINENO with
-# MESSAGE and exit 65, having written the first transaction only.
+# MESSAGE and exit 65, having written the first transaction only on
+# stdout, and no -o file at all.
 check_bad_text() {
 	printf '#pgmesh\t1\n%s\n%s\n' "$T1" "$3" >"$WORK/bad.txt"
 	run -65 --separate-stderr pgmesh-pack -o "$WORK/bad.pack" "$WORK/bad.txt"
+	assert_contains "$stderr" "pgmesh-pack: $WORK/bad.txt:$1: $2"
+	[ ! -e "$WORK/bad.pack" ]
+	run -65 --separate-stderr pack_to "$WORK/bad.pack" "$WORK/bad.txt"
 	assert_contains "$stderr" "pgmesh-pack: $WORK/bad.txt:$1: $2"
 	run -0 --separate-stderr pgmesh-pack -d "$WORK/bad.pack"
 	assert_equal "$output" "$(cat "$WORK/good.txt")"
@@ -59,11 +72,13 @@ check_bad_text() {
 }
 
 @test "malformed text: a transaction open at end of input is dropped" {
-	printf '#pgmesh\t1\n%s\n%s\nI\tpublic.p\t2\ttwo\n' "$T1" "$B2" |
-	    { run -65 --separate-stderr pgmesh-pack -o "$WORK/open.pack"
-	      assert_contains "$stderr" "warning: stdin: transaction of origin a, LSN 0/200 has no C record at end of input; dropped"; }
+	printf '#pgmesh\t1\n%s\n%s\nI\tpublic.p\t2\ttwo\n' "$T1" "$B2" >"$WORK/open.txt"
+	run -65 --separate-stderr pack_to "$WORK/open.pack" - <"$WORK/open.txt"
+	assert_contains "$stderr" "warning: stdin: transaction of origin a, LSN 0/200 has no C record at end of input; dropped"
 	run -0 --separate-stderr pgmesh-pack -d "$WORK/open.pack"
 	assert_equal "$output" "$(cat "$WORK/good.txt")"
+	run -65 --separate-stderr pgmesh-pack -o "$WORK/open.pack" <"$WORK/open.txt"
+	[ ! -e "$WORK/open.pack" ]
 }
 
 @test "pack refuses to write to a terminal" {
@@ -75,6 +90,7 @@ check_bad_text() {
 	assert_contains "$stderr" "--frame-bytes 12Q"
 	run -66 --separate-stderr pgmesh-pack -o "$WORK/x.pack" "$WORK/no-such-file"
 	assert_contains "$stderr" "no-such-file"
+	[ ! -e "$WORK/x.pack" ]
 }
 
 # A stream of three frames (three origins), its frames listed.
@@ -159,4 +175,65 @@ flip_byte() {
 	perl -0777 -pe 's/gversion\x01/gversion\x02/ or die' "$WORK/one.pack" >"$WORK/v2.pack"
 	run -65 --separate-stderr pgmesh-pack -d "$WORK/v2.pack"
 	assert_equal "$stderr" "pgmesh-pack: $WORK/v2.pack: frame at byte 0: pack format version not supported (this pgmesh reads version 1)"
+}
+
+@test "pack -d -o: a damaged frame leaves no output file, exit 65" {
+	make_stream
+	cp "$WORK/three.pack" "$WORK/bad.pack"
+	flip_byte "$WORK/bad.pack" $((THIRD - 1))
+	run -65 --separate-stderr pgmesh-pack -d -o "$WORK/out.txt" "$WORK/bad.pack"
+	assert_contains "$stderr" "pgmesh-pack: $WORK/bad.pack: frame at byte $SECOND: "
+	[ ! -e "$WORK/out.txt" ]
+	# A whole stream leaves a whole file.
+	run -0 --separate-stderr pgmesh-pack -d -o "$WORK/out.txt" "$WORK/three.pack"
+	assert_equal "$(cat "$WORK/out.txt")" "$(cat "$WORK/three.txt")"
+}
+
+@test "pack -o to a fifo or a device: never removed" {
+	mkfifo "$WORK/out.fifo"
+	cat "$WORK/out.fifo" >"$WORK/from-fifo" &
+	run -65 --separate-stderr pgmesh-pack -o "$WORK/out.fifo" <<<"nonsense"
+	wait
+	[ -p "$WORK/out.fifo" ]
+	run -65 --separate-stderr pgmesh-pack -o /dev/null <<<"nonsense"
+	[ -c /dev/null ]
+}
+
+# signal_mid_input SIGNAL OUT PACK-ARGS...: start pgmesh-pack PACK-ARGS -o
+# OUT on a fifo held open, feed it $WORK/input, wait until OUT holds
+# something, send SIGNAL: pack must die of it, and OUT be gone.
+signal_mid_input() {
+	local sig=$1 out=$2 pid i st=0
+	shift 2
+	rm -f "$WORK/in.fifo"
+	mkfifo "$WORK/in.fifo"
+	# A background job starts with SIGINT ignored; pack would keep it so.
+	env --default-signal=INT pgmesh-pack "$@" -o "$out" <"$WORK/in.fifo" \
+		2>"$WORK/err" 3>&- &
+	pid=$!
+	exec 4>"$WORK/in.fifo"
+	cat "$WORK/input" >&4
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$out" ] && break
+		sleep 0.1
+	done
+	[ -s "$out" ]
+	kill -"$sig" "$pid"
+	wait "$pid" || st=$?
+	exec 4>&-
+	assert_equal "$st" $((128 + $(kill -l "$sig")))
+	assert_equal "$(cat "$WORK/err")" ""
+	[ ! -e "$out" ]
+}
+
+@test "pack -o: SIGINT or SIGTERM in the middle of the input leaves no file" {
+	"$GEN" 3000 10 2 payments >"$WORK/input"
+	signal_mid_input INT "$WORK/out.pack" --frame-ms 50
+	signal_mid_input TERM "$WORK/out.pack" --frame-ms 50
+}
+
+@test "pack -d -o: SIGINT or SIGTERM in the middle of the input leaves no file" {
+	"$GEN" 3000 10 2 payments | pgmesh-pack --frame-bytes 64K >"$WORK/input"
+	signal_mid_input INT "$WORK/out.txt" -d
+	signal_mid_input TERM "$WORK/out.txt" -d
 }

@@ -23,6 +23,12 @@ struct rejects {
 	int nvals;
 };
 
+/*
+ * Appended to, never replaced nor removed, whatever happens to the run:
+ * a transaction written here (and fsynced, see rejects_sync) is recorded
+ * nowhere else once its origin's progress moves past it, and earlier
+ * runs' rejects are in the same file.
+ */
 struct rejects *
 rejects_open(const char *path)
 {

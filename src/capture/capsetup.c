@@ -49,6 +49,28 @@ run(PGconn *conn, const char *what, const char *sql, int nparams,
 	return res != NULL;
 }
 
+/*
+ * Run sql, which acquires the slot for a moment: a session holding it
+ * (a capture running, or a walsender whose capture is gone but not yet
+ * noticed) makes it fail with object_in_use, SLOT_BUSY.
+ */
+static enum slot_result
+run_on_slot(PGconn *conn, const char *what, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0);
+	enum slot_result r = SLOT_OK;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("%s: %s", what, res != NULL ?
+		    pgconn_result_error(res) : pgconn_error(conn));
+		r = pgconn_in_use(res) ? SLOT_BUSY : SLOT_FAILED;
+	}
+	PQclear(res);
+	return r;
+}
+
 /* Does sql (one parameter) return a row?  -1 after log_error. */
 static int
 exists(PGconn *conn, const char *what, const char *sql, const char *param)
@@ -491,9 +513,10 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 	return slot == 1 && capsetup_check(conn, s);
 }
 
-bool
+enum slot_result
 capsetup_drop(PGconn *conn, const struct capsetup *s)
 {
+	enum slot_result r;
 	char *pubq;
 	int slot, pub;
 	bool ok;
@@ -501,14 +524,17 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
 	slot = exists(conn, "cannot read replication slots",
 	    "SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 	    s->slot);
-	if (slot < 0 || (slot == 1 && !run(conn, "cannot drop the replication slot",
-	    "SELECT pg_catalog.pg_drop_replication_slot($1)", 1, &s->slot)))
-		return false;
+	if (slot < 0)
+		return SLOT_FAILED;
+	if (slot == 1 && (r = run_on_slot(conn, "cannot drop the replication "
+	    "slot", "SELECT pg_catalog.pg_drop_replication_slot($1)", 1,
+	    &s->slot)) != SLOT_OK)
+		return r;
 	pub = exists(conn, "cannot read publications",
 	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1",
 	    s->publication);
 	if (pub < 0 || (pubq = pgconn_quote_ident(conn, s->publication)) == NULL)
-		return false;
+		return SLOT_FAILED;
 	ok = run(conn, "cannot begin", "BEGIN", 0, NULL);
 	if (ok && pub == 1) {
 		struct buf sql;
@@ -522,8 +548,9 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
 		buf_free(&sql);
 	}
 	free(pubq);
-	return ok && run(conn, "cannot drop the guard", guard_drop, 0, NULL) &&
+	ok = ok && run(conn, "cannot drop the guard", guard_drop, 0, NULL) &&
 	    run(conn, "cannot commit", "COMMIT", 0, NULL);
+	return ok ? SLOT_OK : SLOT_FAILED;
 }
 
 /*
@@ -534,7 +561,7 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
  * new consumer from one that lost everything; rows from before the slot
  * existed must be copied by other means in either case).
  */
-enum position
+enum slot_result
 capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
     bool advance, lsn_t *wal_end, lsn_t *start)
 {
@@ -549,11 +576,11 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 	    "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 	    1, params);
 	if (res == NULL)
-		return POSITION_FAILED;
+		return SLOT_FAILED;
 	if (PQntuples(res) != 1) {
 		log_error("replication slot %s does not exist", s->slot);
 		PQclear(res);
-		return POSITION_FAILED;
+		return SLOT_FAILED;
 	}
 	v = PQgetvalue(res, 0, 0);
 	lsn_parse(v, strlen(v), &confirmed);
@@ -562,7 +589,7 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 	PQclear(res);
 	*start = confirmed;
 	if (after == NULL)
-		return POSITION_OK;
+		return SLOT_OK;
 	/* 0/0 is what a destination that never applied anything of this node
 	 * reports (apply --position): it starts where the slot stands. */
 	if (*after == 0) {
@@ -570,7 +597,7 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 			log_notice("--after 0/0: the consumer holds nothing yet; "
 			    "starting where slot %s stands (%s)", s->slot,
 			    lsn_format(confirmed, other));
-		return POSITION_OK;
+		return SLOT_OK;
 	}
 	*start = *after;
 	lsn_format(*after, lsn);
@@ -578,16 +605,15 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 		log_error("slot %s has confirmed up to %s, past --after %s: the "
 		    "transactions in between are no longer in the slot",
 		    s->slot, lsn_format(confirmed, other), lsn);
-		return POSITION_BAD;
+		return SLOT_BAD_AFTER;
 	}
 	if (*after > *wal_end) {
 		log_error("--after %s is past the end of this server's WAL", lsn);
-		return POSITION_BAD;
+		return SLOT_BAD_AFTER;
 	}
-	if (advance && *after > confirmed && !run(conn,
-	    "cannot confirm --after to the slot",
-	    "SELECT pg_catalog.pg_replication_slot_advance($1, "
-	    "$2::pg_catalog.pg_lsn)", 2, params))
-		return POSITION_FAILED;
-	return POSITION_OK;
+	if (advance && *after > confirmed)
+		return run_on_slot(conn, "cannot confirm --after to the slot",
+		    "SELECT pg_catalog.pg_replication_slot_advance($1, "
+		    "$2::pg_catalog.pg_lsn)", 2, params);
+	return SLOT_OK;
 }

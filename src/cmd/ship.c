@@ -11,7 +11,6 @@
  * (receive.c).  Over ssh the two talk a little first (shipproto.h) so that
  * nothing the receiver holds is sent again.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/log.h"
-#include "common/version.h"
 #include "common/xalloc.h"
 #include "ship/dest.h"
 #include "ship/fanout.h"
@@ -74,20 +73,14 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: pgmesh-ship [-v] [-i identity] [-o ssh_option] "
-	    "[-x node] [--connect-timeout secs]\n"
-	    "                   [--remote-ship path] [--remote-apply conninfo] "
-	    "[--ssh program]\n"
-	    "                   [--prune [--max-age age [--force]]] "
-	    "[source] dest ...\n"
-	    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] "
-	    "[--digest-only]\n"
-	    "                   [--listen [host:]port]\n"
-	    "       pgmesh-ship --position [--origin node] spool\n");
-}
+static const char usage[] =
+    "usage: pgmesh-ship [-v] [-i identity] [-o ssh_option] [-x node]\n"
+    "                   [--connect-timeout secs] [--remote-ship path]\n"
+    "                   [--remote-apply conninfo] [--ssh program]\n"
+    "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
+    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] [--digest-only]\n"
+    "                   [--listen [host:]port]\n"
+    "       pgmesh-ship --position [--origin node] spool\n";
 
 /* "90", "90s", "15m", "12h", "7d": seconds, or -1. */
 static long
@@ -122,10 +115,11 @@ add_option(const char **v, int *n, const char *value, const char *what)
 static void
 parse_options(int argc, char **argv, struct settings *s)
 {
+	static const struct cli cli = { usage, ":hi:o:vVx:", longopts };
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "hi:o:vVx:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'A': s->apply = optarg; break;
 		case 'D': s->digest_only = true; break;
@@ -163,9 +157,6 @@ parse_options(int argc, char **argv, struct settings *s)
 				die(EX_USAGE, "--connect-timeout %s: expected seconds",
 				    optarg);
 			break;
-		case 'h': usage(stdout); exit(EX_OK);
-		case 'V': printf("pgmesh-ship " PGMESH_VERSION "\n"); exit(EX_OK);
-		default: usage(stderr); exit(EX_USAGE);
 		}
 	}
 	s->ssh.options = s->ssh_options;

@@ -16,6 +16,7 @@
 
 #include "spool.h"
 #include "common/log.h"
+#include "common/partial.h"
 #include "common/xalloc.h"
 
 #define LSN_HEX LSN_FIXED_LEN
@@ -220,6 +221,7 @@ spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 {
 	char odir[4096], name[64], path[4200], tmp[4200];
 	struct stat st;
+	bool ok;
 
 	snprintf(odir, sizeof(odir), "%s/%s", dir, m->origin);
 	if (!make_dir(dir) || !make_dir(odir))
@@ -230,16 +232,18 @@ spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 	if (stat(path, &st) == 0)
 		return true;
 	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%s", odir, (long)getpid(), name);
-	if (!write_durably(tmp, raw)) {
-		unlink(tmp);
-		return false;
-	}
-	if (rename(tmp, path) != 0) {
+	/* Named after this process, it is removed by nobody else: neither a
+	 * failure nor an exit nor a signal before the rename may leave it. */
+	partial_watch(tmp);
+	ok = write_durably(tmp, raw);
+	if (ok && rename(tmp, path) != 0) {
 		log_error("spool %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return false;
+		ok = false;
 	}
-	return true;
+	if (!ok)
+		unlink(tmp);
+	partial_done();
+	return ok;
 }
 
 static bool

@@ -19,6 +19,7 @@
 #include "spoolack.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/partial.h"
 
 static void
 ack_path(const char *spool, const char *name, const char *prefix,
@@ -92,8 +93,10 @@ spoolack_write(const char *spool, const char *name, const struct heads *h)
 	ack_path(spool, name, "", path, sizeof(path));
 	snprintf(prefix, sizeof(prefix), ".tmp-%ld-", (long)getpid());
 	ack_path(spool, name, prefix, tmp, sizeof(tmp));
+	partial_watch(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		log_error("%s: %s", tmp, strerror(errno));
+		partial_done();
 		return false;
 	}
 	buf_init(&b);
@@ -111,6 +114,7 @@ spoolack_write(const char *spool, const char *name, const struct heads *h)
 	}
 	if (!ok)
 		unlink(tmp);
+	partial_done();
 	return ok;
 }
 
