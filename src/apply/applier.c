@@ -93,15 +93,6 @@ origin_switch(struct applier *a, const char *node)
 	return true;
 }
 
-void
-applier_reserve_vals(struct applier *a, int n)
-{
-	if (n > a->nvals) {
-		a->nvals = n;
-		a->vals = xreallocarray(a->vals, (size_t)n, sizeof(*a->vals));
-	}
-}
-
 /* Commit the group in hand through COPY. */
 static bool
 copy_commit(struct applier *a, const struct applylog_txn *last)
@@ -286,7 +277,7 @@ applier_new(PGconn *c, const struct applier_options *opts)
 	a->opt = *opts;
 	applylog_init(&a->log);
 	buf_init(&a->failure);
-	buf_init(&a->scratch);
+	applylog_vals_init(&a->row);
 	clock_gettime(CLOCK_MONOTONIC, &a->started);
 	a->reported = a->started;
 	/*
@@ -316,11 +307,10 @@ applier_free(struct applier *a)
 		return;
 	applylog_free(&a->log);
 	buf_free(&a->failure);
-	buf_free(&a->scratch);
+	applylog_vals_free(&a->row);
 	free(a->origins);
 	free(a->allowed);
 	free(a->prepared);
-	free(a->vals);
 	free(a);
 }
 

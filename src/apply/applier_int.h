@@ -55,9 +55,7 @@ struct applier {
 	enum apply_status status;
 	struct dberror err;
 	struct buf failure;	/* the message naming a failing transaction */
-	struct buf scratch;
-	struct value *vals;
-	int nvals;
+	struct applylog_vals row;	/* a row of the log, decoded */
 
 	struct counts done;	/* committed */
 	struct counts pend;	/* in the open destination transaction */
@@ -94,8 +92,6 @@ void applier_failure_start(struct applier *a, const struct applylog_txn *lt,
     const struct table *t);
 /* Divert lt (named in a->failure) to the rejects file; false without one. */
 bool applier_reject(struct applier *a, struct applylog_txn *lt);
-/* a->vals has room for n values. */
-void applier_reserve_vals(struct applier *a, int n);
 
 /* Is the group in hand lone and small: one round trip (applylone.c)? */
 bool applier_lone_fits(const struct applier *a);

@@ -135,10 +135,9 @@ send_rows(struct applier *a, const struct applylog_seg *s,
 	bool ok = true;
 
 	statement_name(name, t);
-	applier_reserve_vals(a, t->ncols);
-	while (ok && applylog_next_row(&a->log, s, &pos, &a->scratch, a->vals)) {
+	while (ok && applylog_next_row(&a->log, s, &pos, &a->row)) {
 		for (int i = 0; i < t->ncols; i++)
-			params[i] = a->vals[i].data;
+			params[i] = a->row.vals[i].data;
 		ok = PQsendQueryPrepared(a->c, name, t->ncols, params, NULL, NULL,
 		    0) == 1;
 		lp->nrows++;

@@ -50,11 +50,10 @@ failure_row(struct applier *a, const struct applylog_seg *s, long line)
 
 	if (line <= 0 || !rowkey_lookup(a->c, s->table, &key, &err))
 		return;
-	applier_reserve_vals(a, s->table->ncols);
-	while (applylog_next_row(&a->log, s, &pos, &a->scratch, a->vals))
+	while (applylog_next_row(&a->log, s, &pos, &a->row))
 		if (--line == 0) {
 			buf_puts(&a->failure, " (");
-			rowkey_describe(&a->failure, s->table, &key, a->vals);
+			rowkey_describe(&a->failure, s->table, &key, a->row.vals);
 			buf_putc(&a->failure, ')');
 			break;
 		}
