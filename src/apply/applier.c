@@ -187,7 +187,7 @@ sink_row(void *ctx, const struct table *t, const struct value *vals)
 static bool
 txn_denied(struct applier *a, struct applylog_txn *lt)
 {
-	applier_failure_start(a, lt, lt->denied);
+	applyfail_name_txn(&a->failure, lt, lt->denied);
 	buf_puts(&a->failure, "origin ");
 	buf_puts(&a->failure, lt->txn.origin);
 	buf_puts(&a->failure, " may not insert into this table (no --allow "

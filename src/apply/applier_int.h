@@ -87,9 +87,6 @@ size_t applier_unsent_bytes(const struct applier *a);
 void applier_group_reset(struct applier *a);
 void applier_report_progress(struct applier *a, const char *when);
 
-/* Start a->failure: "origin a, LSN 0/16B3F08, table public.payments: ". */
-void applier_failure_start(struct applier *a, const struct applylog_txn *lt,
-    const struct table *t);
 /* Divert lt (named in a->failure) to the rejects file; false without one. */
 bool applier_reject(struct applier *a, struct applylog_txn *lt);
 

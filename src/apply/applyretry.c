@@ -21,25 +21,6 @@
 
 enum txn_outcome { TXN_APPLIED, TXN_FAILED, TXN_FATAL };
 
-/* "origin a, LSN 0/16B3F08, table public.payments: " */
-void
-applier_failure_start(struct applier *a, const struct applylog_txn *lt,
-    const struct table *t)
-{
-	char lsn[LSN_BUFSIZE];
-
-	buf_reset(&a->failure);
-	buf_puts(&a->failure, "origin ");
-	buf_puts(&a->failure, lt->txn.origin);
-	buf_puts(&a->failure, ", LSN ");
-	buf_puts(&a->failure, lsn_format(lt->txn.lsn, lsn));
-	if (t != NULL) {
-		buf_puts(&a->failure, ", table ");
-		buf_puts(&a->failure, t->name);
-	}
-	buf_puts(&a->failure, ": ");
-}
-
 /* The key of row number line (from 1) of segment s, or nothing. */
 static void
 failure_row(struct applier *a, const struct applylog_seg *s, long line)
@@ -65,7 +46,7 @@ static enum txn_outcome
 txn_failed(struct applier *a, const struct applylog_txn *lt,
     const struct applylog_seg *s)
 {
-	applier_failure_start(a, lt, s->table);
+	applyfail_name_txn(&a->failure, lt, s->table);
 	buf_puts(&a->failure, a->err.message);
 	failure_row(a, s, a->err.copy_line);
 	buf_putc(&a->failure, '\0');
@@ -109,7 +90,7 @@ txn_stage(struct applier *a, const struct applylog_txn *lt)
 			buf_free(&key);
 			return txn_failed(a, lt, s);
 		}
-		applier_failure_start(a, lt, s->table);
+		applyfail_name_txn(&a->failure, lt, s->table);
 		buf_puts(&a->failure, "duplicate key with different values (");
 		buf_append(&a->failure, key.data, key.len);
 		buf_puts(&a->failure, ")");

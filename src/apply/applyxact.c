@@ -33,26 +33,7 @@ seconds_since(const struct timespec *t)
 bool
 applier_fail(struct applier *a, const char *what)
 {
-	if (a->err.lost) {
-		log_error("%s: connection to the database lost: %s", what,
-		    a->err.message);
-		a->status = APPLY_LOST;
-	} else if (dbconn_temporary(&a->err)) {
-		log_error("%s: %s (try again later)", what, a->err.message);
-		a->status = APPLY_LOST;
-	} else if (dbconn_is(&a->err, SQLSTATE_INSUFFICIENT_PRIVILEGE)) {
-		log_error("%s: %s (replication origins need a superuser, or "
-		    "GRANT EXECUTE on the pg_replication_origin_* functions)",
-		    what, a->err.message);
-		a->status = APPLY_NO_PERMISSION;
-	} else if (dbconn_is(&a->err, SQLSTATE_OBJECT_IN_USE)) {
-		log_error("%s: %s (is another pgmesh-apply running?)", what,
-		    a->err.message);
-		a->status = APPLY_LOST;
-	} else {
-		log_error("%s: %s", what, a->err.message);
-		a->status = APPLY_INTERNAL;
-	}
+	a->status = applyfail_report(&a->err, what);
 	return false;
 }
 
