@@ -43,8 +43,8 @@ struct lone_pipeline {
 bool
 applier_lone_fits(const struct applier *a)
 {
-	return !a->in_xact && a->sent_seg == 0 && a->pend.rejected == 0 &&
-	    a->pend.rows > 0 && a->pend.rows <= LONE_ROWS &&
+	return destxact_fresh(&a->dx) && a->dx.pend.rejected == 0 &&
+	    a->dx.pend.rows > 0 && a->dx.pend.rows <= LONE_ROWS &&
 	    /* A NUL would end a text parameter: COPY refuses the value. */
 	    memchr(a->log.data.data, '\0', a->log.data.len) == NULL;
 }
@@ -82,10 +82,10 @@ plan_prepare(struct applier *a, const struct table *t,
 		return true;
 	lp->sql_at[lp->nprepares] = sql->len;
 	buf_puts(sql, "INSERT INTO ");
-	if (!dbconn_quote_table(a->c, sql, t, &a->err))
+	if (!dbconn_quote_table(a->dx.c, sql, t, &a->dx.err))
 		return false;
 	buf_puts(sql, " (");
-	if (!dbconn_quote_columns(a->c, sql, t, NULL, &a->err))
+	if (!dbconn_quote_columns(a->dx.c, sql, t, NULL, &a->dx.err))
 		return false;
 	buf_puts(sql, ") VALUES (");
 	for (int i = 1; i <= t->ncols; i++) {
@@ -138,7 +138,7 @@ send_rows(struct applier *a, const struct applylog_seg *s,
 	while (ok && applylog_next_row(&a->log, s, &pos, &a->row)) {
 		for (int i = 0; i < t->ncols; i++)
 			params[i] = a->row.vals[i].data;
-		ok = PQsendQueryPrepared(a->c, name, t->ncols, params, NULL, NULL,
+		ok = PQsendQueryPrepared(a->dx.c, name, t->ncols, params, NULL, NULL,
 		    0) == 1;
 		lp->nrows++;
 	}
@@ -153,43 +153,43 @@ send_group(struct applier *a, const struct applylog_txn *last,
 	const struct applylog_seg *end = a->log.segs + a->log.nsegs;
 	char name[STATEMENT_NAME_SIZE];
 
-	if (PQenterPipelineMode(a->c) != 1 ||
-	    PQsendQueryParams(a->c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+	if (PQenterPipelineMode(a->dx.c) != 1 ||
+	    PQsendQueryParams(a->dx.c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
 		return false;
 	for (int i = 0; i < lp->nprepares; i++) {
 		const struct table *t = lp->preparing[i];
 
 		statement_name(name, t);
-		if (PQsendPrepare(a->c, name, lp->sql.data + lp->sql_at[i],
+		if (PQsendPrepare(a->dx.c, name, lp->sql.data + lp->sql_at[i],
 		    t->ncols, NULL) != 1)
 			return false;
 	}
 	for (const struct applylog_seg *s = a->log.segs; s < end; s++)
 		if (!send_rows(a, s, lp))
 			return false;
-	return origin_send_commit(a->c, last->txn.lsn, last->txn.commit_time) &&
-	    PQpipelineSync(a->c) == 1;
+	return origin_send_commit(a->dx.c, last->txn.lsn, last->txn.commit_time) &&
+	    PQpipelineSync(a->dx.c) == 1;
 }
 
 /* Read the results in the order sent; false at the first failure. */
 static bool
 read_group(struct applier *a, const struct lone_pipeline *lp, bool *open)
 {
-	bool ok = dbconn_pipeline_result(a->c, PGRES_COMMAND_OK, &a->err);
+	bool ok = dbconn_pipeline_result(a->dx.c, PGRES_COMMAND_OK, &a->dx.err);
 	bool ended;
 
 	*open = ok;
 	for (int i = 0; i < lp->nprepares; i++) {
-		bool prepared = dbconn_pipeline_result(a->c, PGRES_COMMAND_OK,
-		    &a->err);
+		bool prepared = dbconn_pipeline_result(a->dx.c, PGRES_COMMAND_OK,
+		    &a->dx.err);
 
 		*prepared_state(a, lp->preparing[i]) =
 		    prepared ? PREPARED : UNPREPARED;
 		ok = ok && prepared;
 	}
 	for (uint64_t i = 0; i < lp->nrows; i++)
-		ok = dbconn_pipeline_result(a->c, PGRES_COMMAND_OK, &a->err) && ok;
-	ok = origin_read_commit(a->c, &ended, &a->err) && ok;
+		ok = dbconn_pipeline_result(a->dx.c, PGRES_COMMAND_OK, &a->dx.err) && ok;
+	ok = origin_read_commit(a->dx.c, &ended, &a->dx.err) && ok;
 	if (ended)
 		*open = false;
 	return ok;
@@ -205,7 +205,7 @@ send_planned(struct applier *a, const struct applylog_txn *last,
 		return false;
 	if (send_group(a, last, lp))
 		return true;
-	dbconn_error(a->c, NULL, &a->err);
+	dbconn_error(a->dx.c, NULL, &a->dx.err);
 	return false;
 }
 
@@ -222,9 +222,10 @@ applier_lone_commit(struct applier *a, const struct applylog_txn *last)
 		forget_prepares(a, &lp);
 		return false;
 	}
-	ok = dbconn_pipeline_end(a->c, read_group(a, &lp, &open), &a->err);
-	a->in_xact = open;
+	ok = dbconn_pipeline_end(a->dx.c, read_group(a, &lp, &open), &a->dx.err);
 	if (ok)
-		applier_xact_committed(a, last);
+		destxact_committed(&a->dx, last);
+	else if (open)
+		destxact_left_open(&a->dx);
 	return ok;
 }

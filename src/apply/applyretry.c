@@ -17,7 +17,6 @@
 #include "applier_int.h"
 #include "rowkey.h"
 #include "stage.h"
-#include "common/log.h"
 
 enum txn_outcome { TXN_APPLIED, TXN_FAILED, TXN_FATAL };
 
@@ -29,7 +28,7 @@ failure_row(struct applier *a, const struct applylog_seg *s, long line)
 	struct dberror err;
 	size_t pos = s->start;
 
-	if (line <= 0 || !rowkey_lookup(a->c, s->table, &key, &err))
+	if (line <= 0 || !rowkey_lookup(a->dx.c, s->table, &key, &err))
 		return;
 	while (applylog_next_row(&a->log, s, &pos, &a->row))
 		if (--line == 0) {
@@ -41,14 +40,14 @@ failure_row(struct applier *a, const struct applylog_seg *s, long line)
 	rowkey_free(&key);
 }
 
-/* Name the transaction lt failed in segment s with a->err. */
+/* Name the transaction lt failed in segment s with a->dx.err. */
 static enum txn_outcome
 txn_failed(struct applier *a, const struct applylog_txn *lt,
     const struct applylog_seg *s)
 {
 	applyfail_name_txn(&a->failure, lt, s->table);
-	buf_puts(&a->failure, a->err.message);
-	failure_row(a, s, a->err.copy_line);
+	buf_puts(&a->failure, a->dx.err.message);
+	failure_row(a, s, a->dx.err.copy_line);
 	buf_putc(&a->failure, '\0');
 	return TXN_FAILED;
 }
@@ -57,9 +56,8 @@ txn_failed(struct applier *a, const struct applylog_txn *lt,
 static bool
 txn_undo(struct applier *a)
 {
-	a->copying = NULL;
-	return applier_run(a, "ROLLBACK TO SAVEPOINT pgmesh_txn") ||
-	    applier_fail(a, "ROLLBACK TO SAVEPOINT");
+	return destxact_run(&a->dx, "ROLLBACK TO SAVEPOINT pgmesh_txn") ||
+	    destxact_fail(&a->dx, "ROLLBACK TO SAVEPOINT");
 }
 
 /* The staging path for lt, after its COPY met an existing key. */
@@ -74,12 +72,12 @@ txn_stage(struct applier *a, const struct applylog_txn *lt)
 		const struct applylog_seg *s = &a->log.segs[i];
 		enum stage_result r;
 
-		r = stage_segment(a->c, &a->log, s, &dups, &key, &a->err);
+		r = stage_segment(a->dx.c, &a->log, s, &dups, &key, &a->dx.err);
 		if (r == STAGE_OK)
 			continue;
-		if (dbconn_temporary(&a->err)) {
+		if (dbconn_temporary(&a->dx.err)) {
 			buf_free(&key);
-			applier_fail(a, "apply");
+			destxact_fail(&a->dx, "apply");
 			return TXN_FATAL;
 		}
 		if (!txn_undo(a)) {
@@ -99,8 +97,8 @@ txn_stage(struct applier *a, const struct applylog_txn *lt)
 		return TXN_FAILED;
 	}
 	buf_free(&key);
-	a->pend.dups += dups;
-	a->pend.rows += lt->nrows - dups;
+	a->dx.pend.dups += dups;
+	a->dx.pend.rows += lt->nrows - dups;
 	return TXN_APPLIED;
 }
 
@@ -108,45 +106,32 @@ txn_stage(struct applier *a, const struct applylog_txn *lt)
 static enum txn_outcome
 txn_alone(struct applier *a, const struct applylog_txn *lt)
 {
-	if (!applier_run(a, "SAVEPOINT pgmesh_txn")) {
-		applier_fail(a, "SAVEPOINT");
+	if (!destxact_run(&a->dx, "SAVEPOINT pgmesh_txn")) {
+		destxact_fail(&a->dx, "SAVEPOINT");
 		return TXN_FATAL;
 	}
 	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
 		const struct applylog_seg *s = &a->log.segs[i];
 
-		if (applier_copy_segment(a, s) && applier_copy_end(a))
+		if (destxact_copy_segment(&a->dx, &a->log, s) &&
+		    destxact_copy_end(&a->dx))
 			continue;
-		a->copying = NULL;
-		if (dbconn_temporary(&a->err)) {
-			applier_fail(a, "COPY");
+		if (dbconn_temporary(&a->dx.err)) {
+			destxact_fail(&a->dx, "COPY");
 			return TXN_FATAL;
 		}
 		if (!txn_undo(a))
 			return TXN_FATAL;
-		if (dbconn_is(&a->err, SQLSTATE_UNIQUE_VIOLATION))
+		if (dbconn_is(&a->dx.err, SQLSTATE_UNIQUE_VIOLATION))
 			return txn_stage(a, lt);
 		return txn_failed(a, lt, s);
 	}
-	if (!applier_run(a, "RELEASE SAVEPOINT pgmesh_txn")) {
-		applier_fail(a, "RELEASE SAVEPOINT");
+	if (!destxact_run(&a->dx, "RELEASE SAVEPOINT pgmesh_txn")) {
+		destxact_fail(&a->dx, "RELEASE SAVEPOINT");
 		return TXN_FATAL;
 	}
-	a->pend.rows += lt->nrows;
+	a->dx.pend.rows += lt->nrows;
 	return TXN_APPLIED;
-}
-
-/* lt is not applied: into the rejects file, or the end of apply. */
-bool
-applier_reject(struct applier *a, struct applylog_txn *lt)
-{
-	if (a->opt.rejects == NULL)
-		return false;
-	log_warn("%s; rejected", a->failure.data);
-	rejects_add(a->opt.rejects, &a->log, lt);
-	lt->rejected = true;
-	a->pend.rejected++;
-	return true;
 }
 
 /*
@@ -160,39 +145,37 @@ applier_retry(struct applier *a)
 	size_t n = applylog_committed(&a->log), done = 0;
 	bool stopped = false;
 
-	if (!applier_xact_rollback(a) || !applier_xact_begin(a) ||
-	    !applier_run(a, "SET CONSTRAINTS ALL IMMEDIATE"))
-		return a->status != APPLY_OK ? false : applier_fail(a, "BEGIN");
+	if (!destxact_rollback(&a->dx) || !destxact_begin(&a->dx) ||
+	    !destxact_run(&a->dx, "SET CONSTRAINTS ALL IMMEDIATE"))
+		return a->dx.status != APPLY_OK ? false :
+		    destxact_fail(&a->dx, "BEGIN");
 	for (size_t i = 0; i < n && !stopped; i++) {
 		struct applylog_txn *lt = &a->log.txns[i];
 		enum txn_outcome r;
 
 		if (lt->rejected) {
 			/* Rejected as it was read; in the rejects file already. */
-			a->pend.rejected++;
+			a->dx.pend.rejected++;
 			done = i + 1;
 			continue;
 		}
 		r = txn_alone(a, lt);
 		if (r == TXN_FATAL)
 			return false;
-		if (r == TXN_FAILED && !applier_reject(a, lt)) {
+		if (r == TXN_FAILED &&
+		    !destxact_reject(&a->dx, &a->log, lt, a->failure.data)) {
 			stopped = true;
 		} else {
-			a->pend.txns += (r == TXN_APPLIED);
+			a->dx.pend.txns += (r == TXN_APPLIED);
 			done = i + 1;
 		}
 	}
-	if (done > 0 && !applier_xact_commit(a, &a->log.txns[done - 1]))
-		return a->status != APPLY_OK ? false : applier_fail(a, "COMMIT");
-	if (done == 0 && !applier_xact_rollback(a))
+	if (done > 0 && !destxact_commit(&a->dx, &a->log.txns[done - 1]))
+		return a->dx.status != APPLY_OK ? false :
+		    destxact_fail(&a->dx, "COMMIT");
+	if (done == 0 && !destxact_rollback(&a->dx))
 		return false;
-	applier_group_reset(a);
-	if (stopped) {
-		log_error("%s", a->failure.data);
-		a->status = APPLY_STOPPED;
-		return false;
-	}
-	return true;
+	applylog_reset(&a->log);
+	return !stopped || destxact_stop(&a->dx, a->failure.data);
 }
 
