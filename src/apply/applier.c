@@ -154,7 +154,8 @@ group_commit(struct applier *a)
 
 	if (last == NULL)
 		return true;
-	if (applier_lone_fits(a) ? applier_lone_commit(a, last) :
+	if (applylone_fits(&a->dx, &a->log) ?
+	    applylone_commit(&a->lone, &a->dx, &a->log, last) :
 	    copy_commit(a, last)) {
 		applylog_reset(&a->log);
 		return true;
@@ -319,7 +320,7 @@ applier_new(PGconn *c, const struct applier_options *opts)
 	a->opt = *opts;
 	applylog_init(&a->log);
 	buf_init(&a->failure);
-	applylog_vals_init(&a->row);
+	applylone_init(&a->lone);
 	clock_gettime(CLOCK_MONOTONIC, &a->started);
 	a->reported = a->started;
 	/*
@@ -350,10 +351,9 @@ applier_free(struct applier *a)
 		return;
 	applylog_free(&a->log);
 	buf_free(&a->failure);
-	applylog_vals_free(&a->row);
+	applylone_free(&a->lone);
 	free(a->origins);
 	free(a->allowed);
-	free(a->prepared);
 	free(a);
 }
 

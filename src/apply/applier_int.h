@@ -13,6 +13,7 @@
 
 #include "applier.h"
 #include "applylog.h"
+#include "applylone.h"
 #include "destxact.h"
 #include "common/buf.h"
 
@@ -34,21 +35,14 @@ struct applier {
 	unsigned char *allowed;	/* by name_id: 0 unknown, 1 yes, 2 no */
 	size_t nallowed;
 	char allowed_for[NODE_MAX + 1];
-	unsigned char *prepared;	/* by def_id: applylone.c's INSERTs */
-	size_t nprepared;
 
 	struct buf failure;	/* the message naming a failing transaction */
-	struct applylog_vals row;	/* a row of the log, decoded */
 
+	struct applylone lone;
 	struct apply_counts done;	/* committed */
 	struct timespec started;
 	struct timespec reported;
 };
-
-/* Is the group in hand lone and small: one round trip (applylone.c)? */
-bool applier_lone_fits(const struct applier *a);
-/* Commit it so; false (a->err filled) leaves it for the retry. */
-bool applier_lone_commit(struct applier *a, const struct applylog_txn *last);
 
 /* The group failed: apply it one transaction at a time (applyretry.c). */
 bool applier_retry(struct applier *a);

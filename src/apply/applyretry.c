@@ -26,17 +26,20 @@ failure_row(struct applier *a, const struct applylog_seg *s, long line)
 {
 	struct rowkey key;
 	struct dberror err;
+	struct applylog_vals row;
 	size_t pos = s->start;
 
 	if (line <= 0 || !rowkey_lookup(a->dx.c, s->table, &key, &err))
 		return;
-	while (applylog_next_row(&a->log, s, &pos, &a->row))
+	applylog_vals_init(&row);
+	while (applylog_next_row(&a->log, s, &pos, &row))
 		if (--line == 0) {
 			buf_puts(&a->failure, " (");
-			rowkey_describe(&a->failure, s->table, &key, a->row.vals);
+			rowkey_describe(&a->failure, s->table, &key, row.vals);
 			buf_putc(&a->failure, ')');
 			break;
 		}
+	applylog_vals_free(&row);
 	rowkey_free(&key);
 }
 
