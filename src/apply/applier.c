@@ -146,6 +146,17 @@ copy_commit(struct applier *a, const struct applylog_txn *last)
 	    destxact_copy_end(&a->dx) && destxact_commit(&a->dx, last);
 }
 
+/* The group in hand failed: apply it one transaction at a time, and
+ * forget it, committed or given up. */
+static bool
+group_retry(struct applier *a)
+{
+	bool ok = applyretry_group(&a->dx, &a->log);
+
+	applylog_reset(&a->log);
+	return ok;
+}
+
 /* Commit the group in hand: the fast paths, or the retry when it fails. */
 static bool
 group_commit(struct applier *a)
@@ -164,7 +175,7 @@ group_commit(struct applier *a)
 		return false;
 	if (dbconn_temporary(&a->dx.err))
 		return destxact_fail(&a->dx, "apply");
-	return applier_retry(a);
+	return group_retry(a);
 }
 
 /* May origin insert into t?  Asked once per table name and origin. */
@@ -276,7 +287,7 @@ sink_commit(void *ctx, const struct txn *txn)
 	    !destxact_send_pending(&a->dx, &a->log)) {
 		if (dbconn_temporary(&a->dx.err))
 			return destxact_fail(&a->dx, "COPY");
-		return applier_retry(a);
+		return group_retry(a);
 	}
 	return true;
 }

@@ -14,6 +14,7 @@
 #include "applier.h"
 #include "applylog.h"
 #include "applylone.h"
+#include "applyretry.h"
 #include "destxact.h"
 #include "common/buf.h"
 
@@ -43,8 +44,5 @@ struct applier {
 	struct timespec started;
 	struct timespec reported;
 };
-
-/* The group failed: apply it one transaction at a time (applyretry.c). */
-bool applier_retry(struct applier *a);
 
 #endif
