@@ -22,9 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "applier_int.h"
+#include "applier.h"
+#include "applylog.h"
+#include "applylone.h"
+#include "applyretry.h"
+#include "destxact.h"
 #include "origin.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -34,6 +40,33 @@
 #define SEND_BYTES (256 * 1024)
 /* -v progress at most this often. */
 #define REPORT_SECONDS 2.0
+
+struct origin_state {
+	char node[NODE_MAX + 1];
+	lsn_t applied;		/* progress: last LSN committed from node */
+};
+
+struct applier {
+	struct destxact dx;
+	struct applier_options opt;
+	struct applylog log;
+	struct origin_state *origins;
+	size_t norigins;
+	char session[NODE_MAX + 1];	/* origin set up in the session */
+
+	/* The source transaction being read. */
+	bool skipping;
+	unsigned char *allowed;	/* by name_id: 0 unknown, 1 yes, 2 no */
+	size_t nallowed;
+	char allowed_for[NODE_MAX + 1];
+
+	struct buf failure;	/* the message naming a refused transaction */
+
+	struct applylone lone;
+	struct apply_counts done;	/* committed */
+	struct timespec started;
+	struct timespec reported;
+};
 
 /* The origin's state, once the session has held it; NULL before. */
 static struct origin_state *
