@@ -4,9 +4,10 @@
  *
  * It sends the rows of the group's log in COPY statements, opening the
  * transaction block with the first, and commits with the origin's
- * progress set to the last source transaction it holds.  Its caller is
- * told of each commit through a callback, and decides what a failure means
- * from the error kept here.
+ * progress set to the last source transaction it holds.  Each commit is
+ * reported through a callback, to whoever keeps the origins' progress.  A
+ * failed statement leaves its error in err, for the caller to retry,
+ * reject the transaction, or stop apply (destxact_fail sets status).
  */
 #ifndef PGMESH_DESTXACT_H
 #define PGMESH_DESTXACT_H
@@ -21,6 +22,7 @@
 #include "dbconn.h"
 #include "rejects.h"
 
+/* Source transactions and rows applied (skipped: the applier's alone). */
 struct apply_counts {
 	uint64_t txns;
 	uint64_t rows;
@@ -29,7 +31,7 @@ struct apply_counts {
 	uint64_t rejected;
 };
 
-/* A commit made the source transactions up to last durable, holding counts. */
+/* A commit applied the source transactions up to last, holding counts. */
 typedef void destxact_committed_fn(void *ctx, const struct txn *last,
     const struct apply_counts *counts);
 
