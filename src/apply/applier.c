@@ -4,10 +4,7 @@
  *
  * The fast path.  A group's rows are logged (applylog) and sent as whole
  * source transactions commit, in the destination transaction's COPY
- * statements (destxact.c).  Nothing of a source transaction is sent before
- * its commit record is read, so a transaction cut short by damaged input
- * never reaches the destination, and one outside its grant is rejected
- * before any row goes.
+ * statements (destxact.c).
  *
  * Exactly once.  The session is set up as the group's origin, and the
  * group's commit carries the origin's new progress (destxact.c), so rows

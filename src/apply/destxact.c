@@ -5,10 +5,7 @@
  *
  * Rows are sent in COPY statements that stay open across consecutive rows
  * of one table, even across source transactions: a stream of one table's
- * rows costs one COPY per group, close to a plain COPY.  Only source
- * transactions whose commit record has been read are sent, so one cut
- * short by damaged input never reaches the destination, and one outside
- * its grant is rejected before any row goes.
+ * rows costs one COPY per group, close to a plain COPY.
  *
  * Exactly once.  The session holds the group's origin; before COMMIT,
  * pg_replication_origin_xact_setup(last LSN, its commit time) makes the
@@ -106,6 +103,11 @@ destxact_copy_segment(struct destxact *dx, const struct applylog *l,
 	return true;
 }
 
+/*
+ * Nothing of a source transaction is sent before its commit record is
+ * read, so a transaction cut short by damaged input never reaches the
+ * destination, and one outside its grant is rejected before any row goes.
+ */
 bool
 destxact_send_pending(struct destxact *dx, const struct applylog *l)
 {
