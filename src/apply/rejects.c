@@ -18,9 +18,7 @@ struct rejects {
 	struct buf out;
 	struct textwriter w;
 	bool pending;		/* out holds a transaction not yet written */
-	struct buf scratch;
-	struct value *vals;
-	int nvals;
+	struct applylog_vals row;
 };
 
 /*
@@ -43,7 +41,7 @@ rejects_open(const char *path)
 	r->fd = fd;
 	r->path = xstrdup(path);
 	buf_init(&r->out);
-	buf_init(&r->scratch);
+	applylog_vals_init(&r->row);
 	/* The header starts every run's part: it may repeat in a stream. */
 	textwriter_init(&r->w, &r->out);
 	return r;
@@ -57,8 +55,7 @@ rejects_close(struct rejects *r)
 	close(r->fd);
 	textwriter_free(&r->w);
 	buf_free(&r->out);
-	buf_free(&r->scratch);
-	free(r->vals);
+	applylog_vals_free(&r->row);
 	free(r->path);
 	free(r);
 }
@@ -72,13 +69,8 @@ rejects_add(struct rejects *r, const struct applylog *l,
 		const struct applylog_seg *s = &l->segs[i];
 		size_t pos = s->start;
 
-		if (s->table->ncols > r->nvals) {
-			r->nvals = s->table->ncols;
-			r->vals = xreallocarray(r->vals, (size_t)r->nvals,
-			    sizeof(*r->vals));
-		}
-		while (applylog_next_row(l, s, &pos, &r->scratch, r->vals))
-			textwriter_row(&r->w, s->table, r->vals);
+		while (applylog_next_row(l, s, &pos, &r->row))
+			textwriter_row(&r->w, s->table, r->row.vals);
 	}
 	textwriter_commit(&r->w, &lt->txn);
 	r->pending = true;
