@@ -74,7 +74,8 @@ txns_per_frame() {
 	# starts with a frame of 64K again, not of 512K.
 	first=$(sed -n 1p <<<"$output")
 	fifth=$(sed -n 5p <<<"$output")
-	[ "$fifth" -ge $((first * 9 / 10)) ] && [ "$fifth" -le $((first * 11 / 10)) ]
+	[ "$fifth" -ge $((first * 9 / 10)) ]
+	[ "$fifth" -le $((first * 11 / 10)) ]
 }
 
 # Peak RSS (KB) of a command, from /usr/bin/time.
