@@ -125,7 +125,10 @@ frames_in() {
 	# The second destination comes up: a second sshd on its port (in a
 	# subshell, so that this file's sshd settings stay), taking our key.
 	local key=$SSH_KEY.pub dir2=$BATS_TEST_TMPDIR/sshd2
-	(SSHD_PORT=$dead sshd_start "$dir2" && cp "$key" "$dir2/authorized_keys")
+	(
+		SSHD_PORT=$dead sshd_start "$dir2"
+		cp "$key" "$dir2/authorized_keys"
+	)
 	run -0 --separate-stderr "${SHIP[@]}" outbox "$URL$BATS_TEST_TMPDIR/one" \
 		"ssh://root@127.0.0.1:$dead$BATS_TEST_TMPDIR/two"
 	assert_contains "${stderr_lines[0]}" ": ok, 0 frames (0 bytes), $(frames_in outbox) already there"
@@ -168,9 +171,12 @@ frames_in() {
 	local evil="$BATS_TEST_TMPDIR/sp ace'q\"; \$(touch $BATS_TEST_TMPDIR/pwned) \`touch $BATS_TEST_TMPDIR/pwned2\` & x"
 	run -0 --separate-stderr "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
 		- "$URL$evil" "$evil local" <"$BATS_FILE_TMPDIR/a.pack"
+	# No shell ran what the path holds ($() and backquotes)...
+	[ ! -e pwned ]
+	[ ! -e pwned2 ]
+	# ...and both spools have the path as it was written.
 	cat "$evil"/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
 	cat "$evil local"/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
-	[ ! -e pwned ] && [ ! -e pwned2 ]
 	rows | cmp - "$BATS_FILE_TMPDIR/expected"
 	run -64 --separate-stderr "${SHIP[@]}" "$URL$BATS_TEST_TMPDIR/new
 line" <"$BATS_FILE_TMPDIR/a.pack"
@@ -185,7 +191,10 @@ line" <"$BATS_FILE_TMPDIR/a.pack"
 		CREATE TABLE $t (id bigint PRIMARY KEY, memo text)"
 	printf '#pgmesh\t1\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\tid\tbigint\tmemo\ttext\nI\t%s\t1\t$(touch pwned); rm -rf /\nC\tz\t0/5\n' "$t" "$t" |
 		pgmesh-pack | "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" "$URL$BATS_TEST_TMPDIR/odd" 2>/dev/null
-	[ ! -e pwned ] && [ ! -e "$BATS_FILE_TMPDIR/pwned" ]
+	# A shell that ran the name would have touched pwned where it started:
+	# here, or on the far side in the ssh user's (root's) home.
+	[ ! -e pwned ]
+	[ ! -e ~root/pwned ]
 	assert_equal "$(pg_sql dst "SELECT memo FROM $t")" '$(touch pwned); rm -rf /'
 }
 
