@@ -57,6 +57,10 @@ walsender() {
 	pg_sql follow "SELECT $1 FROM pg_stat_replication WHERE application_name = 'pgmesh-capture'"
 }
 
+walsender_started() {
+	[ -n "$(walsender pid)" ]
+}
+
 written_caught_up() {
 	[ "$(walsender 'write_lsn >= sent_lsn')" = t ]
 }
@@ -78,9 +82,23 @@ written_caught_up() {
 	stop_follow
 }
 
+# answered_after SECONDS PID: walsender PID got a reply from capture more
+# than SECONDS after its connection began.
+answered_after() {
+	[ "$(pg_sql follow "SELECT reply_time > backend_start + interval '$1 s'
+		FROM pg_stat_replication WHERE pid = $2")" = t ]
+}
+
 @test "a quiet stream outlives wal_sender_timeout" {
+	local pid
 	start_follow
-	sleep 5
+	wait_until 10 walsender_started
+	pid=$(walsender pid)
+	# With nothing to send, the walsender asks for a reply every second
+	# (half its timeout) and hangs up on a client silent for 2 s.  A
+	# reply on the same connection after twice the timeout shows it
+	# outlived it.
+	wait_until 30 answered_after 4 "$pid"
 	pg_sql follow "INSERT INTO t VALUES (4)"
 	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t4$'
 	kill -0 "$PID"
