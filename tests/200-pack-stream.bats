@@ -4,20 +4,10 @@ load helpers/common
 bats_require_minimum_version 1.5.0
 
 GEN=$TESTS_DIR/fixtures/gen-changetext
+FRAMES=$TESTS_DIR/fixtures/pack-frames
 
 setup_file() {
 	export WORK=$BATS_FILE_TMPDIR
-}
-
-# wait_for_line FILE PATTERN SECONDS: true once FILE has a line matching
-# PATTERN, false after SECONDS.
-wait_for_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 @test "a committed transaction crosses pack | pack -d within --frame-ms, before EOF" {
@@ -27,9 +17,9 @@ wait_for_line() {
 	"$GEN" 1 3 2 >&4
 	# The issue's bound is --frame-ms (100 ms); 10 s leaves room for a
 	# loaded machine, and the input stays open all along.
-	wait_for_line "$WORK/out" '^C	a	' 10
+	wait_until 10 grep -qs '^C	a	' "$WORK/out"
 	printf 'B\tz\t0/9\t2026-11-21 13:16:41.123456+00\t7\nI\ts0.t0\t1\tx\ty\nC\tz\t0/9\n' >&4
-	wait_for_line "$WORK/out" '^C	z	' 10
+	wait_until 10 grep -qs '^C	z	' "$WORK/out"
 	exec 4>&-
 	wait
 	[ "$(grep -c '^C' "$WORK/out")" -eq 2 ]
@@ -37,7 +27,12 @@ wait_for_line() {
 
 # txns_per_frame PACK: the transaction count of each frame, one a line.
 txns_per_frame() {
-	"$TESTS_DIR/fixtures/pack-frames" <"$1" | awk '{ print $6 }'
+	"$FRAMES" <"$1" | awk '{ print $6 }'
+}
+
+# holds_txns PACK N: the frames PACK holds so far have N transactions.
+holds_txns() {
+	"$FRAMES" <"$1" 2>/dev/null | awk -v n="$2" '{ t += $6 } END { exit t != n }'
 }
 
 @test "frames start small and double up to --frame-bytes" {
@@ -65,8 +60,19 @@ txns_per_frame() {
 	awk '/^C/ && ++n == 5000 { print NR; exit }' "$WORK/two.txt" >"$WORK/cut"
 	head -n "$(cat "$WORK/cut")" "$WORK/two.txt" >"$WORK/burst1"
 	tail -n "+$(($(cat "$WORK/cut") + 1))" "$WORK/two.txt" >"$WORK/burst2"
-	(cat "$WORK/burst1"; sleep 1; cat "$WORK/burst2") |
-		pgmesh-pack --frame-ms 100 >"$WORK/bursts.pack"
+	mkfifo "$WORK/bursts.in"
+	# --frame-ms 1000: a writer held up for less than that mid-burst is
+	# no pause.
+	pgmesh-pack --frame-ms 1000 <"$WORK/bursts.in" >"$WORK/bursts.pack" 3>&- &
+	local pack=$!
+	exec 4>"$WORK/bursts.in"
+	cat "$WORK/burst1" >&4
+	# The pause: its input open, pack has nothing more to read and, after
+	# --frame-ms, writes out the rest of burst one.  Burst two comes then.
+	wait_until 30 holds_txns "$WORK/bursts.pack" 5000
+	cat "$WORK/burst2" >&4
+	exec 4>&-
+	wait "$pack"
 	cmp "$WORK/two.txt" <(pgmesh-pack -d "$WORK/bursts.pack")
 	run -0 txns_per_frame "$WORK/bursts.pack"
 	echo "$output"
