@@ -107,21 +107,77 @@ peak_kb() {
 	[ "$(cat "$WORK/big.len")" -gt 200000000 ]
 }
 
+# pgmesh-pack -d fed piece by piece, idle between the pieces.  Idle, seen
+# from outside: it has read every byte it was given (rchar of
+# /proc/PID/io counts what all its threads read) and each of its threads
+# sleeps, so what it does when its input goes quiet is done.
+#
+#	unpack_start            pack -d reading a fifo (on fd 4), writing
+#	                        $WORK/unpacked and $WORK/unpack.err
+#	unpack_feed FILE OFF N  N bytes of FILE from OFF, then until idle
+#	unpack_end STATUS       end its input; it exits with STATUS
+unpack_start() {
+	rm -f "$WORK/unpack.in"
+	mkfifo "$WORK/unpack.in"
+	pgmesh-pack -d <"$WORK/unpack.in" >"$WORK/unpacked" 2>"$WORK/unpack.err" 3>&- &
+	UNPACK=$!
+	exec 4>"$WORK/unpack.in"
+	# Started, idle with nothing read yet: the header is out.
+	wait_until 10 grep -qs '^#pgmesh' "$WORK/unpacked"
+	wait_until 10 unpack_sleeps
+	UNPACK_READ=$(bytes_read "$UNPACK")
+}
+
+unpack_feed() {
+	tail -c +$(($2 + 1)) "$1" | head -c "$3" >&4
+	UNPACK_READ=$((UNPACK_READ + $3))
+	wait_until 10 unpack_idle
+}
+
+unpack_end() {
+	local st=0
+	exec 4>&-
+	wait "$UNPACK" || st=$?
+	assert_equal "$st" "$1"
+}
+
+bytes_read() {
+	awk '$1 == "rchar:" { print $2 }' "/proc/$1/io"
+}
+
+unpack_idle() {
+	[ "$(bytes_read "$UNPACK")" -ge "$UNPACK_READ" ] || return 1
+	unpack_sleeps
+}
+
+# Every thread in state S (field 3 of its stat, after the name in
+# parentheses).
+unpack_sleeps() {
+	awk '{ sub(/^.*\) /, "") } $1 != "S" { busy = 1 } END { exit busy }' \
+		"/proc/$UNPACK"/task/*/stat
+}
+
 @test "a split transaction is written whole or not at all, its parts apart in time" {
 	"$GEN" 3 6 2 >"$WORK/split.txt"
 	pgmesh-pack --frame-bytes 4K <"$WORK/split.txt" >"$WORK/split.pack"
-	"$TESTS_DIR/fixtures/pack-frames" <"$WORK/split.pack" >"$WORK/split.frames"
+	"$FRAMES" <"$WORK/split.pack" >"$WORK/split.frames"
 	grep -q ' >$' "$WORK/split.frames"
-	# Every frame on its own, a pause after each: pack -d goes idle between
-	# the parts of the split transactions.
-	run -0 --separate-stderr bash -c 'while read -r off len _; do
-		tail -c +$((off + 1)) "$WORK/split.pack" | head -c "$len"; sleep 0.2
-	    done <"$WORK/split.frames" | pgmesh-pack -d'
-	assert_equal "$output" "$(cat "$WORK/split.txt")"
-	# The stream stops after the first part: nothing of that transaction.
+	# Every frame on its own, pack -d idle after each: it goes idle
+	# between the parts of the split transactions.
+	unpack_start
+	while read -r off len _; do
+		unpack_feed "$WORK/split.pack" "$off" "$len"
+	done <"$WORK/split.frames"
+	unpack_end 0
+	assert_equal "$(cat "$WORK/unpacked")" "$(cat "$WORK/split.txt")"
+	# The stream stops after the first part: nothing of that transaction,
+	# neither while pack -d waits for the rest nor at the end.
 	read -r _ len _ _ _ _ _ flags <"$WORK/split.frames"
 	assert_equal "$flags" ">"
-	run -65 --separate-stderr bash -c "{ head -c $len \"$WORK/split.pack\"; sleep 0.5; } | pgmesh-pack -d"
-	assert_equal "$output" "#pgmesh	1"
-	assert_contains "$stderr" "its last part is missing at end of input; dropped"
+	unpack_start
+	unpack_feed "$WORK/split.pack" 0 "$len"
+	assert_equal "$(cat "$WORK/unpacked")" "#pgmesh	1"
+	unpack_end 65
+	assert_equal "$(cat "$WORK/unpacked")" "#pgmesh	1"
+	assert_contains "$(cat "$WORK/unpack.err")" "its last part is missing at end of input; dropped"
 }
