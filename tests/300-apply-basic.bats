@@ -160,6 +160,10 @@ payments_summary_db() {
 	[ $(((now - start) / 1000000)) -lt 500 ]
 }
 
+payments_are() {
+	[ "$(sql "SELECT count(*) FROM payments")" = "$1" ]
+}
+
 @test "a lone transaction is committed at idle without --group help" {
 	# Two transactions arriving apart in time are two commits: the
 	# first is visible before the second arrives.
@@ -169,10 +173,7 @@ payments_summary_db() {
 	local pid=$!
 	exec 4>in.fifo
 	head -5 two.txt >&4
-	for _ in $(seq 100); do
-		[ "$(sql "SELECT count(*) FROM payments")" = 1 ] && break
-		sleep 0.05
-	done
+	wait_until 10 payments_are 1
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "1"
 	tail -n +6 two.txt >&4
