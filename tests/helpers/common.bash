@@ -30,6 +30,8 @@ seed_random() {
 
 # shellcheck source=tests/helpers/pg.bash
 source "$TESTS_DIR/helpers/pg.bash"
+# shellcheck source=tests/helpers/wait.bash
+source "$TESTS_DIR/helpers/wait.bash"
 
 # assert_status N: the last `run` exited N (bats' run -N does the same, but
 # this one also prints the output when it did not).
@@ -39,28 +41,6 @@ assert_status() {
 		echo "output: $output" >&2
 		return 1
 	fi
-}
-
-# wait_until SECONDS COMMAND...: run COMMAND every 0.05 s until it
-# succeeds; fail, naming COMMAND, once SECONDS (whole) have passed without.
-# Tests wait for something they can see happen, never for a time: SECONDS
-# is a bound for a loaded machine, not a measurement.  COMMAND runs as an
-# if's condition would (set -e does not stop it half-way), and its words
-# are expanded once, by this call: a check that must look again each
-# time goes in a function.
-wait_until() {
-	local seconds=$1 deadline
-	shift
-	# Microseconds: EPOCHREALTIME without its decimal point (a comma in
-	# some locales).
-	deadline=$((${EPOCHREALTIME//[!0-9]/} + seconds * 1000000))
-	until "$@"; do
-		if [ "${EPOCHREALTIME//[!0-9]/}" -ge "$deadline" ]; then
-			echo "wait_until: still false after $seconds s: $*" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
 }
 
 # assert_contains HAYSTACK NEEDLE
