@@ -61,6 +61,11 @@ frames_in() {
 	find "$1" -name '*.pack' | wc -l
 }
 
+# holds_frames DIR N: DIR holds N frames.
+holds_frames() {
+	[ "$(frames_in "$1" 2>/dev/null)" -eq "$2" ]
+}
+
 @test "capture | pack | ship ssh:// with apply on arrival equals a direct pipe" {
 	pgmesh-capture -d "$(pg_conninfo src)" -S out --node a --drain | pgmesh-pack |
 		"${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
@@ -82,23 +87,35 @@ frames_in() {
 }
 
 @test "a connection cut in the middle of a frame: no partial frame, then resume" {
-	local size
+	local size whole cut ship st=0
 	size=$(wc -c <"$BATS_FILE_TMPDIR/a.pack")
-	# An ssh whose connection is killed once half the stream, mid-frame,
-	# went through (fd 9 keeps its input open, so it never sees an end).
+	# The cut: halfway through the frame that holds the middle of the
+	# stream (what ship writes before the frames, a ping, moves it a few
+	# bytes, still well inside that frame).  whole: the frames before it.
+	read -r whole cut < <("$TESTS_DIR/fixtures/pack-frames" <"$BATS_FILE_TMPDIR/a.pack" |
+		awk -v mid=$((size / 2)) '$1 + $2 > mid { print NR - 1, $1 + int($2 / 2); exit }')
+	[ "$whole" -gt 0 ]
+	# An ssh that passes on the stream up to the cut and no more (fd 9
+	# keeps its input open, so it never sees an end), killed once the far
+	# side has stored the frames before the cut.
 	cat >cutssh <<-SH
 		#!/bin/bash
 		mkfifo cut.fifo
 		ssh "\$@" <cut.fifo &
+		echo \$! >ssh.pid
 		exec 9>cut.fifo
-		head -c $((size / 2 + 3)) >&9
-		sleep 1
-		kill -9 \$!
+		head -c $cut >&9
 		wait \$!
 	SH
 	chmod +x cutssh
-	run -75 --separate-stderr "${SHIP[@]}" --ssh ./cutssh "$URL$BATS_TEST_TMPDIR/inbox" <"$BATS_FILE_TMPDIR/a.pack"
-	assert_contains "$stderr" "$URL$BATS_TEST_TMPDIR/inbox: failed: "
+	"${SHIP[@]}" --ssh ./cutssh "$URL$BATS_TEST_TMPDIR/inbox" \
+		<"$BATS_FILE_TMPDIR/a.pack" 2>ship.err 3>&- &
+	ship=$!
+	wait_until 30 holds_frames inbox "$whole"
+	kill -9 "$(cat ssh.pid)"
+	wait "$ship" || st=$?
+	assert_equal "$st" 75
+	assert_contains "$(cat ship.err)" "$URL$BATS_TEST_TMPDIR/inbox: failed: "
 	[ -z "$(find inbox -name '.*' -type f)" ]
 	cat inbox/a/*.pack | cmp -n "$(cat inbox/a/*.pack | wc -c)" - "$BATS_FILE_TMPDIR/a.pack"
 	# The next run sends the rest (parts of a split transaction the
@@ -139,16 +156,13 @@ frames_in() {
 @test "a destination that hangs does not hold up the other one" {
 	pgmesh-ship outbox <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
 	# An ssh that hangs for the host named localhost, like a black hole.
-	printf '#!/bin/sh\ncase "$*" in *localhost*) exec sleep 300 ;; esac\nexec ssh "$@"\n' >slowssh
+	printf '#!/bin/sh\ncase "$*" in *localhost*) exec sleep infinity ;; esac\nexec ssh "$@"\n' >slowssh
 	chmod +x slowssh
 	"${SHIP[@]}" --ssh ./slowssh outbox "$URL$BATS_TEST_TMPDIR/one" \
 		"ssh://root@localhost:$SSHD_PORT$BATS_TEST_TMPDIR/two" 2>ship.err 3>&- &
 	local ship=$! n
 	n=$(frames_in outbox)
-	for _ in $(seq 300); do
-		[ "$(frames_in one 2>/dev/null)" -eq "$n" ] && break
-		sleep 0.1
-	done
+	wait_until 30 holds_frames one "$n"
 	# The first destination has everything while the run still waits
 	# for the second.
 	kill -0 "$ship"
