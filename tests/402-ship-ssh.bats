@@ -46,10 +46,12 @@ setup() {
 }
 
 teardown() {
-	# A test that stopped half-way must leave no forced command and no
-	# second sshd behind.
+	# A test that stopped half-way must leave no forced command, no
+	# second sshd and no ship it started in the background (nor what that
+	# ship started: a stand-in ssh that hangs) behind.
 	sshd_authorize
 	[ ! -d "$BATS_TEST_TMPDIR/sshd2" ] || (SSHD_DIR=$BATS_TEST_TMPDIR/sshd2 sshd_stop)
+	[ -z "${SHIP_PID:-}" ] || kill $(pgrep -P "$SHIP_PID") "$SHIP_PID" 2>/dev/null || true
 }
 
 # rows: the destination's rows, in order, as text.
@@ -87,7 +89,7 @@ holds_frames() {
 }
 
 @test "a connection cut in the middle of a frame: no partial frame, then resume" {
-	local size whole cut ship st=0
+	local size whole cut st=0
 	size=$(wc -c <"$BATS_FILE_TMPDIR/a.pack")
 	# The cut: halfway through the frame that holds the middle of the
 	# stream (what ship writes before the frames, a ping, moves it a few
@@ -110,10 +112,11 @@ holds_frames() {
 	chmod +x cutssh
 	"${SHIP[@]}" --ssh ./cutssh "$URL$BATS_TEST_TMPDIR/inbox" \
 		<"$BATS_FILE_TMPDIR/a.pack" 2>ship.err 3>&- &
-	ship=$!
+	SHIP_PID=$!
 	wait_until 30 holds_frames inbox "$whole"
 	kill -9 "$(cat ssh.pid)"
-	wait "$ship" || st=$?
+	wait "$SHIP_PID" || st=$?
+	SHIP_PID=
 	assert_equal "$st" 75
 	assert_contains "$(cat ship.err)" "$URL$BATS_TEST_TMPDIR/inbox: failed: "
 	[ -z "$(find inbox -name '.*' -type f)" ]
@@ -160,15 +163,17 @@ holds_frames() {
 	chmod +x slowssh
 	"${SHIP[@]}" --ssh ./slowssh outbox "$URL$BATS_TEST_TMPDIR/one" \
 		"ssh://root@localhost:$SSHD_PORT$BATS_TEST_TMPDIR/two" 2>ship.err 3>&- &
-	local ship=$! n
+	SHIP_PID=$!
+	local n
 	n=$(frames_in outbox)
 	wait_until 30 holds_frames one "$n"
 	# The first destination has everything while the run still waits
 	# for the second.
-	kill -0 "$ship"
+	kill -0 "$SHIP_PID"
 	cat one/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
-	kill $(pgrep -P "$ship") "$ship"
-	wait "$ship" || true
+	kill $(pgrep -P "$SHIP_PID") "$SHIP_PID"
+	wait "$SHIP_PID" || true
+	SHIP_PID=
 }
 
 @test "a forced command in authorized_keys decides where frames go" {
