@@ -16,9 +16,18 @@ teardown_file() {
 	pg_stop_all
 }
 
+# A test that failed half-way must not leave its capture running.
+teardown() {
+	[ -z "${PID:-}" ] || kill "$PID" 2>/dev/null || true
+}
+
 confirmed() {
 	pg_sql positions "SELECT confirmed_flush_lsn FROM pg_replication_slots
 		WHERE slot_name = '${1:-s}'"
+}
+
+confirmed_is() {
+	[ "$(confirmed)" = "$1" ]
 }
 
 # The LSN of the C record of the N-th transaction in file $1.
@@ -65,18 +74,16 @@ commit_lsn() {
 }
 
 @test "--follow --after confirms it in its status updates" {
-	local pid lsn st
+	local lsn st
 	pg_sql positions "INSERT INTO t VALUES (4)"
 	lsn=$(pg_sql positions "SELECT pg_current_wal_lsn()")
 	pgmesh-capture -d "$CONN" -S s --follow --after "$lsn" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	for _ in $(seq 100); do
-		[ "$(confirmed)" = "$lsn" ] && break
-		sleep 0.1
-	done
-	kill -TERM "$pid"
-	wait "$pid" || st=$?
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID=$!
+	wait_until 10 confirmed_is "$lsn"
+	kill -TERM "$PID"
+	wait "$PID" || st=$?
+	PID=
 	assert_equal "${st:-0}" 0
 	assert_equal "$(confirmed)" "$lsn"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(printf '#pgmesh\t1')"

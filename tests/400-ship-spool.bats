@@ -129,9 +129,12 @@ frames_in() {
 @test "a spool to spools, with loop cutting by origin" {
 	pgmesh-ship hub <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
 	run -0 --separate-stderr pgmesh-ship hub a=peer-a b=peer-b -x zzz peer-c
-	[ ! -d peer-a/a ] && [ -d peer-a/b ]
-	[ ! -d peer-b/b ] && [ -d peer-b/a ]
-	[ -d peer-c/a ] && [ -d peer-c/b ]
+	[ ! -d peer-a/a ]
+	[ -d peer-a/b ]
+	[ ! -d peer-b/b ]
+	[ -d peer-b/a ]
+	[ -d peer-c/a ]
+	[ -d peer-c/b ]
 	assert_equal "$(cat hub/.acked/a)" "b 0/1001E00"
 }
 
