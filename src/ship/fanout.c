@@ -66,7 +66,7 @@ load_frame(const char *path)
 static void
 refill_from_spool(struct fanout *fo, struct link *l)
 {
-	while (l->state == LINK_SEND && l->qbytes < QUEUE_LOW &&
+	while (l->state == LINK_SEND && l->q.bytes < QUEUE_LOW &&
 	    l->cursor < fo->nentries) {
 		const struct spool_entry *e = &fo->entries[l->cursor++];
 		struct frame *f;
@@ -91,7 +91,7 @@ refill_from_spool(struct fanout *fo, struct link *l)
 static bool
 source_exhausted(const struct fanout *fo, const struct link *l)
 {
-	if (l->qlen > 0)
+	if (l->q.len > 0)
 		return false;
 	return fo->in != NULL ? fo->source_done : l->cursor == fo->nentries;
 }
@@ -103,7 +103,7 @@ stream_wanted(const struct fanout *fo)
 	if (fo->in == NULL || fo->source_done)
 		return false;
 	for (size_t i = 0; i < fo->n; i++)
-		if (link_live(&fo->links[i]) && fo->links[i].qbytes < QUEUE_HIGH)
+		if (link_live(&fo->links[i]) && fo->links[i].q.bytes < QUEUE_HIGH)
 			return true;
 	return false;
 }
@@ -114,7 +114,7 @@ drop_laggards(struct fanout *fo)
 	for (size_t i = 0; i < fo->n; i++) {
 		struct link *l = &fo->links[i];
 
-		if (link_live(l) && l->qbytes > QUEUE_MAX)
+		if (link_live(l) && l->q.bytes > QUEUE_MAX)
 			link_fail(l, EX_TEMPFAIL, "fell %zu MiB behind the "
 			    "other destinations", QUEUE_MAX >> 20);
 	}
@@ -212,7 +212,7 @@ wait_and_dispatch(struct fanout *fo, struct pollfd *p, int *slots)
 	for (size_t i = 0; i < fo->n; i++) {
 		struct link *l = &fo->links[i];
 		int *s = &slots[3 * i];
-		bool sending = l->state == LINK_SEND && l->qlen > 0;
+		bool sending = l->state == LINK_SEND && l->q.len > 0;
 
 		watch(p, &np, sending ? l->fd : -1, POLLOUT, &s[0]);
 		watch(p, &np, l->ssh.out, POLLIN, &s[1]);

@@ -20,26 +20,6 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
-struct frame *
-frame_new(void)
-{
-	struct frame *f = xcalloc(1, sizeof(*f));
-
-	f->refs = 1;
-	buf_init(&f->raw);
-	return f;
-}
-
-void
-frame_release(struct frame *f)
-{
-	if (f == NULL || --f->refs > 0)
-		return;
-	manifest_free(&f->m);
-	buf_free(&f->raw);
-	free(f);
-}
-
 uint64_t
 link_now(void)
 {
@@ -99,24 +79,10 @@ link_start(struct link *l, const struct ssh_settings *ssh)
 		link_spool_start(l);
 }
 
-struct frame *
-link_dequeue(struct link *l)
-{
-	struct frame *f = l->q[l->qhead];
-
-	l->qhead++;
-	l->qlen--;
-	l->qbytes -= f->raw.len;
-	l->woff = 0;
-	return f;
-}
-
 void
 link_free(struct link *l)
 {
-	while (l->qlen > 0)
-		frame_release(link_dequeue(l));
-	free(l->q);
+	framequeue_free(&l->q);
 	heads_free(&l->have);
 	heads_free(&l->acked);
 	buf_free(&l->lines);
@@ -148,18 +114,7 @@ link_routes(const struct link *l, const char *origin)
 void
 link_enqueue(struct link *l, struct frame *f)
 {
-	if (l->qhead + l->qlen == l->qcap) {
-		if (l->qhead > 0) {
-			memmove(l->q, l->q + l->qhead, l->qlen * sizeof(*l->q));
-			l->qhead = 0;
-		} else {
-			l->qcap = l->qcap ? 2 * l->qcap : 16;
-			l->q = xreallocarray(l->q, l->qcap, sizeof(*l->q));
-		}
-	}
-	f->refs++;
-	l->q[l->qhead + l->qlen++] = f;
-	l->qbytes += f->raw.len;
+	framequeue_push(&l->q, f);
 }
 
 /*
@@ -178,13 +133,14 @@ link_holds(const struct link *l, const struct frame *f)
 static void
 write_queued(struct link *l)
 {
-	while (l->state == LINK_SEND && l->qlen > 0) {
-		struct frame *f = l->q[l->qhead];
+	struct frame *f;
+
+	while (l->state == LINK_SEND && (f = framequeue_peek(&l->q)) != NULL) {
 		ssize_t n;
 
 		if (l->woff == 0 && link_holds(l, f)) {
 			l->skipped++;
-			frame_release(link_dequeue(l));
+			frame_release(framequeue_pop(&l->q));
 			continue;
 		}
 		n = write(l->fd, f->raw.data + l->woff, f->raw.len - l->woff);
@@ -197,8 +153,9 @@ write_queued(struct link *l)
 		l->woff += (size_t)n;
 		l->bytes += (size_t)n;
 		if (l->woff == f->raw.len) {
+			l->woff = 0;
 			l->frames++;
-			frame_release(link_dequeue(l));
+			frame_release(framequeue_pop(&l->q));
 		}
 	}
 }

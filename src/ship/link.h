@@ -12,20 +12,11 @@
 #include <stdint.h>
 
 #include "dest.h"
+#include "framequeue.h"
 #include "shipproto.h"
 #include "sshcmd.h"
 #include "transport.h"
 #include "common/buf.h"
-#include "pack/manifest.h"
-
-struct frame {
-	unsigned refs;
-	struct manifest m;
-	struct buf raw;		/* manifest and data frame, as read */
-};
-
-struct frame *frame_new(void);
-void frame_release(struct frame *f);
 
 enum link_state {
 	LINK_GREET,		/* ssh: waiting for the receiver's heads */
@@ -46,10 +37,8 @@ struct link {
 	const char *const *exclude;	/* origins never sent to it */
 	int nexclude;
 
-	struct frame **q;	/* frames waiting, q[qhead..qhead+qlen) */
-	size_t qhead, qlen, qcap;
-	size_t qbytes;
-	size_t woff;		/* bytes of q[qhead] already written */
+	struct framequeue q;	/* frames waiting */
+	size_t woff;		/* bytes of the head frame already written */
 	size_t cursor;		/* spool source: next entry to load */
 
 	struct buf lines;	/* ssh stdout, up to a whole line */

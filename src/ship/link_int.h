@@ -12,8 +12,6 @@
 
 #include "link.h"
 
-/* Take the frame at the head of l's queue; the caller releases it. */
-struct frame *link_dequeue(struct link *l);
 /* Resume: does the destination hold every transaction f touches? */
 bool link_holds(const struct link *l, const struct frame *f);
 

@@ -27,8 +27,8 @@ link_spool_start(struct link *l)
 void
 link_spool_store(struct link *l)
 {
-	while (l->state == LINK_SEND && l->qlen > 0) {
-		struct frame *f = link_dequeue(l);
+	while (l->state == LINK_SEND && l->q.len > 0) {
+		struct frame *f = framequeue_pop(&l->q);
 
 		if (link_holds(l, f))
 			l->skipped++;
