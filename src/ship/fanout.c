@@ -73,11 +73,9 @@ refill_from_spool(struct fanout *fo, struct link *l)
 
 		if (!link_routes(l, e->origin))
 			continue;
-		/* The same rule as link_holds, from the name alone. */
-		if (e->last_lsn <= heads_get(&l->have, e->origin)) {
-			l->skipped++;
+		/* Skipped by its name alone, before it is loaded. */
+		if (link_skips(l, e->origin, e->last_lsn))
 			continue;
-		}
 		if ((f = load_frame(e->path)) == NULL) {
 			fo->source_status = EX_DATAERR;
 			link_fail(l, EX_DATAERR, "bad spool frame %s", e->path);

@@ -1,7 +1,7 @@
 /*
  * link.c: one destination's side of a fan-out, as far as every kind of
- * destination shares it: the link's state, its queue of frames, the
- * non-blocking writes of the stream (to ssh and tcp alike), the report.
+ * destination shares it: routing, queueing, the non-blocking writes of the
+ * stream (to ssh and tcp alike), the report.  Its state is linkstate.c's.
  *
  * What differs by kind has a file of its own: linkssh.c (the resume
  * protocol of shipproto.h), linktcp.c (a raw stream, no acknowledgement)
@@ -9,45 +9,13 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "link_int.h"
 #include "common/log.h"
-#include "common/xalloc.h"
-
-uint64_t
-link_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-void
-link_fail(struct link *l, int status, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (l->state == LINK_FAILED)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	l->failure = xstrdup(msg);
-	l->status = status;
-	l->state = LINK_FAILED;
-	l->t_end = link_now();
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-}
 
 void
 link_init(struct link *l, const struct dest *d, const char *const *exclude,
@@ -117,18 +85,6 @@ link_enqueue(struct link *l, struct frame *f)
 	framequeue_push(&l->q, f);
 }
 
-/*
- * Resume: does the receiver hold every transaction f touches?  Compare the
- * last LSN, not the whole one: a frame with part of a split transaction is
- * needed until the receiver holds that transaction entirely (parts it
- * already has are left alone by spool_store).
- */
-bool
-link_holds(const struct link *l, const struct frame *f)
-{
-	return f->m.last_lsn <= heads_get(&l->have, f->m.origin);
-}
-
 /* ssh and tcp: write queued frames to l->fd until it would block. */
 static void
 write_queued(struct link *l)
@@ -138,8 +94,7 @@ write_queued(struct link *l)
 	while (l->state == LINK_SEND && (f = framequeue_peek(&l->q)) != NULL) {
 		ssize_t n;
 
-		if (l->woff == 0 && link_holds(l, f)) {
-			l->skipped++;
+		if (l->woff == 0 && link_skips(l, f->m.origin, f->m.last_lsn)) {
 			frame_release(framequeue_pop(&l->q));
 			continue;
 		}
@@ -181,8 +136,7 @@ link_close(struct link *l)
 		link_tcp_close(l);
 	else if (!link_spool_close(l))
 		return;
-	l->t_end = link_now();
-	l->state = LINK_DONE;
+	link_done(l);
 }
 
 static double

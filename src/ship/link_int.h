@@ -1,7 +1,6 @@
 /*
- * link_int.h: a link's insides, shared by its four files: link.c (what
- * every destination has: state, queue, the stream written without
- * blocking, the report), linkssh.c (the resume protocol over ssh),
+ * link_int.h: each kind's part of a link, for link.c (the stream written
+ * without blocking, the report), from linkssh.c (the resume protocol over ssh),
  * linktcp.c (a raw stream over tcp) and linkspool.c (a local spool,
  * stored into directly).  Nothing else includes this.
  */
@@ -11,9 +10,6 @@
 #include <stdbool.h>
 
 #include "link.h"
-
-/* Resume: does the destination hold every transaction f touches? */
-bool link_holds(const struct link *l, const struct frame *f);
 
 /* Each kind's part of link_start and link_close (link_pump writes to
  * l->fd for ssh and tcp alike). */

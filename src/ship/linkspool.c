@@ -24,24 +24,28 @@ link_spool_start(struct link *l)
 	}
 }
 
+/* What a receiver does with a frame: check its digest, then store it. */
+static void
+store_frame(struct link *l, const struct frame *f)
+{
+	if (pack_check_digest(&f->m, &f->raw, l->d->spec, l->bytes) != READ_OK)
+		link_fail(l, EX_DATAERR, "a bad frame of origin %s", f->m.origin);
+	else if (!spool_store(l->d->path, &f->m, &f->raw))
+		link_fail(l, EX_IOERR, "cannot store a frame");
+	else {
+		l->frames++;
+		l->bytes += f->raw.len;
+	}
+}
+
 void
 link_spool_store(struct link *l)
 {
 	while (l->state == LINK_SEND && l->q.len > 0) {
 		struct frame *f = framequeue_pop(&l->q);
 
-		if (link_holds(l, f))
-			l->skipped++;
-		else if (pack_check_digest(&f->m, &f->raw, l->d->spec,
-		    l->bytes) != READ_OK)
-			link_fail(l, EX_DATAERR, "a bad frame of origin %s",
-			    f->m.origin);
-		else if (!spool_store(l->d->path, &f->m, &f->raw))
-			link_fail(l, EX_IOERR, "cannot store a frame");
-		else {
-			l->frames++;
-			l->bytes += f->raw.len;
-		}
+		if (!link_skips(l, f->m.origin, f->m.last_lsn))
+			store_frame(l, f);
 		frame_release(f);
 	}
 }

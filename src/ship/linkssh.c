@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "link_int.h"
+#include "shipproto.h"
 #include "common/log.h"
 
 void
@@ -62,7 +63,7 @@ finish_ssh(struct link *l)
 	l->ssh.pid = -1;
 	link_read_stderr(l);
 	if (l->state == LINK_ACK && l->got_done && status == 0) {
-		l->state = LINK_DONE;
+		link_done(l);
 		return;
 	}
 	/* The receiver exits 65 when what it got was bad: our data, if we
@@ -106,10 +107,9 @@ handle_line(struct link *l, const char *line)
 		l->rtt_usec = link_now() - l->t_ping;
 	else if (l->state == LINK_ACK && msg.kind == SHIPMSG_HAVE)
 		heads_raise(&l->acked, msg.head.origin, msg.head.lsn);
-	else if (l->state == LINK_ACK && msg.kind == SHIPMSG_DONE) {
+	else if (l->state == LINK_ACK && msg.kind == SHIPMSG_DONE)
 		l->got_done = true;
-		l->t_end = link_now();
-	} else
+	else
 		link_fail(l, EX_TEMPFAIL, "not a pgmesh-ship receiver "
 		    "(it said \"%.60s\")", line);
 }

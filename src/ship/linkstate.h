@@ -1,0 +1,74 @@
+/*
+ * linkstate.h: what every kind of link shares, below link.c and the kinds
+ * themselves (linkssh.c, linktcp.c, linkspool.c): where the link stands and
+ * how it failed, its queue of frames, the clock its report is timed with,
+ * and the resume test that skips what the destination already holds.
+ */
+#ifndef PGMESH_LINKSTATE_H
+#define PGMESH_LINKSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dest.h"
+#include "framequeue.h"
+#include "transport.h"
+#include "common/buf.h"
+#include "common/lsn.h"
+#include "spool/heads.h"
+
+enum link_state {
+	LINK_GREET,		/* ssh: waiting for the receiver's heads */
+	LINK_SEND,		/* streaming frames */
+	LINK_ACK,		/* ssh: stream closed, waiting for "done" */
+	LINK_DONE,
+	LINK_FAILED
+};
+
+struct link {
+	const struct dest *d;
+	enum link_state state;
+	struct child ssh;	/* ssh only */
+	int fd;			/* frames go here; -1 for a local spool */
+	struct heads have;	/* receiver's heads before we sent */
+	struct heads acked;	/* and after: valid when acks and DONE */
+	bool acks;		/* this kind of destination acknowledges */
+	const char *const *exclude;	/* origins never sent to it */
+	int nexclude;
+
+	struct framequeue q;	/* frames waiting */
+	size_t woff;		/* bytes of the head frame already written */
+	size_t cursor;		/* spool source: next entry to load */
+
+	struct buf lines;	/* ssh stdout, up to a whole line */
+	char lasterr[256];	/* last line ssh wrote on stderr */
+	bool greeted;
+	bool got_done;
+
+	int status;		/* EX_OK, or the failure's exit status */
+	char *failure;		/* and what it was */
+	uint64_t frames, bytes, skipped;
+	uint64_t t_start, t_ready, t_ping, t_eof, t_end, rtt_usec;
+	uint64_t greet_deadline;	/* ssh: fail when not greeted by then */
+};
+
+/* Microseconds on a clock that only goes forward. */
+uint64_t link_now(void);
+
+/* Fail with a message (kept for the report) and a status; the stream's
+ * descriptor is closed.  A link fails once: later failures are ignored. */
+void link_fail(struct link *l, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The destination has everything it was sent. */
+void link_done(struct link *l);
+
+/*
+ * Resume: does the destination hold every transaction of origin up to
+ * last_lsn, the last LSN of a frame?  Then that frame is skipped, and
+ * counted as such.
+ */
+bool link_skips(struct link *l, const char *origin, lsn_t last_lsn);
+
+#endif
