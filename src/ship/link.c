@@ -1,13 +1,12 @@
 /*
  * link.c: one destination's side of a fan-out, as far as every kind of
- * destination shares it: routing, queueing, the non-blocking writes of the
- * stream (to ssh and tcp alike), the report.  Its state is linkstate.c's.
+ * destination shares it: routing, queueing, the report.  Its state is
+ * linkstate.c's; ssh and tcp write their stream through linkstream.c.
  *
  * What differs by kind has a file of its own: linkssh.c (the resume
  * protocol of shipproto.h), linktcp.c (a raw stream, no acknowledgement)
  * and linkspool.c (a local spool, stored into directly).
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "link_int.h"
+#include "linkstream.h"
 #include "common/log.h"
 
 void
@@ -85,43 +85,13 @@ link_enqueue(struct link *l, struct frame *f)
 	framequeue_push(&l->q, f);
 }
 
-/* ssh and tcp: write queued frames to l->fd until it would block. */
-static void
-write_queued(struct link *l)
-{
-	struct frame *f;
-
-	while (l->state == LINK_SEND && (f = framequeue_peek(&l->q)) != NULL) {
-		ssize_t n;
-
-		if (l->woff == 0 && link_skips(l, f->m.origin, f->m.last_lsn)) {
-			frame_release(framequeue_pop(&l->q));
-			continue;
-		}
-		n = write(l->fd, f->raw.data + l->woff, f->raw.len - l->woff);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			link_fail(l, EX_TEMPFAIL, "write: %s", strerror(errno));
-			return;
-		}
-		l->woff += (size_t)n;
-		l->bytes += (size_t)n;
-		if (l->woff == f->raw.len) {
-			l->woff = 0;
-			l->frames++;
-			frame_release(framequeue_pop(&l->q));
-		}
-	}
-}
-
 void
 link_pump(struct link *l)
 {
 	if (l->d->kind == DEST_DIR)
 		link_spool_store(l);
 	else
-		write_queued(l);
+		linkstream_pump(l);
 }
 
 void
