@@ -1,11 +1,11 @@
 /*
  * link.c: one destination's side of a fan-out, as far as every kind of
  * destination shares it: routing, queueing, the report.  Its state is
- * linkstate.c's; ssh and tcp write their stream through linkstream.c.
+ * linkstate.c's.
  *
- * What differs by kind has a file of its own: linkssh.c (the resume
- * protocol of shipproto.h), linktcp.c (a raw stream, no acknowledgement)
- * and linkspool.c (a local spool, stored into directly).
+ * What differs by kind is a struct link_ops of its own file: linkssh.c
+ * (the resume protocol of shipproto.h), linktcp.c (a raw stream, no
+ * acknowledgement) and linkspool.c (a local spool, stored into directly).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "link_int.h"
-#include "linkstream.h"
+#include "link.h"
+#include "linkspool.h"
+#include "linkssh.h"
+#include "linktcp.h"
 #include "common/log.h"
 
 void
@@ -33,18 +35,22 @@ link_init(struct link *l, const struct dest *d, const char *const *exclude,
 	buf_init(&l->lines);
 }
 
+static const struct link_ops *
+kind_ops(enum dest_kind kind)
+{
+	if (kind == DEST_SSH)
+		return &link_ssh_ops;
+	if (kind == DEST_TCP)
+		return &link_tcp_ops;
+	return &link_spool_ops;
+}
+
 void
 link_start(struct link *l, const struct ssh_settings *ssh)
 {
-	const struct dest *d = l->d;
-
+	l->ops = kind_ops(l->d->kind);
 	l->t_start = link_now();
-	if (d->kind == DEST_SSH)
-		link_ssh_start(l, ssh);
-	else if (d->kind == DEST_TCP)
-		link_tcp_start(l, ssh->connect_timeout);
-	else
-		link_spool_start(l);
+	l->ops->start(l, ssh);
 }
 
 void
@@ -88,25 +94,14 @@ link_enqueue(struct link *l, struct frame *f)
 void
 link_pump(struct link *l)
 {
-	if (l->d->kind == DEST_DIR)
-		link_spool_store(l);
-	else
-		linkstream_pump(l);
+	l->ops->pump(l);
 }
 
 void
 link_close(struct link *l)
 {
 	l->t_eof = link_now();
-	if (l->d->kind == DEST_SSH) {
-		link_ssh_close(l);
-		return;
-	}
-	if (l->d->kind == DEST_TCP)
-		link_tcp_close(l);
-	else if (!link_spool_close(l))
-		return;
-	link_done(l);
+	l->ops->close(l);
 }
 
 static double

@@ -4,15 +4,16 @@
  * spool's heads first, check each frame's digest before storing it
  * (receive.h), and sync the spool before its heads count as acknowledged.
  */
-#include "link_int.h"
+#include "linkspool.h"
 #include "receive.h"
 #include "common/log.h"
 #include "pack/packread.h"
 #include "spool/spool.h"
 
-void
-link_spool_start(struct link *l)
+static void
+spool_start(struct link *l, const struct ssh_settings *ssh)
 {
+	(void)ssh;		/* nothing to reach: it is here */
 	if (!receive_make_spool(l->d->path))
 		link_fail(l, EX_CANTCREAT, "cannot create the spool");
 	else if (!heads_from_spool(l->d->path, &l->have))
@@ -38,8 +39,9 @@ store_frame(struct link *l, const struct frame *f)
 	}
 }
 
-void
-link_spool_store(struct link *l)
+/* Store every queued frame: a local spool never makes us wait. */
+static void
+spool_pump(struct link *l)
 {
 	while (l->state == LINK_SEND && l->q.len > 0) {
 		struct frame *f = framequeue_pop(&l->q);
@@ -50,11 +52,18 @@ link_spool_store(struct link *l)
 	}
 }
 
-bool
-link_spool_close(struct link *l)
+/* Sync the spool before its heads count as acknowledged. */
+static void
+spool_close(struct link *l)
 {
 	if (spool_sync(l->d->path) && heads_from_spool(l->d->path, &l->acked))
-		return true;
-	link_fail(l, EX_IOERR, "cannot read the spool back");
-	return false;
+		link_done(l);
+	else
+		link_fail(l, EX_IOERR, "cannot read the spool back");
 }
+
+const struct link_ops link_spool_ops = {
+	.start = spool_start,
+	.pump = spool_pump,
+	.close = spool_close,
+};

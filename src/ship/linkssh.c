@@ -13,12 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "link_int.h"
+#include "link.h"
+#include "linkssh.h"
+#include "linkstream.h"
 #include "shipproto.h"
 #include "common/log.h"
 
-void
-link_ssh_start(struct link *l, const struct ssh_settings *ssh)
+static void
+ssh_start(struct link *l, const struct ssh_settings *ssh)
 {
 	struct argv a;
 
@@ -41,8 +43,8 @@ link_ssh_start(struct link *l, const struct ssh_settings *ssh)
 	argv_free(&a);
 }
 
-void
-link_ssh_close(struct link *l)
+static void
+ssh_close(struct link *l)
 {
 	/* EOF on the receiver's stdin is the end of the stream. */
 	close(l->fd);
@@ -189,3 +191,9 @@ link_check_deadline(struct link *l, uint64_t now)
 	}
 	return (int)((l->greet_deadline - now + 999) / 1000);
 }
+
+const struct link_ops link_ssh_ops = {
+	.start = ssh_start,
+	.pump = linkstream_pump,
+	.close = ssh_close,
+};

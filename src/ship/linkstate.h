@@ -26,8 +26,11 @@ enum link_state {
 	LINK_FAILED
 };
 
+struct link_ops;
+
 struct link {
 	const struct dest *d;
+	const struct link_ops *ops;	/* its kind's, from link_start on */
 	enum link_state state;
 	struct child ssh;	/* ssh only */
 	int fd;			/* frames go here; -1 for a local spool */
