@@ -11,7 +11,6 @@
  * them up or growing memory without bound.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,70 +180,40 @@ any_live(const struct fanout *fo)
 	return false;
 }
 
-static void
-watch(struct pollfd *p, nfds_t *np, int fd, short events, int *slot)
+/* Link i's part of the descriptors run_loop polls; p[0] is the source. */
+static struct pollfd *
+pollfds_of(struct pollfd *p, size_t i)
 {
-	*slot = -1;
-	if (fd < 0)
-		return;
-	p[*np].fd = fd;
-	p[*np].events = events;
-	p[*np].revents = 0;
-	*slot = (int)(*np)++;
-}
-
-static bool
-fired(const struct pollfd *p, int slot)
-{
-	return slot >= 0 && p[slot].revents != 0;
+	return p + 1 + i * LINK_POLLFDS;
 }
 
 /* Wait for something to do, then do it. */
 static void
-wait_and_dispatch(struct fanout *fo, struct pollfd *p, int *slots)
+wait_and_dispatch(struct fanout *fo, struct pollfd *p)
 {
-	nfds_t np = 0;
-	int in_slot, rc, timeout = -1;
+	int rc, timeout = -1;
 
-	watch(p, &np, stream_wanted(fo) ? fo->in->fd : -1, POLLIN, &in_slot);
+	p[0] = (struct pollfd){ .fd = stream_wanted(fo) ? fo->in->fd : -1,
+	    .events = POLLIN };
 	for (size_t i = 0; i < fo->n; i++) {
-		struct link *l = &fo->links[i];
-		int *s = &slots[3 * i];
-		bool sending = l->state == LINK_SEND && l->q.len > 0;
-
-		watch(p, &np, sending ? l->fd : -1, POLLOUT, &s[0]);
-		watch(p, &np, l->ssh.out, POLLIN, &s[1]);
-		watch(p, &np, l->ssh.err, POLLIN, &s[2]);
-	}
-	for (size_t i = 0; i < fo->n; i++) {
-		int t = link_check_deadline(&fo->links[i], link_now());
+		int t = link_watch(&fo->links[i], pollfds_of(p, i));
 
 		if (t >= 0 && (timeout < 0 || t < timeout))
 			timeout = t;
 	}
 	do
-		rc = poll(p, np, timeout);
+		rc = poll(p, 1 + fo->n * LINK_POLLFDS, timeout);
 	while (rc < 0 && errno == EINTR);
-	if (fired(p, in_slot))
+	if (p[0].revents != 0)
 		read_stream_frame(fo);
-	for (size_t i = 0; i < fo->n; i++) {
-		struct link *l = &fo->links[i];
-		int *s = &slots[3 * i];
-
-		if (fired(p, s[2]))
-			link_read_stderr(l);
-		if (fired(p, s[1]) && l->ssh.out >= 0)
-			link_read_lines(l);
-		if (fired(p, s[0]))
-			link_pump(l);
-	}
+	for (size_t i = 0; i < fo->n; i++)
+		link_ready(&fo->links[i], pollfds_of(p, i));
 }
 
 static void
 run_loop(struct fanout *fo)
 {
-	struct pollfd *p = xcalloc(3 * fo->n + 1, sizeof(*p));
-	int *slots = xcalloc(3 * fo->n, sizeof(*slots));
+	struct pollfd *p = xcalloc(1 + fo->n * LINK_POLLFDS, sizeof(*p));
 
 	for (;;) {
 		advance_links(fo);
@@ -255,10 +224,9 @@ run_loop(struct fanout *fo)
 			read_stream_frame(fo);
 			continue;
 		}
-		wait_and_dispatch(fo, p, slots);
+		wait_and_dispatch(fo, p);
 	}
 	free(p);
-	free(slots);
 }
 
 int

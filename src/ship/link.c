@@ -35,6 +35,7 @@ link_init(struct link *l, const struct dest *d, const char *const *exclude,
 	buf_init(&l->lines);
 }
 
+/* The one place that knows which kinds of destination there are. */
 static const struct link_ops *
 kind_ops(enum dest_kind kind)
 {
@@ -102,6 +103,30 @@ link_close(struct link *l)
 {
 	l->t_eof = link_now();
 	l->ops->close(l);
+}
+
+/* The stream is watched for room only when there is something to write:
+ * a writable socket would otherwise wake poll at once, every time. */
+int
+link_watch(struct link *l, struct pollfd p[LINK_POLLFDS])
+{
+	bool sending = l->state == LINK_SEND && l->q.len > 0;
+
+	p[0] = (struct pollfd){ .fd = sending ? l->fd : -1, .events = POLLOUT };
+	for (int i = 1; i < LINK_POLLFDS; i++)
+		p[i] = (struct pollfd){ .fd = -1 };
+	if (l->ops->watch != NULL)
+		l->ops->watch(l, p + 1);
+	return l->ops->deadline != NULL ? l->ops->deadline(l, link_now()) : -1;
+}
+
+void
+link_ready(struct link *l, const struct pollfd p[LINK_POLLFDS])
+{
+	if (l->ops->ready != NULL)
+		l->ops->ready(l, p + 1);
+	if (p[0].revents != 0)
+		l->ops->pump(l);
 }
 
 static double

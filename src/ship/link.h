@@ -7,11 +7,15 @@
 #ifndef PGMESH_LINK_H
 #define PGMESH_LINK_H
 
+#include <poll.h>
 #include <stdbool.h>
-#include <stdint.h>
 
+#include "linkops.h"
 #include "linkstate.h"
 #include "sshcmd.h"
+
+/* The descriptors a link may wait on: its stream, and its kind's own. */
+#define LINK_POLLFDS (1 + LINK_KIND_FDS)
 
 /* An idle link for d, safe to link_free. */
 void link_init(struct link *l, const struct dest *d,
@@ -28,12 +32,14 @@ void link_enqueue(struct link *l, struct frame *f);
 void link_pump(struct link *l);
 /* No more frames will come: close the stream. */
 void link_close(struct link *l);
-/* ssh's stdout / stderr became readable. */
-void link_read_lines(struct link *l);
-void link_read_stderr(struct link *l);
-/* Fail a link whose receiver has not greeted by its deadline; returns
- * the milliseconds until the nearest deadline of l, or -1. */
-int link_check_deadline(struct link *l, uint64_t now);
+/*
+ * What l waits for, in p[0..LINK_POLLFDS) for poll() (fd -1 where
+ * nothing); returns the milliseconds until l's deadline, or -1.  A link
+ * past its deadline fails here.
+ */
+int link_watch(struct link *l, struct pollfd p[LINK_POLLFDS]);
+/* After poll: move l on by what became ready in p. */
+void link_ready(struct link *l, const struct pollfd p[LINK_POLLFDS]);
 /* The one line at the end. */
 void link_report(const struct link *l);
 

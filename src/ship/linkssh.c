@@ -3,17 +3,16 @@
  * shipproto.h.
  *
  * Read the receiver's heads, stream every queued frame above them back to
- * back (link.c writes them, as for tcp), close, and count the destination
- * as having everything only once the receiver said "done" and ssh exited
- * 0.  Whatever ssh or the receiver writes on stderr is kept: its last line
- * says why they gave up.
+ * back (linkstream.c writes them, as for tcp), close, and count the
+ * destination as having everything only once the receiver said "done" and
+ * ssh exited 0.  Whatever ssh or the receiver writes on stderr is kept:
+ * its last line says why they gave up.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "link.h"
 #include "linkssh.h"
 #include "linkstream.h"
 #include "shipproto.h"
@@ -52,6 +51,41 @@ ssh_close(struct link *l)
 	l->state = LINK_ACK;
 }
 
+/* Keep the last line: it says why ssh or the receiver gave up. */
+static void
+keep_stderr_lines(struct link *l, char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save)) {
+		snprintf(l->lasterr, sizeof(l->lasterr), "%s", line);
+		log_verbose("%s: %s", l->d->spec, line);
+	}
+}
+
+static void
+read_stderr(struct link *l)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while (l->ssh.err >= 0) {
+		n = read(l->ssh.err, chunk, sizeof(chunk) - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(l->ssh.err);
+			l->ssh.err = -1;
+			return;
+		}
+		chunk[n] = '\0';
+		keep_stderr_lines(l, chunk);
+	}
+}
+
 /* ssh is gone or going: reap it and judge the whole exchange. */
 static void
 finish_ssh(struct link *l)
@@ -63,7 +97,7 @@ finish_ssh(struct link *l)
 	l->fd = -1;
 	status = transport_wait(l->ssh.pid);
 	l->ssh.pid = -1;
-	link_read_stderr(l);
+	read_stderr(l);
 	if (l->state == LINK_ACK && l->got_done && status == 0) {
 		link_done(l);
 		return;
@@ -116,8 +150,8 @@ handle_line(struct link *l, const char *line)
 		    "(it said \"%.60s\")", line);
 }
 
-void
-link_read_lines(struct link *l)
+static void
+read_lines(struct link *l)
 {
 	ssize_t n;
 	char *nl;
@@ -143,43 +177,8 @@ link_read_lines(struct link *l)
 		    "(a line of more than 1024 bytes)");
 }
 
-/* Keep the last line: it says why ssh or the receiver gave up. */
-static void
-keep_stderr_lines(struct link *l, char *text)
-{
-	char *line, *save = NULL;
-
-	for (line = strtok_r(text, "\r\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\r\n", &save)) {
-		snprintf(l->lasterr, sizeof(l->lasterr), "%s", line);
-		log_verbose("%s: %s", l->d->spec, line);
-	}
-}
-
-void
-link_read_stderr(struct link *l)
-{
-	char chunk[4096];
-	ssize_t n;
-
-	while (l->ssh.err >= 0) {
-		n = read(l->ssh.err, chunk, sizeof(chunk) - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			close(l->ssh.err);
-			l->ssh.err = -1;
-			return;
-		}
-		chunk[n] = '\0';
-		keep_stderr_lines(l, chunk);
-	}
-}
-
-int
-link_check_deadline(struct link *l, uint64_t now)
+static int
+ssh_deadline(struct link *l, uint64_t now)
 {
 	if (l->state != LINK_GREET)
 		return -1;
@@ -192,8 +191,28 @@ link_check_deadline(struct link *l, uint64_t now)
 	return (int)((l->greet_deadline - now + 999) / 1000);
 }
 
+static void
+ssh_watch(const struct link *l, struct pollfd *p)
+{
+	p[0] = (struct pollfd){ .fd = l->ssh.out, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = l->ssh.err, .events = POLLIN };
+}
+
+/* stderr first: when stdout ends, its last line says why. */
+static void
+ssh_ready(struct link *l, const struct pollfd *p)
+{
+	if (p[1].revents != 0)
+		read_stderr(l);
+	if (p[0].revents != 0 && l->ssh.out >= 0)
+		read_lines(l);
+}
+
 const struct link_ops link_ssh_ops = {
 	.start = ssh_start,
 	.pump = linkstream_pump,
 	.close = ssh_close,
+	.watch = ssh_watch,
+	.ready = ssh_ready,
+	.deadline = ssh_deadline,
 };
