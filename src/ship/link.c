@@ -7,7 +7,6 @@
  * (the resume protocol of shipproto.h), linktcp.c (a raw stream, no
  * acknowledgement) and linkspool.c (a local spool, stored into directly).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +25,10 @@ link_init(struct link *l, const struct dest *d, const char *const *exclude,
 	memset(l, 0, sizeof(*l));
 	l->d = d;
 	l->fd = -1;
-	l->ssh.pid = -1;
-	l->ssh.out = l->ssh.err = -1;
 	l->exclude = exclude;
 	l->nexclude = nexclude;
 	heads_init(&l->have);
 	heads_init(&l->acked);
-	buf_init(&l->lines);
 }
 
 /* The one place that knows which kinds of destination there are. */
@@ -60,19 +56,11 @@ link_free(struct link *l)
 	framequeue_free(&l->q);
 	heads_free(&l->have);
 	heads_free(&l->acked);
-	buf_free(&l->lines);
 	free(l->failure);
 	if (l->fd >= 0)
 		close(l->fd);
-	if (l->ssh.out >= 0)
-		close(l->ssh.out);
-	if (l->ssh.err >= 0)
-		close(l->ssh.err);
-	/* A link that failed early may leave its ssh running: ours to end. */
-	if (l->ssh.pid > 0) {
-		kill(l->ssh.pid, SIGTERM);
-		transport_wait(l->ssh.pid);
-	}
+	if (l->ops != NULL && l->ops->free != NULL)
+		l->ops->free(l);
 }
 
 bool

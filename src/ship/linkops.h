@@ -29,6 +29,9 @@ struct link_ops {
 
 	/* The rest may be NULL: the kind has nothing of the sort. */
 
+	/* Free what start set up in l->kind_state. */
+	void (*free)(struct link *l);
+
 	/* Fill p[0..LINK_KIND_FDS) with the kind's own descriptors to wait
 	 * on, fd -1 where there is none. */
 	void (*watch)(const struct link *l, struct pollfd *p);

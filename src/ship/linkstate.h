@@ -13,8 +13,6 @@
 
 #include "dest.h"
 #include "framequeue.h"
-#include "transport.h"
-#include "common/buf.h"
 #include "common/lsn.h"
 #include "spool/heads.h"
 
@@ -31,8 +29,8 @@ struct link_ops;
 struct link {
 	const struct dest *d;
 	const struct link_ops *ops;	/* its kind's, from link_start on */
+	void *kind_state;	/* and what that kind keeps of its own */
 	enum link_state state;
-	struct child ssh;	/* ssh only */
 	int fd;			/* frames go here; -1 for a local spool */
 	struct heads have;	/* receiver's heads before we sent */
 	struct heads acked;	/* and after: valid when acks and DONE */
@@ -44,16 +42,10 @@ struct link {
 	size_t woff;		/* bytes of the head frame already written */
 	size_t cursor;		/* spool source: next entry to load */
 
-	struct buf lines;	/* ssh stdout, up to a whole line */
-	char lasterr[256];	/* last line ssh wrote on stderr */
-	bool greeted;
-	bool got_done;
-
 	int status;		/* EX_OK, or the failure's exit status */
 	char *failure;		/* and what it was */
 	uint64_t frames, bytes, skipped;
-	uint64_t t_start, t_ready, t_ping, t_eof, t_end, rtt_usec;
-	uint64_t greet_deadline;	/* ssh: fail when not greeted by then */
+	uint64_t t_start, t_ready, t_eof, t_end, rtt_usec;
 };
 
 /* Microseconds on a clock that only goes forward. */
