@@ -28,6 +28,7 @@ struct fanout {
 	struct input *in;
 	struct spool_entry *entries;
 	size_t nentries;
+	size_t *cursor;		/* spool source: each link's next entry */
 	bool source_done;	/* stream source: no more frames */
 	int source_status;
 	struct link *links;
@@ -63,11 +64,13 @@ load_frame(const char *path)
 
 /* Spool source: queue l's next frames, skipping by name what it holds. */
 static void
-refill_from_spool(struct fanout *fo, struct link *l)
+refill_from_spool(struct fanout *fo, size_t i)
 {
+	struct link *l = &fo->links[i];
+
 	while (l->state == LINK_SEND && l->q.bytes < QUEUE_LOW &&
-	    l->cursor < fo->nentries) {
-		const struct spool_entry *e = &fo->entries[l->cursor++];
+	    fo->cursor[i] < fo->nentries) {
+		const struct spool_entry *e = &fo->entries[fo->cursor[i]++];
 		struct frame *f;
 
 		if (!link_routes(l, e->origin))
@@ -86,11 +89,11 @@ refill_from_spool(struct fanout *fo, struct link *l)
 }
 
 static bool
-source_exhausted(const struct fanout *fo, const struct link *l)
+source_exhausted(const struct fanout *fo, size_t i)
 {
-	if (l->q.len > 0)
+	if (fo->links[i].q.len > 0)
 		return false;
-	return fo->in != NULL ? fo->source_done : l->cursor == fo->nentries;
+	return fo->in != NULL ? fo->source_done : fo->cursor[i] == fo->nentries;
 }
 
 /* Stream source: read while at least one live link has room. */
@@ -164,9 +167,9 @@ advance_links(struct fanout *fo)
 		if (l->state != LINK_SEND)
 			continue;
 		if (fo->in == NULL)
-			refill_from_spool(fo, l);
+			refill_from_spool(fo, i);
 		link_pump(l);
-		if (l->state == LINK_SEND && source_exhausted(fo, l))
+		if (l->state == LINK_SEND && source_exhausted(fo, i))
 			link_close(l);
 	}
 }
@@ -240,6 +243,7 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 		link_init(&links[i], &dests[i], s->exclude, s->nexclude);
 	if (spool != NULL && !spool_list(spool, &fo.entries, &fo.nentries))
 		return EX_NOINPUT;
+	fo.cursor = xcalloc(n, sizeof(*fo.cursor));
 	for (size_t i = 0; i < n; i++)
 		link_start(&links[i], &s->ssh);
 	run_loop(&fo);
@@ -247,5 +251,6 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 		link_report(&links[i]);
 	if (spool != NULL)
 		spool_entries_free(fo.entries, fo.nentries);
+	free(fo.cursor);
 	return fo.source_status;
 }

@@ -40,7 +40,6 @@ struct link {
 
 	struct framequeue q;	/* frames waiting */
 	size_t woff;		/* bytes of the head frame already written */
-	size_t cursor;		/* spool source: next entry to load */
 
 	int status;		/* EX_OK, or the failure's exit status */
 	char *failure;		/* and what it was */
