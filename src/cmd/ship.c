@@ -330,18 +330,41 @@ run_prune(const struct settings *s, const struct dest *dests)
 	return EX_OK;
 }
 
-/* The exit status of a run from its source's and its links' outcomes. */
+/* A failed link's exit status: 65 when what it was to send is bad (sending
+ * again will not help), else 75: worth retrying on the next run. */
+static int
+link_exit(enum link_outcome o)
+{
+	switch (o) {
+	case LINK_OK:
+		return EX_OK;
+	case LINK_REFUSED:
+	case LINK_BAD_FRAME:
+		return EX_DATAERR;
+	case LINK_CANT_START:
+	case LINK_UNREACHABLE:
+	case LINK_LOST:
+	case LINK_NOT_RECEIVER:
+	case LINK_FELL_BEHIND:
+	case LINK_CANT_CREATE:
+	case LINK_IO:
+		return EX_TEMPFAIL;
+	}
+	return EX_SOFTWARE;
+}
+
+/* The exit status of a run from its source's and its links' outcomes:
+ * bad frames anywhere outweigh a destination to retry. */
 static int
 send_status(int source_status, const struct link *links, int n)
 {
 	int status = source_status;
 
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (links[i].state == LINK_FAILED && links[i].status == EX_DATAERR)
+		if (link_exit(links[i].outcome) == EX_DATAERR)
 			status = EX_DATAERR;
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (links[i].state == LINK_FAILED)
-			status = EX_TEMPFAIL;
+		status = link_exit(links[i].outcome);
 	return status;
 }
 

@@ -80,7 +80,7 @@ refill_from_spool(struct fanout *fo, size_t i)
 			continue;
 		if ((f = load_frame(e->path)) == NULL) {
 			fo->source_status = EX_DATAERR;
-			link_fail(l, EX_DATAERR, "bad spool frame %s", e->path);
+			link_fail(l, LINK_BAD_FRAME, "bad spool frame %s", e->path);
 			return;
 		}
 		link_enqueue(l, f);
@@ -115,7 +115,7 @@ drop_laggards(struct fanout *fo)
 		struct link *l = &fo->links[i];
 
 		if (link_live(l) && l->q.bytes > QUEUE_MAX)
-			link_fail(l, EX_TEMPFAIL, "fell %zu MiB behind the "
+			link_fail(l, LINK_FELL_BEHIND, "fell %zu MiB behind the "
 			    "other destinations", QUEUE_MAX >> 20);
 	}
 }

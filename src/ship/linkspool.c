@@ -15,9 +15,9 @@ spool_start(struct link *l, const struct ssh_settings *ssh)
 {
 	(void)ssh;		/* nothing to reach: it is here */
 	if (!receive_make_spool(l->d->path))
-		link_fail(l, EX_CANTCREAT, "cannot create the spool");
+		link_fail(l, LINK_CANT_CREATE, "cannot create the spool");
 	else if (!heads_from_spool(l->d->path, &l->have))
-		link_fail(l, EX_IOERR, "cannot read the spool");
+		link_fail(l, LINK_IO, "cannot read the spool");
 	else {
 		l->acks = true;
 		l->t_ready = link_now();
@@ -30,9 +30,9 @@ static void
 store_frame(struct link *l, const struct frame *f)
 {
 	if (pack_check_digest(&f->m, &f->raw, l->d->spec, l->bytes) != READ_OK)
-		link_fail(l, EX_DATAERR, "a bad frame of origin %s", f->m.origin);
+		link_fail(l, LINK_BAD_FRAME, "a bad frame of origin %s", f->m.origin);
 	else if (!spool_store(l->d->path, &f->m, &f->raw))
-		link_fail(l, EX_IOERR, "cannot store a frame");
+		link_fail(l, LINK_IO, "cannot store a frame");
 	else {
 		l->frames++;
 		l->bytes += f->raw.len;
@@ -59,7 +59,7 @@ spool_close(struct link *l)
 	if (spool_sync(l->d->path) && heads_from_spool(l->d->path, &l->acked))
 		link_done(l);
 	else
-		link_fail(l, EX_IOERR, "cannot read the spool back");
+		link_fail(l, LINK_IO, "cannot read the spool back");
 }
 
 const struct link_ops link_spool_ops = {

@@ -64,7 +64,7 @@ ssh_start(struct link *l, const struct ssh_settings *ssh)
 		s->greet_deadline = l->t_start +
 		    ((uint64_t)ssh->connect_timeout + 60) * 1000000;
 	} else
-		link_fail(l, EX_OSERR, "cannot start %s", ssh->program);
+		link_fail(l, LINK_CANT_START, "cannot start %s", ssh->program);
 	argv_free(&a);
 }
 
@@ -139,7 +139,7 @@ finish_ssh(struct link *l)
 		    status == 0 ? "the receiver stopped before acknowledging" :
 		    "ssh failed", status);
 	link_fail(l, status == EX_DATAERR && l->state == LINK_ACK ?
-	    EX_DATAERR : EX_TEMPFAIL, "%s", s->lasterr);
+	    LINK_REFUSED : LINK_LOST, "%s", s->lasterr);
 }
 
 /*
@@ -151,7 +151,7 @@ send_ping(struct link *l)
 {
 	l->t_ready = side(l)->t_ping = link_now();
 	if (write(l->fd, SHIPPROTO_PING, SHIPPROTO_PING_LEN) != SHIPPROTO_PING_LEN)
-		link_fail(l, EX_TEMPFAIL, "write: %s", strerror(errno));
+		link_fail(l, LINK_LOST, "write: %s", strerror(errno));
 	else
 		l->state = LINK_SEND;
 }
@@ -176,7 +176,7 @@ handle_line(struct link *l, const char *line)
 	else if (l->state == LINK_ACK && msg.kind == SHIPMSG_DONE)
 		s->got_done = true;
 	else
-		link_fail(l, EX_TEMPFAIL, "not a pgmesh-ship receiver "
+		link_fail(l, LINK_NOT_RECEIVER, "not a pgmesh-ship receiver "
 		    "(it said \"%.60s\")", line);
 }
 
@@ -204,7 +204,7 @@ read_lines(struct link *l)
 		buf_consume(&s->lines, (size_t)(nl - s->lines.data) + 1);
 	}
 	if (l->state != LINK_FAILED && s->lines.len > 1024)
-		link_fail(l, EX_TEMPFAIL, "not a pgmesh-ship receiver "
+		link_fail(l, LINK_NOT_RECEIVER, "not a pgmesh-ship receiver "
 		    "(a line of more than 1024 bytes)");
 }
 
@@ -216,7 +216,7 @@ ssh_deadline(struct link *l, uint64_t now)
 	if (l->state != LINK_GREET)
 		return -1;
 	if (now >= s->greet_deadline) {
-		link_fail(l, EX_TEMPFAIL, "no greeting from the receiver in "
+		link_fail(l, LINK_NOT_RECEIVER, "no greeting from the receiver in "
 		    "%llu s (not pgmesh-ship --receive?)",
 		    (unsigned long long)(s->greet_deadline - l->t_start) / 1000000);
 		return -1;

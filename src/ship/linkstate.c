@@ -19,7 +19,7 @@ link_now(void)
 }
 
 void
-link_fail(struct link *l, int status, const char *fmt, ...)
+link_fail(struct link *l, enum link_outcome outcome, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -30,7 +30,7 @@ link_fail(struct link *l, int status, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	l->failure = xstrdup(msg);
-	l->status = status;
+	l->outcome = outcome;
 	l->state = LINK_FAILED;
 	l->t_end = link_now();
 	if (l->fd >= 0)

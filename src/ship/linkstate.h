@@ -24,6 +24,20 @@ enum link_state {
 	LINK_FAILED
 };
 
+/* Why a link failed, for the program to judge (src/cmd/ship.c). */
+enum link_outcome {
+	LINK_OK,		/* it has not failed */
+	LINK_CANT_START,	/* ssh could not be run */
+	LINK_UNREACHABLE,	/* no tcp connection */
+	LINK_LOST,		/* the stream broke, or ssh gave up */
+	LINK_NOT_RECEIVER,	/* what answered over ssh is not a receiver */
+	LINK_REFUSED,		/* the receiver found what it got bad */
+	LINK_BAD_FRAME,		/* a frame to send failed its check */
+	LINK_FELL_BEHIND,	/* dropped to keep up with the others */
+	LINK_CANT_CREATE,	/* a local spool that cannot be made */
+	LINK_IO,		/* a local spool that cannot be read or written */
+};
+
 struct link_ops;
 
 struct link {
@@ -41,8 +55,8 @@ struct link {
 	struct framequeue q;	/* frames waiting */
 	size_t woff;		/* bytes of the head frame already written */
 
-	int status;		/* EX_OK, or the failure's exit status */
-	char *failure;		/* and what it was */
+	enum link_outcome outcome;
+	char *failure;		/* what it was, for the report */
 	uint64_t frames, bytes, skipped;
 	uint64_t t_start, t_ready, t_eof, t_end, rtt_usec;
 };
@@ -50,9 +64,9 @@ struct link {
 /* Microseconds on a clock that only goes forward. */
 uint64_t link_now(void);
 
-/* Fail with a message (kept for the report) and a status; the stream's
+/* Fail with an outcome and a message (kept for the report); the stream's
  * descriptor is closed.  A link fails once: later failures are ignored. */
-void link_fail(struct link *l, int status, const char *fmt, ...)
+void link_fail(struct link *l, enum link_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The destination has everything it was sent. */

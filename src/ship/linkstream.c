@@ -28,7 +28,7 @@ linkstream_pump(struct link *l)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n < 0) {
-			link_fail(l, EX_TEMPFAIL, "write: %s", strerror(errno));
+			link_fail(l, LINK_LOST, "write: %s", strerror(errno));
 			return;
 		}
 		l->woff += (size_t)n;

@@ -19,7 +19,7 @@ tcp_start(struct link *l, const struct ssh_settings *ssh)
 	/* The connect is the one round trip a raw stream has. */
 	if (!transport_connect(l->d->host, l->d->port, timeout_ms, &l->fd)) {
 		l->fd = -1;
-		link_fail(l, EX_TEMPFAIL, "cannot connect");
+		link_fail(l, LINK_UNREACHABLE, "cannot connect");
 		return;
 	}
 	l->t_ready = link_now();
