@@ -330,6 +330,22 @@ run_prune(const struct settings *s, const struct dest *dests)
 	return EX_OK;
 }
 
+static int
+fanout_exit(enum fanout_result r)
+{
+	switch (r) {
+	case FANOUT_OK:
+		return EX_OK;
+	case FANOUT_NO_SOURCE:
+		return EX_NOINPUT;
+	case FANOUT_BAD_SOURCE:
+		return EX_DATAERR;
+	case FANOUT_READ_FAILED:
+		return EX_IOERR;
+	}
+	return EX_SOFTWARE;
+}
+
 /* A failed link's exit status: 65 when what it was to send is bad (sending
  * again will not help), else 75: worth retrying on the next run. */
 static int
@@ -377,6 +393,7 @@ run_send(const struct settings *s)
 	struct link *links = xcalloc((size_t)s->ndests, sizeof(*links));
 	bool from_spool = strcmp(s->source, "-") != 0;
 	struct input in;
+	enum fanout_result source;
 	int status, n;
 
 	for (n = 0; n < s->ndests; n++)
@@ -389,11 +406,11 @@ run_send(const struct settings *s)
 		}
 	if (!from_spool)
 		input_init_fd(&in, STDIN_FILENO, "stdin");
-	status = fanout_run(&fs, from_spool ? NULL : &in,
+	source = fanout_run(&fs, from_spool ? NULL : &in,
 	    from_spool ? s->source : NULL, dests, links, (size_t)n);
 	if (!from_spool)
 		input_close(&in);
-	status = send_status(status, links, n);
+	status = send_status(fanout_exit(source), links, n);
 	/* Acknowledgements are recorded from what receivers said they hold. */
 	for (int i = 0; from_spool && i < n; i++)
 		if (links[i].state == LINK_DONE && links[i].acks &&

@@ -7,8 +7,8 @@
  * anybody.  A stream source (stdin) can be read only once, so its frames
  * are shared; stdin is read while some destination keeps up, and a
  * destination that falls QUEUE_MAX behind the others is dropped (it fails
- * with 75, and catches up from a spool on a later run) instead of holding
- * them up or growing memory without bound.
+ * as worth retrying, and catches up from a spool on a later run) instead
+ * of holding them up or growing memory without bound.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,7 +30,7 @@ struct fanout {
 	size_t nentries;
 	size_t *cursor;		/* spool source: each link's next entry */
 	bool source_done;	/* stream source: no more frames */
-	int source_status;
+	enum fanout_result source_result;
 	struct link *links;
 	size_t n;
 };
@@ -79,7 +79,7 @@ refill_from_spool(struct fanout *fo, size_t i)
 		if (link_skips(l, e->origin, e->last_lsn))
 			continue;
 		if ((f = load_frame(e->path)) == NULL) {
-			fo->source_status = EX_DATAERR;
+			fo->source_result = FANOUT_BAD_SOURCE;
 			link_fail(l, LINK_BAD_FRAME, "bad spool frame %s", e->path);
 			return;
 		}
@@ -141,7 +141,8 @@ read_stream_frame(struct fanout *fo)
 	if (rr != READ_OK || !got) {
 		fo->source_done = true;
 		if (rr != READ_OK)
-			fo->source_status = rr == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
+			fo->source_result = rr == READ_IO_ERROR ?
+			    FANOUT_READ_FAILED : FANOUT_BAD_SOURCE;
 		frame_release(f);
 		return;
 	}
@@ -232,7 +233,7 @@ run_loop(struct fanout *fo)
 	free(p);
 }
 
-int
+enum fanout_result
 fanout_run(const struct fanout_settings *s, struct input *in,
     const char *spool, const struct dest *dests, struct link *links,
     size_t n)
@@ -242,7 +243,7 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 	for (size_t i = 0; i < n; i++)
 		link_init(&links[i], &dests[i], s->exclude, s->nexclude);
 	if (spool != NULL && !spool_list(spool, &fo.entries, &fo.nentries))
-		return EX_NOINPUT;
+		return FANOUT_NO_SOURCE;
 	fo.cursor = xcalloc(n, sizeof(*fo.cursor));
 	for (size_t i = 0; i < n; i++)
 		link_start(&links[i], &s->ssh);
@@ -252,5 +253,5 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 	if (spool != NULL)
 		spool_entries_free(fo.entries, fo.nentries);
 	free(fo.cursor);
-	return fo.source_status;
+	return fo.source_result;
 }
