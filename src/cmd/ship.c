@@ -232,13 +232,45 @@ apply_program(const char *argv0)
 }
 
 static int
+receive_exit(struct receive_result r)
+{
+	switch (r.outcome) {
+	case RECEIVE_OK:
+		return EX_OK;
+	case RECEIVE_BAD_FRAME:
+		return EX_DATAERR;
+	case RECEIVE_IO_ERROR:
+		return EX_IOERR;
+	case RECEIVE_APPLY_FAILED:
+		/* pgmesh-apply's own status, when in sysexits' range;
+		 * anything else (a crash, a signal, 127 for a program not
+		 * found) is an internal error. */
+		return r.apply_status < 64 || r.apply_status > 78 ?
+		    EX_SOFTWARE : r.apply_status;
+	case RECEIVE_CANT_LISTEN:
+		return EX_UNAVAILABLE;
+	case RECEIVE_ACCEPT_FAILED:
+		return EX_OSERR;
+	}
+	return EX_SOFTWARE;
+}
+
+/* --listen: a connection that ended badly, with the status that receiving
+ * it alone would have exited with. */
+static void
+report_dropped(const char *peer, struct receive_result r)
+{
+	log_error("%s: connection dropped (status %d)", peer, receive_exit(r));
+}
+
+static int
 run_receive(const struct settings *s, const char *argv0)
 {
 	struct receive_settings r = { 0 };
 	char *program = apply_program(argv0);
 	char *host = NULL;
 	const char *port = s->listen;
-	int status;
+	struct receive_result res;
 
 	r.dir = strcmp(s->receive, "-") == 0 ? NULL : s->receive;
 	r.apply = s->apply;
@@ -248,7 +280,7 @@ run_receive(const struct settings *s, const char *argv0)
 		/* stdout is free for the resume protocol unless it carries
 		 * the frames themselves. */
 		r.handshake = r.dir != NULL || r.apply != NULL;
-		status = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
+		res = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
 	} else {
 		const char *colon = strrchr(s->listen, ':');
 
@@ -256,11 +288,11 @@ run_receive(const struct settings *s, const char *argv0)
 			host = xstrndup(s->listen, (size_t)(colon - s->listen));
 			port = colon + 1;
 		}
-		status = receive_listen(&r, host, port);
+		res = receive_listen(&r, host, port, report_dropped);
 	}
 	free(host);
 	free(program);
-	return status;
+	return receive_exit(res);
 }
 
 /*
