@@ -223,13 +223,45 @@ apply_program(const char *argv0)
 }
 
 static int
+receive_exit(struct receive_result r)
+{
+	switch (r.outcome) {
+	case RECEIVE_OK:
+		return EX_OK;
+	case RECEIVE_BAD_FRAME:
+		return EX_DATAERR;
+	case RECEIVE_IO_ERROR:
+		return EX_IOERR;
+	case RECEIVE_APPLY_FAILED:
+		/* pgmesh-apply's own status, when in sysexits' range;
+		 * anything else (a crash, a signal, 127 for a program not
+		 * found) is an internal error. */
+		return r.apply_status < 64 || r.apply_status > 78 ?
+		    EX_SOFTWARE : r.apply_status;
+	case RECEIVE_CANT_LISTEN:
+		return EX_UNAVAILABLE;
+	case RECEIVE_ACCEPT_FAILED:
+		return EX_OSERR;
+	}
+	return EX_SOFTWARE;
+}
+
+/* --listen: a connection that ended badly, with the status that receiving
+ * it alone would have exited with. */
+static void
+report_dropped(const char *peer, struct receive_result r)
+{
+	log_error("%s: connection dropped (status %d)", peer, receive_exit(r));
+}
+
+static int
 run_receive(const struct settings *s, const char *argv0)
 {
 	struct receive_settings r = { 0 };
 	char *program = apply_program(argv0);
 	char *host = NULL;
 	const char *port = s->listen;
-	int status;
+	struct receive_result res;
 
 	r.dir = strcmp(s->receive, "-") == 0 ? NULL : s->receive;
 	r.apply = s->apply;
@@ -239,7 +271,7 @@ run_receive(const struct settings *s, const char *argv0)
 		/* stdout is free for the resume protocol unless it carries
 		 * the frames themselves. */
 		r.handshake = r.dir != NULL || r.apply != NULL;
-		status = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
+		res = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
 	} else {
 		const char *colon = strrchr(s->listen, ':');
 
@@ -247,11 +279,11 @@ run_receive(const struct settings *s, const char *argv0)
 			host = xstrndup(s->listen, (size_t)(colon - s->listen));
 			port = colon + 1;
 		}
-		status = receive_listen(&r, host, port);
+		res = receive_listen(&r, host, port, report_dropped);
 	}
 	free(host);
 	free(program);
-	return status;
+	return receive_exit(res);
 }
 
 /*
@@ -321,18 +353,57 @@ run_prune(const struct settings *s, const struct dest *dests)
 	return EX_OK;
 }
 
-/* The exit status of a run from its source's and its links' outcomes. */
+static int
+fanout_exit(enum fanout_result r)
+{
+	switch (r) {
+	case FANOUT_OK:
+		return EX_OK;
+	case FANOUT_NO_SOURCE:
+		return EX_NOINPUT;
+	case FANOUT_BAD_SOURCE:
+		return EX_DATAERR;
+	case FANOUT_READ_FAILED:
+		return EX_IOERR;
+	}
+	return EX_SOFTWARE;
+}
+
+/* A failed link's exit status: 65 when what it was to send is bad (sending
+ * again will not help), else 75: worth retrying on the next run. */
+static int
+link_exit(enum link_outcome o)
+{
+	switch (o) {
+	case LINK_OK:
+		return EX_OK;
+	case LINK_REFUSED:
+	case LINK_BAD_FRAME:
+		return EX_DATAERR;
+	case LINK_CANT_START:
+	case LINK_UNREACHABLE:
+	case LINK_LOST:
+	case LINK_NOT_RECEIVER:
+	case LINK_FELL_BEHIND:
+	case LINK_CANT_CREATE:
+	case LINK_IO:
+		return EX_TEMPFAIL;
+	}
+	return EX_SOFTWARE;
+}
+
+/* The exit status of a run from its source's and its links' outcomes:
+ * bad frames anywhere outweigh a destination to retry. */
 static int
 send_status(int source_status, const struct link *links, int n)
 {
 	int status = source_status;
 
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (links[i].state == LINK_FAILED && links[i].status == EX_DATAERR)
+		if (link_exit(links[i].outcome) == EX_DATAERR)
 			status = EX_DATAERR;
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (links[i].state == LINK_FAILED)
-			status = EX_TEMPFAIL;
+		status = link_exit(links[i].outcome);
 	return status;
 }
 
@@ -345,6 +416,7 @@ run_send(const struct settings *s)
 	struct link *links = xcalloc((size_t)s->ndests, sizeof(*links));
 	bool from_spool = strcmp(s->source, "-") != 0;
 	struct input in;
+	enum fanout_result source;
 	int status, n;
 
 	for (n = 0; n < s->ndests; n++)
@@ -357,11 +429,11 @@ run_send(const struct settings *s)
 		}
 	if (!from_spool)
 		input_init_fd(&in, STDIN_FILENO, "stdin");
-	status = fanout_run(&fs, from_spool ? NULL : &in,
+	source = fanout_run(&fs, from_spool ? NULL : &in,
 	    from_spool ? s->source : NULL, dests, links, (size_t)n);
 	if (!from_spool)
 		input_close(&in);
-	status = send_status(status, links, n);
+	status = send_status(fanout_exit(source), links, n);
 	/* Acknowledgements are recorded from what receivers said they hold. */
 	for (int i = 0; from_spool && i < n; i++)
 		if (links[i].state == LINK_DONE && links[i].acks &&
