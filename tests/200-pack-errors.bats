@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 
 FRAMES=$TESTS_DIR/fixtures/pack-frames
 GEN=$TESTS_DIR/fixtures/gen-changetext
-T1=$'B\ta\t0/100\t2026-11-21 13:16:41.123456+00\t7\nT\tpublic.p\tid\tbigint\tmemo\ttext\nI\tpublic.p\t1\tone\nC\ta\t0/100'
+T1=$'P\ta\t0/0\nB\ta\t0/100\t2026-11-21 13:16:41.123456+00\t7\nT\tpublic.p\tid\tbigint\tmemo\ttext\nI\tpublic.p\t1\tone\nC\ta\t0/100'
 B2=$'B\ta\t0/200\t2026-11-21 13:16:42.000000+00\t8'
 
 setup_file() {
@@ -37,38 +37,52 @@ check_bad_text() {
 }
 
 @test "malformed text: unknown record type" {
-	check_bad_text 7 'unknown record type "X"' "$B2"$'\nX\tpublic.p\t2\ttwo'
+	check_bad_text 8 'unknown record type "X"' "$B2"$'\nX\tpublic.p\t2\ttwo'
 }
 
 @test "malformed text: wrong field count for the declared table" {
-	check_bad_text 7 'I record for public.p has 3 values, its T record declares 2 columns' \
+	check_bad_text 8 'I record for public.p has 3 values, its T record declares 2 columns' \
 	    "$B2"$'\nI\tpublic.p\t2\ttwo\tthree'
 }
 
 @test "malformed text: row outside B..C" {
-	check_bad_text 6 'I record outside a transaction' $'I\tpublic.p\t2\ttwo'
+	check_bad_text 7 'I record outside a transaction' $'I\tpublic.p\t2\ttwo'
 }
 
 @test "malformed text: bad escape" {
-	check_bad_text 7 'bad escape' "$B2"$'\nI\tpublic.p\t2\tt\\wo'
+	check_bad_text 8 'bad escape' "$B2"$'\nI\tpublic.p\t2\tt\\wo'
 }
 
 @test "malformed text: C without B" {
-	check_bad_text 6 'C record without a B record' $'C\ta\t0/200'
+	check_bad_text 7 'C record without a B record' $'C\ta\t0/200'
 }
 
 @test "malformed text: origin or LSN of C does not match its B" {
-	check_bad_text 8 'C record (b, 0/200) does not match its B record (a, 0/200)' \
+	check_bad_text 9 'C record (b, 0/200) does not match its B record (a, 0/200)' \
 	    "$B2"$'\nI\tpublic.p\t2\ttwo\nC\tb\t0/200'
-	check_bad_text 8 'C record (a, 0/201) does not match its B record (a, 0/200)' \
+	check_bad_text 9 'C record (a, 0/201) does not match its B record (a, 0/200)' \
 	    "$B2"$'\nI\tpublic.p\t2\ttwo\nC\ta\t0/201'
 }
 
-@test "malformed text: a P record inside a transaction, or claiming 0/0" {
-	check_bad_text 7 'P record inside the open transaction of origin a, LSN 0/200' \
+@test "malformed text: a P record inside a transaction, or malformed" {
+	check_bad_text 8 'P record inside the open transaction of origin a, LSN 0/200' \
 	    "$B2"$'\nP\ta\t0/100'
-	check_bad_text 6 'P record with LSN 0/0' $'P\ta\t0/0'
-	check_bad_text 6 'P record needs 3 fields, it has 2' $'P\ta'
+	check_bad_text 7 'P record needs 3 fields, it has 2' $'P\ta'
+	check_bad_text 7 'bad LSN' $'P\ta\t0/-1'
+}
+
+@test "transactions with no claim before them go into frames that claim nothing" {
+	# b has no P record; a header again starts a new stream, so a's claim
+	# does not hold after it either.
+	printf '#pgmesh\t1\n%s\n%s\nI\tpublic.p\t2\ttwo\nC\tb\t0/200\n#pgmesh\t1\n%s\nI\tpublic.p\t3\tthree\nC\ta\t0/300\n' \
+	    "$T1" "${B2/a/b}" "${B2//200/300}" >"$WORK/unclaimed.txt"
+	pgmesh-pack "$WORK/unclaimed.txt" >"$WORK/unclaimed.pack"
+	assert_equal "$("$FRAMES" -p <"$WORK/unclaimed.pack" | cut -d' ' -f3,4,9 | tr '\n' ,)" \
+		"a 0/100 0/0,b 0/200 none,a 0/300 none,"
+	# pack -d gives the text back: no claim for b, and the header again
+	# where a's claim ends (change text cannot withdraw one otherwise).
+	run -0 --separate-stderr pgmesh-pack -d "$WORK/unclaimed.pack"
+	assert_equal "$output" "$(cat "$WORK/unclaimed.txt")"
 }
 
 @test "malformed text: a transaction open at end of input is dropped" {
@@ -96,8 +110,8 @@ check_bad_text() {
 # A stream of three frames (three origins), its frames listed.
 make_stream() {
 	{ printf '#pgmesh\t1\n%s\n' "$T1"
-	  printf '%s\nI\tpublic.p\t2\ttwo\nC\ta\t0/200\n' "${B2/a/b}" | sed 's/^C\ta/C\tb/'
-	  printf 'B\tc\t0/300\t2026-11-21 13:16:43.000000+00\t9\nI\tpublic.p\t3\tthree\nC\tc\t0/300\n'
+	  printf 'P\tb\t0/0\n%s\nI\tpublic.p\t2\ttwo\nC\ta\t0/200\n' "${B2/a/b}" | sed 's/^C\ta/C\tb/'
+	  printf 'P\tc\t0/0\nB\tc\t0/300\t2026-11-21 13:16:43.000000+00\t9\nI\tpublic.p\t3\tthree\nC\tc\t0/300\n'
 	} >"$WORK/three.txt"
 	pgmesh-pack <"$WORK/three.txt" >"$WORK/three.pack"
 	"$FRAMES" <"$WORK/three.pack" >"$WORK/three.frames"
@@ -155,26 +169,35 @@ flip_byte() {
 
 @test "manifests: an added key is ignored, a damaged or missing one refused" {
 	pgmesh-pack <"$WORK/good.txt" >"$WORK/one.pack"
-	# Add "zzz": null to the first manifest's map (14 -> 15 entries), as a
-	# later version might, and fix the skippable frame's length.
-	perl -0777 -e '
-		$_ = <STDIN>;
-		my $len = unpack("V", substr($_, 4, 4));
-		substr($_, 8, 1) eq "\xae" or die "not a 14-entry map";
-		substr($_, 8 + $len, 0) = "czzz\xf6";
-		substr($_, 8, 1) = "\xaf";
-		substr($_, 4, 4) = pack("V", $len + 5);
-		print' <"$WORK/one.pack" >"$WORK/later.pack"
+	# Add "zzz": null to the first manifest's map (15 -> 16 entries), as a
+	# later version might (before sig, which stays last), and fix the
+	# skippable frame's length.
+	add_key() {
+		perl -0777 -e '
+			$_ = <STDIN>;
+			my $len = unpack("V", substr($_, 4, 4));
+			substr($_, 8, 1) eq "\xaf" or die "not a 15-entry map";
+			my $at = $ARGV[0] eq "last" ? 8 + $len : index($_, "csig\xf6");
+			substr($_, $at, 0) = "czzz\xf6";
+			substr($_, 8, 1) = "\xb0";
+			substr($_, 4, 4) = pack("V", $len + 5);
+			print' "$1" <"$WORK/one.pack"
+	}
+	add_key before-sig >"$WORK/later.pack"
 	run -0 --separate-stderr pgmesh-pack -d "$WORK/later.pack"
 	assert_equal "$output" "$(cat "$WORK/good.txt")"
+	# After sig, a key would not be signed: refused.
+	add_key last >"$WORK/after-sig.pack"
+	run -65 --separate-stderr pgmesh-pack -d "$WORK/after-sig.pack"
+	assert_contains "$stderr" "manifest has an entry after sig"
 	# A damaged key name ("sig" -> "zzz") is a missing key, not a new one.
 	perl -0777 -pe 's/csig\xf6/czzz\xf6/ or die' "$WORK/one.pack" >"$WORK/renamed.pack"
 	run -65 --separate-stderr pgmesh-pack -d "$WORK/renamed.pack"
 	assert_contains "$stderr" "manifest lacks a required key"
-	# Version 2.
-	perl -0777 -pe 's/gversion\x01/gversion\x02/ or die' "$WORK/one.pack" >"$WORK/v2.pack"
-	run -65 --separate-stderr pgmesh-pack -d "$WORK/v2.pack"
-	assert_equal "$stderr" "pgmesh-pack: $WORK/v2.pack: frame at byte 0: pack format version not supported (this pgmesh reads version 1)"
+	# Version 3.
+	perl -0777 -pe 's/gversion\x02/gversion\x03/ or die' "$WORK/one.pack" >"$WORK/v3.pack"
+	run -65 --separate-stderr pgmesh-pack -d "$WORK/v3.pack"
+	assert_equal "$stderr" "pgmesh-pack: $WORK/v3.pack: frame at byte 0: pack format version not supported (this pgmesh reads versions 1 and 2)"
 }
 
 @test "pack -d -o: a damaged frame leaves no output file, exit 65" {

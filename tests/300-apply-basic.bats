@@ -167,11 +167,11 @@ payments_are() {
 	pgmesh-apply -d "$DB" --group 1000 <in.fifo 2>err.txt &
 	local pid=$!
 	exec 4>in.fifo
-	head -5 two.txt >&4
+	head -6 two.txt >&4
 	wait_until 10 payments_are 1
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "1"
-	tail -n +6 two.txt >&4
+	tail -n +7 two.txt >&4
 	exec 4>&-
 	wait "$pid"
 	run -0 sql "SELECT count(*) FROM payments"

@@ -8,7 +8,7 @@ setup_file() {
 	pg_start tcp
 	pg_sql tcp "CREATE TABLE payments (id bigint PRIMARY KEY, memo text)"
 	awk 'BEGIN {
-		OFS = "\t"; print "#pgmesh", "1"
+		OFS = "\t"; print "#pgmesh", "1"; print "P", "a", "0/0"
 		for (t = 1; t <= 30; t++) {
 			lsn = sprintf("0/%X", 16777216 + t * 256)
 			print "B", "a", lsn, "2026-11-21 13:16:41.123456+00", 700 + t

@@ -208,7 +208,7 @@ line" <"$BATS_FILE_TMPDIR/a.pack"
 	local t='"we ird; $(touch pwned)"."pay""ments`x`"'
 	pg_sql dst "CREATE SCHEMA \"we ird; \$(touch pwned)\";
 		CREATE TABLE $t (id bigint PRIMARY KEY, memo text)"
-	printf '#pgmesh\t1\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\tid\tbigint\tmemo\ttext\nI\t%s\t1\t$(touch pwned); rm -rf /\nC\tz\t0/5\n' "$t" "$t" |
+	printf '#pgmesh\t1\nP\tz\t0/0\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\tid\tbigint\tmemo\ttext\nI\t%s\t1\t$(touch pwned); rm -rf /\nC\tz\t0/5\n' "$t" "$t" |
 		pgmesh-pack | "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" "$URL$BATS_TEST_TMPDIR/odd" 2>/dev/null
 	# A shell that ran the name would have touched pwned where it started:
 	# here, or on the far side in the ssh user's (root's) home.

@@ -191,7 +191,7 @@ apply_input(struct applier *a, struct catalog *cat, struct input *in)
 	}
 	if (r == READ_SINK_FAILED || !applier_finish(a))
 		return status_exit(applier_status(a));
-	return r == READ_OK ? 0 : r == READ_BAD_DATA ? EX_DATAERR : EX_IOERR;
+	return r == READ_OK ? 0 : r == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
 }
 
 static int

@@ -165,6 +165,7 @@ exit_status(enum read_result r)
 	case READ_BAD_DATA: return EX_DATAERR;
 	case READ_IO_ERROR: return EX_IOERR;
 	case READ_SINK_FAILED: return EX_IOERR;
+	case READ_INCOMPLETE: return EX_DATAERR;
 	}
 	return EX_SOFTWARE;
 }

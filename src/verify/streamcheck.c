@@ -140,8 +140,8 @@ check_abort(void *ctx)
 }
 
 /*
- * Continuity: o's frames or transactions before, which ended at chain_lsn,
- * and what comes now, which says it follows prev_lsn (0: no claim).
+ * Continuity: o's frames or transactions before, which ended at chain_lsn
+ * (0: none yet), and what comes now, which says it follows prev_lsn.
  */
 static void
 check_gap(struct checker *c, struct origin_summary *o, lsn_t prev_lsn,
@@ -149,7 +149,8 @@ check_gap(struct checker *c, struct origin_summary *o, lsn_t prev_lsn,
 {
 	char prev[LSN_BUFSIZE], end[LSN_BUFSIZE];
 
-	if (prev_lsn == 0 || o->chain_lsn == 0 || prev_lsn == o->chain_lsn)
+	if (prev_lsn == CLAIM_NONE || o->chain_lsn == 0 ||
+	    prev_lsn == o->chain_lsn)
 		return;
 	lsn_format(prev_lsn, prev);
 	lsn_format(o->chain_lsn, end);
@@ -383,7 +384,7 @@ check_input(struct streamcheck *sc, struct input *in,
 {
 	struct checker c = { .sc = sc, .in = in, .entry = entry };
 	struct change_sink sink = { &c, check_begin, check_row, check_commit,
-	    check_abort, NULL, check_since };
+	    check_abort, NULL, check_since, NULL };
 	struct catalog *cat;
 	enum check_status st = CHECK_OK;
 	ssize_t n = input_fill(in, 8);
