@@ -55,6 +55,34 @@ commit_lsn() {
 	assert_equal "$(confirmed)" "$y"
 }
 
+@test "the stream claims the node's whole history from its genesis on, mid-history after" {
+	local db
+	pg_sql positions "CREATE DATABASE genesis"
+	pg_sql positions genesis "CREATE TABLE t (id int PRIMARY KEY)"
+	db=$(pg_conninfo positions genesis)
+	pgmesh-capture -d "$db" -S g1 --node a --init
+	genesis=$(pg_sql positions genesis "SHOW pgmesh.genesis")
+	assert_equal "$genesis" "$(confirmed g1)"
+	pg_sql positions genesis "SELECT pg_create_logical_replication_slot('g2', 'pgoutput')" >/dev/null
+	later=$(confirmed g2)
+	pg_sql positions genesis "INSERT INTO t VALUES (1)"
+	# From where --init made the slot: the node's first transaction.
+	run -0 --separate-stderr pgmesh-capture -d "$db" -S g1 --drain
+	assert_equal "$(sed -n 2p <<<"$output")" $'P\ta\t0/0'
+	run -0 --separate-stderr pgmesh-capture -d "$db" -S g1 --drain --after "$genesis"
+	assert_equal "$(sed -n 2p <<<"$output")" $'P\ta\t0/0'
+	# A slot made later starts mid-history, and says where.
+	run -0 --separate-stderr pgmesh-capture -d "$db" -S g2 --drain
+	assert_equal "$(sed -n 2p <<<"$output")" "P	a	$later"
+	assert_equal "$(grep -c '^B' <<<"$output")" 1
+	# --init of another slot keeps the node's genesis.
+	pgmesh-capture -d "$db" -S g3 --init t
+	assert_equal "$(pg_sql positions genesis "SHOW pgmesh.genesis")" "$genesis"
+	pgmesh-capture -d "$db" -S g1 --drop
+	pg_sql positions "SELECT pg_drop_replication_slot(slot_name)
+		FROM pg_replication_slots WHERE slot_name IN ('g2', 'g3')" >/dev/null
+}
+
 @test "--after before what the slot confirmed is refused" {
 	run -65 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after 0/10
 	assert_equal "$output" ""

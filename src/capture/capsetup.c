@@ -393,12 +393,14 @@ check_guard(PGconn *conn, const struct capsetup *s)
 }
 
 /*
- * Store the node name as a database setting.  The value goes in as a
- * parameter of set_config(), and ALTER DATABASE takes it FROM CURRENT.
+ * Store a database setting (pgmesh.node, pgmesh.genesis), read back by
+ * every later session.  The value goes in as a parameter of set_config(),
+ * and ALTER DATABASE takes it FROM CURRENT.
  */
 static bool
-store_node(PGconn *conn, const char *node)
+store_setting(PGconn *conn, const char *name, const char *value)
 {
+	const char *params[] = { name, value };
 	char *db = pgconn_fetch_value(conn, "cannot read the database name",
 	    "SELECT pg_catalog.current_database()", 0, NULL);
 	char *dbq = db != NULL ? pgconn_quote_ident(conn, db) : NULL;
@@ -408,14 +410,60 @@ store_node(PGconn *conn, const char *node)
 	buf_init(&sql);
 	buf_puts(&sql, "ALTER DATABASE ");
 	buf_puts(&sql, dbq != NULL ? dbq : "");
-	buf_puts(&sql, " SET pgmesh.node FROM CURRENT");
+	buf_puts(&sql, " SET ");
+	buf_puts(&sql, name);
+	buf_puts(&sql, " FROM CURRENT");
 	buf_putc(&sql, '\0');
-	ok = ok && run(conn, "cannot store the node name",
-	    "SELECT pg_catalog.set_config('pgmesh.node', $1, false)", 1, &node);
-	ok = ok && run(conn, "cannot store the node name", sql.data, 0, NULL);
+	ok = ok && run(conn, "cannot store a setting",
+	    "SELECT pg_catalog.set_config($1, $2, false)", 2, params);
+	ok = ok && run(conn, "cannot store a setting", sql.data, 0, NULL);
 	buf_free(&sql);
 	free(dbq);
 	free(db);
+	return ok;
+}
+
+/*
+ * The node's genesis: where the first slot made for it started, before
+ * which pgmesh captured nothing of it.  A stream that starts there holds
+ * the node's whole history, and says so (a P record of 0/0), which is
+ * what lets a destination that never applied the node start it without
+ * being told where (pgmesh-format(5)).  Kept from the first slot on: a
+ * slot made later starts mid-history.
+ */
+static bool
+store_genesis(PGconn *conn, const struct capsetup *s)
+{
+	lsn_t genesis;
+	char *start;
+	bool ok;
+
+	if (!capsetup_genesis(conn, &genesis))
+		return false;
+	if (genesis != 0)
+		return true;
+	start = pgconn_fetch_value(conn, "cannot read the slot",
+	    "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots "
+	    "WHERE slot_name = $1", 1, &s->slot);
+	ok = start != NULL && store_setting(conn, "pgmesh.genesis", start);
+	free(start);
+	return ok;
+}
+
+bool
+capsetup_genesis(PGconn *conn, lsn_t *genesis)
+{
+	char *v = pgconn_fetch_value(conn, "cannot read pgmesh.genesis",
+	    "SELECT pg_catalog.current_setting('pgmesh.genesis', true)", 0, NULL);
+	bool ok;
+
+	*genesis = 0;
+	if (v == NULL)
+		return false;
+	ok = *v == '\0' || lsn_parse(v, strlen(v), genesis);
+	if (!ok)
+		log_error("the database setting pgmesh.genesis is not an LSN: %s", v);
+	free(v);
 	return ok;
 }
 
@@ -490,7 +538,7 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 
 	if (!check_wal_level(conn) || (node = capsetup_node(conn, s)) == NULL)
 		return false;
-	if (s->node != NULL && !store_node(conn, s->node)) {
+	if (s->node != NULL && !store_setting(conn, "pgmesh.node", s->node)) {
 		free(node);
 		return false;
 	}
@@ -509,7 +557,7 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 	if (slot == 0)
 		return run(conn, "cannot create the replication slot",
 		    "SELECT pg_catalog.pg_create_logical_replication_slot($1, "
-		    "'pgoutput')", 1, &s->slot);
+		    "'pgoutput')", 1, &s->slot) && store_genesis(conn, s);
 	return slot == 1 && capsetup_check(conn, s);
 }
 

@@ -10,6 +10,8 @@
  *	the slot          a logical replication slot with plugin pgoutput
  *	the node name     the database setting pgmesh.node (ALTER DATABASE
  *	                  ... SET), read back by every later session
+ *	the genesis       the database setting pgmesh.genesis: where the
+ *	                  node's first slot started
  *
  * Every function takes an ordinary connection and reports a failure with
  * log_error (false, NULL, or a slot_result); a configuration problem
@@ -65,5 +67,7 @@ enum slot_result capsetup_position(PGconn *conn, const struct capsetup *s,
  * must be there.  Malloc'd; NULL after log_error.
  */
 char *capsetup_node(PGconn *conn, const struct capsetup *s);
+/* The node's genesis (0 when none is stored); false after log_error. */
+bool capsetup_genesis(PGconn *conn, lsn_t *genesis);
 
 #endif

@@ -48,6 +48,7 @@ struct settings {
 struct capture {
 	const struct settings *set;
 	PGconn *meta;			/* ordinary connection: checks, type names */
+	lsn_t genesis;			/* where the node's history starts, or 0 */
 	struct catalog *catalog;
 	struct typenames *types;
 	struct emitter emit;
@@ -275,8 +276,10 @@ check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 
 	r = capsetup_position(cap->meta, &set->setup,
 	    set->has_after ? &set->after : NULL, advance, wal_end, &start);
+	/* From the genesis on, the stream holds the node's whole history:
+	 * it claims 0/0. */
 	if (r == SLOT_OK)
-		emitter_since(&cap->emit, start);
+		emitter_since(&cap->emit, start == cap->genesis ? 0 : start);
 	return slot_status(cap->meta, r);
 }
 
@@ -295,6 +298,7 @@ capture_open(struct capture *cap, const struct settings *set)
 	if ((cap->meta = pgconn_open(set->conninfo, false, &failure)) == NULL)
 		return cli_connect_status(failure);
 	if (!capsetup_check(cap->meta, &set->setup) ||
+	    !capsetup_genesis(cap->meta, &cap->genesis) ||
 	    (node = capsetup_node(cap->meta, &set->setup)) == NULL)
 		return setup_status(cap->meta);
 	opt.node = node;
