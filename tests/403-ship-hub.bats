@@ -73,8 +73,10 @@ ids() {
 	assert_equal "$(ids a)" "$want"
 	assert_equal "$(ids b)" "$want"
 	assert_equal "$(ids c)" "$want"
-	# Everyone acknowledged everything: the hub keeps each origin's head.
-	assert_equal "$(find hub -name '*.pack' | wc -l)" 2
+	# Everyone acknowledged everything: the hub keeps no frame, and its
+	# base says where each origin stands.
+	assert_equal "$(find hub -name '*.pack' | wc -l)" 0
+	assert_equal "$(cut -d' ' -f1 hub/.base | tr '\n' ' ')" "a b "
 	[ -f hub/.acked/a ]
 	[ -f hub/.acked/b ]
 	[ -f hub/.acked/c ]
@@ -101,5 +103,5 @@ ids() {
 	assert_equal "$(ids b)" "$(ids c)"
 	assert_equal "$(pg_sql c "SELECT count(*) FROM payments WHERE memo = 'a again'")" 300
 	assert_equal "$(pg_sql c "SELECT count(*) FROM payments")" 3000
-	assert_equal "$(find hub -name '*.pack' | wc -l)" 2
+	assert_equal "$(find hub -name '*.pack' | wc -l)" 0
 }

@@ -25,6 +25,7 @@
 #include "ship/fanout.h"
 #include "ship/receive.h"
 #include "ship/shipproto.h"
+#include "spool/chain.h"
 #include "spool/spool.h"
 #include "spool/spoolack.h"
 
@@ -300,7 +301,7 @@ run_position(const struct settings *s)
 	heads_init(&h);
 	/* A position is confirmed upstream: it must not count frames whose
 	 * names a crash could still take back. */
-	if (!spool_sync(spool) || !heads_from_spool(spool, &h)) {
+	if (!spool_sync(spool) || !chain_heads(spool, &h)) {
 		heads_free(&h);
 		return EX_NOINPUT;
 	}
@@ -327,28 +328,67 @@ downstream_heads(const struct settings *s, const struct dest *d,
 	return true;
 }
 
+static bool
+is_dest(const struct settings *s, const struct dest *dests, const char *name)
+{
+	for (int i = 0; i < s->ndests; i++)
+		if (strcmp(dests[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What every consumer of the source spool holds: the destinations of this
+ * run, and every other consumer that keeps a record in it (a database that
+ * applies it, pgmesh-apply --ack; a destination of another round): a frame
+ * goes only when none of them lacks it.  *n heads into *h.
+ */
+static bool
+consumer_heads(const struct settings *s, const struct dest *dests,
+    struct heads **h, size_t *n)
+{
+	char **names;
+	struct heads *records;
+	size_t nrecords;
+	bool ok = true;
+
+	if (!spoolack_consumers(s->source, &names, &records, &nrecords))
+		return false;
+	*h = xcalloc((size_t)s->ndests + nrecords + 1, sizeof(**h));
+	for (*n = 0; ok && *n < (size_t)s->ndests; (*n)++)
+		ok = downstream_heads(s, &dests[*n], &(*h)[*n]);
+	for (size_t i = 0; ok && i < nrecords; i++) {
+		if (is_dest(s, dests, names[i]))
+			continue;
+		for (size_t k = 0; k < records[i].n; k++)
+			heads_raise(&(*h)[*n], records[i].v[k].origin,
+			    records[i].v[k].lsn);
+		(*n)++;
+	}
+	spoolack_consumers_free(names, records, nrecords);
+	return ok;
+}
+
 static int
 run_prune(const struct settings *s, const struct dest *dests)
 {
-	struct heads *h = xcalloc((size_t)s->ndests, sizeof(*h));
+	struct heads *h = NULL;
 	struct prune_result res;
-	bool ok = true;
+	size_t n = 0;
+	bool ok = consumer_heads(s, dests, &h, &n);
 
-	for (int i = 0; ok && i < s->ndests; i++)
-		ok = downstream_heads(s, &dests[i], &h[i]);
 	if (ok)
-		ok = spoolack_prune(s->source, h, (size_t)s->ndests, s->max_age,
-		    s->force, &res);
-	for (int i = 0; i < s->ndests; i++)
+		ok = spoolack_prune(s->source, h, n, s->max_age, s->force, &res);
+	for (size_t i = 0; h != NULL && i <= n; i++)
 		heads_free(&h[i]);
 	free(h);
 	if (!ok)
 		return EX_IOERR;
 	if (res.stale > 0)
 		log_warn("%s: %zu frames older than --max-age are still lacked "
-		    "by a destination (--force removes them)", s->source, res.stale);
+		    "by a consumer (--force removes them)", s->source, res.stale);
 	log_verbose("%s: pruned %zu frames (%zu forced by age), kept %zu "
-	    "that a downstream lacks", s->source, res.removed, res.forced,
+	    "that a consumer lacks", s->source, res.removed, res.forced,
 	    res.kept);
 	return EX_OK;
 }

@@ -8,6 +8,7 @@
 #include "receive.h"
 #include "common/log.h"
 #include "pack/packread.h"
+#include "spool/chain.h"
 #include "spool/spool.h"
 
 static void
@@ -16,7 +17,7 @@ spool_start(struct link *l, const struct ssh_settings *ssh)
 	(void)ssh;		/* nothing to reach: it is here */
 	if (!receive_make_spool(l->d->path))
 		link_fail(l, LINK_CANT_CREATE, "cannot create the spool");
-	else if (!heads_from_spool(l->d->path, &l->have))
+	else if (!chain_heads(l->d->path, &l->have))
 		link_fail(l, LINK_IO, "cannot read the spool");
 	else {
 		l->acks = true;
@@ -56,7 +57,7 @@ spool_pump(struct link *l)
 static void
 spool_close(struct link *l)
 {
-	if (spool_sync(l->d->path) && heads_from_spool(l->d->path, &l->acked))
+	if (spool_sync(l->d->path) && chain_heads(l->d->path, &l->acked))
 		link_done(l);
 	else
 		link_fail(l, LINK_IO, "cannot read the spool back");

@@ -26,6 +26,7 @@
 #include "common/input.h"
 #include "common/log.h"
 #include "pack/packread.h"
+#include "spool/chain.h"
 #include "spool/spool.h"
 
 struct receiver {
@@ -215,7 +216,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 
 	heads_init(&r.heads);
 	if (s->dir != NULL &&
-	    (!receive_make_spool(s->dir) || !heads_from_spool(s->dir, &r.heads))) {
+	    (!receive_make_spool(s->dir) || !chain_heads(s->dir, &r.heads))) {
 		heads_free(&r.heads);
 		return res;
 	}
@@ -236,7 +237,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	if (res.outcome == RECEIVE_OK && s->dir != NULL && !spool_sync(s->dir))
 		res.outcome = RECEIVE_IO_ERROR;
 	if (res.outcome == RECEIVE_OK && s->handshake &&
-	    (s->dir == NULL || heads_from_spool(s->dir, &r.heads)) &&
+	    (s->dir == NULL || chain_heads(s->dir, &r.heads)) &&
 	    !send_done(&r, proto_fd))
 		res.outcome = RECEIVE_IO_ERROR;
 	in.fd = -1;		/* the caller owns in_fd */
