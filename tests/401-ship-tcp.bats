@@ -63,7 +63,7 @@ received() {
 }
 
 @test "pgmesh-ship tcp:// into nc -l | pgmesh-apply" {
-	nc -l 127.0.0.1 "$PORT" | pgmesh-apply -d "$(pg_conninfo tcp)" 2>apply.err 3>&- &
+	nc -l 127.0.0.1 "$PORT" | pgmesh-apply -d "$(pg_conninfo tcp)" --allow '*:*' 2>apply.err 3>&- &
 	LISTENER=$!
 	# nc accepts one connection: no probing.
 	wait_until 10 listening "$PORT"

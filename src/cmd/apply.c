@@ -46,8 +46,8 @@ struct settings {
 };
 
 static const char usage[] =
-    "usage: pgmesh-apply -d conninfo [-v] [--allow node:table] [--group n]\n"
-    "                    [--rejects file] [--sync] [file | dir ...]\n"
+    "usage: pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
+    "                    [--group n] [--rejects file] [--sync] [file | dir ...]\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n";
 
 static int
@@ -67,7 +67,7 @@ static void
 parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_POSITION = 256, OPT_ORIGIN, OPT_GROUP, OPT_SYNC,
-	    OPT_REJECTS, OPT_ALLOW };
+	    OPT_REJECTS, OPT_ALLOW, OPT_ALLOW_FILE };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "position", no_argument, NULL, OPT_POSITION },
@@ -76,12 +76,14 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli cli = { usage, ":d:vhV", opts };
+	const char *why;
 	int ch;
 
 	while ((ch = cli_getopt(&cli, argc, argv)) != -1) {
@@ -93,9 +95,12 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_SYNC: s->sync = true; break;
 		case OPT_REJECTS: s->rejects = optarg; break;
 		case OPT_ALLOW:
-			if (!grants_add(s->grants, optarg))
-				die(EX_USAGE, "--allow %s: want NODE:SCHEMA.TABLE "
-				    "(patterns allowed)", optarg);
+			if (!grants_add(s->grants, optarg, &why))
+				die(EX_USAGE, "--allow %s: %s", optarg, why);
+			break;
+		case OPT_ALLOW_FILE:
+			if (!grants_load(s->grants, optarg))
+				exit(EX_USAGE);
 			break;
 		case 'v': verbosity++; break;
 		}
@@ -116,6 +121,8 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--origin goes with --position");
 	if (s->position && applying)
 		die(EX_USAGE, "--position takes no input and no apply options");
+	if (!s->position && grants_empty(s->grants))
+		die(EX_USAGE, "no --allow rule: " GRANTS_HINT);
 	if (s->origin != NULL && !node_valid(s->origin, strlen(s->origin)))
 		die(EX_USAGE, "--origin %s: not a node name (1 to %d of a-z 0-9 _ -)",
 		    s->origin, NODE_MAX);
@@ -274,9 +281,6 @@ apply_all(const struct settings *s, PGconn *c)
 		rc = EX_CANTCREAT;
 	else if ((a = applier_new(c, &o)) == NULL)
 		rc = status_exit(APPLY_LOST);
-	else if (grants_empty(s->grants))
-		log_notice("no --allow rule: every origin may insert into every "
-		    "table");
 	for (int i = 0; i < s->ninputs && rc == 0; i++) {
 		struct stat st;
 
