@@ -181,3 +181,41 @@ frames_in() {
 	assert_equal "$(frames_in hub/b)" "$nb"
 	[ ! -e hub/.base ]
 }
+
+@test "a stray high frame raises no head: the origin's frames still go, none pruned unsent" {
+	# Anyone who may send to the hub stores one frame of a far ahead.
+	changes a 90 1 | pgmesh-pack | pgmesh-ship hub/ 2>/dev/null
+	pgmesh-ship outbox <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	run -0 --separate-stderr pgmesh-ship --position --origin a hub
+	assert_equal "$output" "0/0"
+	local n
+	n=$(frames_in outbox)
+	run -0 --separate-stderr pgmesh-ship --prune outbox hub/
+	assert_contains "$stderr" "hub/: ok, $n frames"
+	run -0 --separate-stderr pgmesh-ship --position --origin a hub
+	assert_equal "$output" "0/1002800"
+	assert_equal "$(frames_in hub)" "$((n + 1))"
+}
+
+@test "names no frame has are quarantined; a dead writer's temporary file goes" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local n dead
+	n=$(frames_in spool)
+	echo junk >spool/a/notes.pack
+	mkdir spool/Not-A-Node
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	echo partial >"spool/a/.tmp-$dead-0000000001000100-0000000001000200.pack"
+	sleep infinity &
+	local live=$!
+	echo partial >"spool/a/.tmp-$live-0000000001000100-0000000001000200.pack"
+	run -0 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "pgmesh-ship: warning: spool/a/notes.pack: not the name of a frame (FIRST-LAST[.PART][+]@PREV.pack); moved into spool/.quarantine/a"
+	assert_contains "$stderr" "pgmesh-ship: warning: spool/Not-A-Node: not an origin node's folder; moved into spool/.quarantine"
+	assert_equal "$(frames_in out)" "$n"
+	[ -f spool/.quarantine/a/notes.pack ]
+	[ ! -e "spool/a/.tmp-$dead-0000000001000100-0000000001000200.pack" ]
+	[ -e "spool/a/.tmp-$live-0000000001000100-0000000001000200.pack" ]
+	kill "$live"
+}
