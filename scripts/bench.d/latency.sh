@@ -13,21 +13,24 @@
 # of the rounds' ratios.
 #
 # This part has clusters of its own, not the shared source: it measures
-# a trickle, not a backlog.  The source commits synchronously, as a
-# payments database would: with synchronous_commit off, commits reach the
-# WAL that decoding reads only at the WAL writer's next round (200 ms).
+# a trickle, not a backlog.  The source commits synchronously (the stock
+# setting), as a payments database would: with synchronous_commit off,
+# commits reach the WAL that decoding reads only at the WAL writer's
+# next round (200 ms).
 
 LATENCY_ROWS=1000
+# Autovacuum stays away from the ticks tables, as from payments (lib.sh).
 LATENCY_SCHEMA="CREATE TABLE ticks (id bigint PRIMARY KEY,
-	sent_at timestamptz NOT NULL)"
+	sent_at timestamptz NOT NULL) WITH (autovacuum_enabled = off)"
 LATENCY_DEST_SCHEMA="CREATE TABLE ticks (id bigint PRIMARY KEY,
 	sent_at timestamptz NOT NULL,
-	arrived_at timestamptz NOT NULL DEFAULT clock_timestamp())"
+	arrived_at timestamptz NOT NULL DEFAULT clock_timestamp())
+	WITH (autovacuum_enabled = off)"
 
 # latency_clusters: the source, with pgmesh's slot and publication and
 # the native subscription's slot, and the two destinations.
 latency_clusters() {
-	pg_start lat_src "${BENCH_SETTINGS[@]}" "synchronous_commit = on"
+	pg_start lat_src "${BENCH_SETTINGS[@]}"
 	pg_start lat_mesh "${BENCH_SETTINGS[@]}"
 	pg_start lat_native "${BENCH_SETTINGS[@]}"
 	pg_sql lat_src "$LATENCY_SCHEMA" >/dev/null
