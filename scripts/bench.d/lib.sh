@@ -48,10 +48,10 @@ trap 'exit 143' TERM
 # for a throwaway cluster that does not change a timing (a unix socket
 # only, 20 slots and senders, warnings only in the log), with one
 # exception undone: pg_start turns fsync off for the tests' sake, and no
-# one replicates into a server that does not fsync.  Tuned settings
-# (fsync off, asynchronous commits on the source, a larger
-# shared_buffers) made native replication's catch-up and pgmesh's differ
-# in ways no user of either would see: the README's "Measuring".
+# one replicates into a server that does not fsync.  Tuned settings are
+# no one's defaults, and one the benchmark had, wal_sender_timeout = 0,
+# slowed native replication's walsender alone (the README's
+# "Measuring").
 BENCH_SETTINGS=("fsync = on")
 
 BENCH_SOURCE=source
