@@ -25,7 +25,7 @@ setup() {
 # one_row TABLE COLUMNS VALUES: change text of one transaction of origin bb
 # inserting one row (COLUMNS: name<TAB>type pairs, VALUES tab-separated).
 one_row() {
-	printf '#pgmesh\t1\nB\tbb\t0/10\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\t%s\nI\t%s\t%s\nC\tbb\t0/10\n' \
+	printf '#pgmesh\t1\nP\tbb\t0/0\nB\tbb\t0/10\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\t%s\nI\t%s\t%s\nC\tbb\t0/10\n' \
 		"$1" "$2" "$1" "$3"
 }
 
