@@ -55,6 +55,12 @@ mallory_exists() {
 	# Reading the progress writes nothing and needs no grant.
 	run -0 --separate-stderr pgmesh-apply -d "$DB" --position --origin bb
 	assert_equal "$output" "0/0"
+	# Nor does raising a progress past a gap, which inserts nothing.
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --accept-gap bb:0/5 in.txt
+	assert_equal "$stderr" "pgmesh-apply: no --allow rule: $HINT"
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --accept-gap bb:0/5
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --position --origin bb
+	assert_equal "$output" "0/5"
 }
 
 @test "pg_catalog.pg_authid is out of reach, even of --allow '*:*' as a superuser" {

@@ -170,7 +170,10 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--origin goes with --position");
 	if (s->position && applying)
 		die(EX_USAGE, "--position takes no input and no apply options");
-	if (!s->position && grants_empty(s->grants))
+	/* Only rows need a grant: --position reads, and --accept-gap with
+	 * no input moves a progress and inserts nothing. */
+	if (!s->position && !(s->accept.n > 0 && s->ninputs == 0) &&
+	    grants_empty(s->grants))
 		die(EX_USAGE, "no --allow rule: " GRANTS_HINT);
 	if (s->origin != NULL && !node_valid(s->origin, strlen(s->origin)))
 		die(EX_USAGE, "--origin %s: not a node name (1 to %d of a-z 0-9 _ -)",
