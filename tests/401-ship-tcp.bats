@@ -84,7 +84,8 @@ received() {
 	local db before
 	db=$(pg_conninfo tcp)
 	before=$(pg_sql tcp "SELECT count(*) FROM payments")
-	run -64 --separate-stderr pgmesh-ship --listen "127.0.0.1:$PORT" --receive spool --apply "$db"
+	# (bounded: a listener that started would wait for connections)
+	run -64 --separate-stderr timeout 20 pgmesh-ship --listen "127.0.0.1:$PORT" --receive spool --apply "$db"
 	assert_equal "$stderr" "pgmesh-ship: --apply without --allow: say which origins may insert into which tables, as in --allow 'a:public.*' (--allow '*:*' grants every table)"
 	run -64 --separate-stderr pgmesh-ship --receive - --apply "$db" </dev/null
 	assert_contains "$stderr" "pgmesh-ship: --apply without --allow: "

@@ -183,7 +183,9 @@ holds_frames() {
 }
 
 @test "--remote-apply: the grants are the receiver's, a receiver with none refuses" {
-	run -64 --separate-stderr "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
+	# The receiver exits 64; the sender reports its words and, as for
+	# any receiver failure but bad data, says try again (75).
+	run -75 --separate-stderr "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
 		"$URL$BATS_TEST_TMPDIR/ungranted" <"$BATS_FILE_TMPDIR/a.pack"
 	assert_contains "$stderr" "pgmesh-ship: --apply without --allow: say which origins may insert into which tables, as in --allow 'a:public.*' (--allow '*:*' grants every table)"
 	assert_equal "$(rows | wc -l)" 0
@@ -192,14 +194,15 @@ holds_frames() {
 @test "a forced command that applies needs grants; no grant reaches pg_catalog" {
 	local apply="--apply 'host=$PG_TMP/dst port=$(cat "$PG_TMP/dst/port") user=postgres'"
 	sshd_authorize "command=\"$PGMESH_BIN/pgmesh-ship --receive $BATS_TEST_TMPDIR/forced $apply\",restrict"
-	run -64 --separate-stderr "${SHIP[@]}" "$URL/x" <"$BATS_FILE_TMPDIR/a.pack"
+	run -75 --separate-stderr "${SHIP[@]}" "$URL/x" <"$BATS_FILE_TMPDIR/a.pack"
 	assert_contains "$stderr" "pgmesh-ship: --apply without --allow: "
 	# The widest grant still keeps a superuser login role out of pg_authid.
 	sshd_authorize "command=\"$PGMESH_BIN/pgmesh-ship --receive $BATS_TEST_TMPDIR/forced $apply --allow '*:*'\",restrict"
 	printf '#pgmesh\t1\nP\tz\t0/0\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\tpg_catalog.pg_authid\toid\toid\trolname\tname\trolsuper\tboolean\trolcanlogin\tboolean\nI\tpg_catalog.pg_authid\t99999\tmallory\tt\tt\nC\tz\t0/5\n' |
 		pgmesh-pack >authid.pack
 	run -65 --separate-stderr "${SHIP[@]}" "$URL/x" <authid.pack
-	assert_contains "$stderr" "table pg_catalog.pg_authid: a system schema: no --allow rule grants it"
+	# The sender shows the receiver's last words: apply refused the frame.
+	assert_contains "$stderr" "pgmesh-apply exited with status 65"
 	assert_equal "$(pg_sql dst "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'")" 0
 }
 
