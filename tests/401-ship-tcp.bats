@@ -63,7 +63,7 @@ received() {
 }
 
 @test "pgmesh-ship tcp:// into nc -l | pgmesh-apply" {
-	nc -l 127.0.0.1 "$PORT" | pgmesh-apply -d "$(pg_conninfo tcp)" 2>apply.err 3>&- &
+	nc -l 127.0.0.1 "$PORT" | pgmesh-apply -d "$(pg_conninfo tcp)" --allow '*:*' 2>apply.err 3>&- &
 	LISTENER=$!
 	# nc accepts one connection: no probing.
 	wait_until 10 listening "$PORT"
@@ -78,4 +78,28 @@ received() {
 	run -75 --separate-stderr pgmesh-ship "tcp://127.0.0.1:$PORT" <"$BATS_FILE_TMPDIR/a.pack"
 	assert_equal "${stderr_lines[0]}" "pgmesh-ship: connect to 127.0.0.1 port $PORT: Connection refused"
 	assert_equal "${stderr_lines[1]}" "pgmesh-ship: tcp://127.0.0.1:$PORT: failed: cannot connect (0 frames sent before)"
+}
+
+@test "--listen --apply: no grant, no start; rows only where the grant says" {
+	local db before
+	db=$(pg_conninfo tcp)
+	before=$(pg_sql tcp "SELECT count(*) FROM payments")
+	# (bounded: a listener that started would wait for connections)
+	run -64 --separate-stderr timeout 20 pgmesh-ship --listen "127.0.0.1:$PORT" --receive spool --apply "$db"
+	assert_equal "$stderr" "pgmesh-ship: --apply without --allow: say which origins may insert into which tables, as in --allow 'a:public.*' (--allow '*:*' grants every table)"
+	run -64 --separate-stderr pgmesh-ship --receive - --apply "$db" </dev/null
+	assert_contains "$stderr" "pgmesh-ship: --apply without --allow: "
+	run -64 --separate-stderr pgmesh-ship --receive spool --allow 'a:public.*' </dev/null
+	assert_equal "$stderr" "pgmesh-ship: --allow and --allow-file go with --apply"
+	# Origin q may write public.other only: its payments are refused.
+	printf '#pgmesh\t1\nP\tq\t0/0\nB\tq\t0/10\t2026-11-21 13:16:41.123456+00\t9\nT\tpublic.payments\tid\tbigint\nI\tpublic.payments\t99\nC\tq\t0/10\n' |
+		pgmesh-pack >q.pack
+	pgmesh-ship --listen "127.0.0.1:$PORT" --receive spool --apply "$db" \
+		--allow 'q:public.other' 2>listener.err 3>&- &
+	LISTENER=$!
+	wait_until 10 listening "$PORT"
+	nc -N 127.0.0.1 "$PORT" <q.pack
+	wait_until 30 grep -q 'connection dropped (status 65)' listener.err
+	run -0 grep -c 'origin q may not insert into this table (no --allow rule matches)' listener.err
+	assert_equal "$(pg_sql tcp "SELECT count(*) FROM payments")" "$before"
 }

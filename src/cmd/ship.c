@@ -35,6 +35,10 @@ struct settings {
 	const char *origin;		/* --origin NODE, with --position */
 	const char *receive;		/* --receive DIR|- */
 	const char *apply;		/* --apply CONNINFO */
+	/* --allow RULE and --allow-file FILE, passed on to pgmesh-apply as
+	 * given: the grants are this machine's, never the sender's. */
+	const char *grants[2 * MAX_SSH_OPTIONS];
+	int ngrants;
 	const char *listen;		/* --listen [HOST:]PORT */
 	bool digest_only;
 	const char *ssh_options[MAX_SSH_OPTIONS];
@@ -51,6 +55,8 @@ struct settings {
 };
 
 static const struct option longopts[] = {
+	{ "allow", required_argument, NULL, 'G' },
+	{ "allow-file", required_argument, NULL, 'g' },
 	{ "apply", required_argument, NULL, 'A' },
 	{ "connect-timeout", required_argument, NULL, 'T' },
 	{ "digest-only", no_argument, NULL, 'D' },
@@ -78,8 +84,8 @@ static const char usage[] =
     "                   [--connect-timeout secs] [--remote-ship path]\n"
     "                   [--remote-apply conninfo] [--ssh program]\n"
     "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
-    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] [--digest-only]\n"
-    "                   [--listen [host:]port]\n"
+    "       pgmesh-ship [-v] --receive dir|- [--digest-only] [--listen [host:]port]\n"
+    "                   [--apply conninfo --allow node:table | --allow-file file]\n"
     "       pgmesh-ship --position [--origin node] spool\n";
 
 static void
@@ -88,6 +94,17 @@ add_option(const char **v, int *n, const char *value, const char *what)
 	if (*n == MAX_SSH_OPTIONS)
 		die(EX_USAGE, "at most %d %s options", MAX_SSH_OPTIONS, what);
 	v[(*n)++] = value;
+}
+
+/* A grant option for pgmesh-apply, kept as the option and its value. */
+static void
+add_grant(struct settings *s, const char *option, const char *value)
+{
+	if (s->ngrants == 2 * MAX_SSH_OPTIONS)
+		die(EX_USAGE, "at most %d --allow and --allow-file options",
+		    MAX_SSH_OPTIONS);
+	s->grants[s->ngrants++] = option;
+	s->grants[s->ngrants++] = value;
 }
 
 static void
@@ -100,6 +117,8 @@ parse_options(int argc, char **argv, struct settings *s)
 	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'A': s->apply = optarg; break;
+		case 'G': add_grant(s, "--allow", optarg); break;
+		case 'g': add_grant(s, "--allow-file", optarg); break;
 		case 'D': s->digest_only = true; break;
 		case 'a': s->ssh.remote_apply = optarg; break;
 		case 'F': s->force = true; break;
@@ -170,6 +189,12 @@ check_options(const struct settings *s)
 		die(EX_USAGE, "no destination (see --help)");
 	if (sending && (s->apply || s->listen || s->digest_only))
 		die(EX_USAGE, "--apply, --digest-only and --listen go with --receive");
+	if (s->ngrants > 0 && s->apply == NULL)
+		die(EX_USAGE, "--allow and --allow-file go with --apply");
+	if (s->apply != NULL && s->ngrants == 0)
+		die(EX_USAGE, "--apply without --allow: say which origins may "
+		    "insert into which tables, as in --allow 'a:public.*' "
+		    "(--allow '*:*' grants every table)");
 	if (!sending && (s->prune || s->nexclude || s->ssh.remote_apply))
 		die(EX_USAGE, "--prune, -x and --remote-apply are for sending");
 	if (!sending && strcmp(s->receive, "-") == 0 && s->apply == NULL &&
@@ -243,6 +268,8 @@ run_receive(const struct settings *s, const char *argv0)
 
 	r.dir = strcmp(s->receive, "-") == 0 ? NULL : s->receive;
 	r.apply = s->apply;
+	r.grants = s->grants;
+	r.ngrants = s->ngrants;
 	r.apply_program = program;
 	r.digest_only = s->digest_only;
 	if (s->listen == NULL) {

@@ -72,6 +72,8 @@ start_apply(struct receiver *r)
 	argv_add(&a, r->s->apply_program);
 	argv_add(&a, "-d");
 	argv_add(&a, r->s->apply);
+	for (int i = 0; i < r->s->ngrants; i++)
+		argv_add(&a, r->s->grants[i]);
 	/* Our stdout may carry the resume protocol: keep apply's off it. */
 	ok = transport_spawn(&a, SPAWN_OUT_STDERR, false, &r->apply);
 	argv_free(&a);

@@ -17,6 +17,9 @@ struct receive_settings {
 	const char *dir;		/* spool, NULL for stdout ("-") */
 	const char *apply;		/* CONNINFO for pgmesh-apply, or NULL */
 	const char *apply_program;	/* path of pgmesh-apply */
+	/* Its grant options (--allow RULE, --allow-file FILE), in pairs. */
+	const char *const *grants;
+	int ngrants;
 	/* Speak the resume protocol (shipproto.h) on proto_fd. */
 	bool handshake;
 	/*
