@@ -87,6 +87,27 @@ broken_second() {
 	assert_equal "$output" "1|45"
 }
 
+@test "--rejects refuses to write through a symbolic link planted in its place" {
+	gen_payments 30 10 a >a.txt
+	gen_payments 30 10 c 31 | from_genesis | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
+	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	echo "precious" >victim
+	ln -s victim rej.txt
+	run -73 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt c.txt
+	assert_equal "$stderr" "pgmesh-apply: rej.txt: is a symbolic link; refusing to write through it"
+	run -0 cat victim
+	assert_equal "$output" "precious"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "30"
+}
+
+@test "--rejects creates its file private (0600)" {
+	gen_payments 10 10 z >z.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:*' --rejects rej.txt z.txt
+	run -0 stat -c %a rej.txt
+	assert_equal "$output" "600"
+}
+
 @test "after a lone transaction fails, the next lone ones still go in by INSERT" {
 	# Id 2 is taken with other values: the first transaction conflicts.
 	sql "INSERT INTO payments VALUES (2, 0, 0, 'EUR', now(), 'other');

@@ -22,6 +22,7 @@
 #include "common/input.h"
 #include "common/log.h"
 #include "common/partial.h"
+#include "common/privfile.h"
 #include "common/textread.h"
 #include "common/textwrite.h"
 #include "pack/packread.h"
@@ -149,9 +150,8 @@ open_output(const struct settings *s)
 
 	if (s->output == NULL || strcmp(s->output, "-") == 0)
 		return STDOUT_FILENO;
-	fd = open(s->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		die(EX_IOERR, "%s: %s", s->output, strerror(errno));
+	if ((fd = privfile_open(s->output, O_TRUNC)) < 0)
+		exit(EX_IOERR);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		partial_watch(s->output);
 	return fd;

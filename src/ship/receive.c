@@ -25,6 +25,7 @@
 #include "common/catalog.h"
 #include "common/input.h"
 #include "common/log.h"
+#include "common/privfile.h"
 #include "pack/packread.h"
 #include "spool/chain.h"
 #include "spool/spool.h"
@@ -53,7 +54,10 @@ receive_make_spool(const char *dir)
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		/* The spool itself is private; its parents are made as
+		 * mkdir -p would. */
+		if (mkdir(path, i == len ? PRIVATE_DIR_MODE : 0755) != 0 &&
+		    errno != EEXIST) {
 			log_error("spool %s: %s", path, strerror(errno));
 			return false;
 		}
