@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "ship/dest.h"
@@ -37,6 +38,9 @@ struct settings {
 	const char *apply;		/* --apply CONNINFO */
 	const char *listen;		/* --listen [HOST:]PORT */
 	bool digest_only;
+	long idle_timeout;		/* --idle-timeout, seconds, 0 none */
+	long total_timeout;		/* --total-timeout */
+	long max_clients;		/* --max-clients, 0 for the default */
 	const char *ssh_options[MAX_SSH_OPTIONS];
 	int nssh_options;
 	const char *exclude[MAX_SSH_OPTIONS];
@@ -57,9 +61,11 @@ static const struct option longopts[] = {
 	{ "exclude-origin", required_argument, NULL, 'x' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "identity", required_argument, NULL, 'i' },
 	{ "listen", required_argument, NULL, 'L' },
 	{ "max-age", required_argument, NULL, 'M' },
+	{ "max-clients", required_argument, NULL, 'C' },
 	{ "origin", required_argument, NULL, 'O' },
 	{ "position", no_argument, NULL, 'p' },
 	{ "prune", no_argument, NULL, 'P' },
@@ -68,6 +74,7 @@ static const struct option longopts[] = {
 	{ "remote-ship", required_argument, NULL, 'r' },
 	{ "ssh", required_argument, NULL, 'S' },
 	{ "ssh-option", required_argument, NULL, 'o' },
+	{ "total-timeout", required_argument, NULL, 'W' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -79,7 +86,8 @@ static const char usage[] =
     "                   [--remote-apply conninfo] [--ssh program]\n"
     "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
     "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] [--digest-only]\n"
-    "                   [--listen [host:]port]\n"
+    "                   [--listen [host:]port [--max-clients n]]\n"
+    "                   [--idle-timeout secs] [--total-timeout secs]\n"
     "       pgmesh-ship --position [--origin node] spool\n";
 
 static void
@@ -88,6 +96,19 @@ add_option(const char **v, int *n, const char *value, const char *what)
 	if (*n == MAX_SSH_OPTIONS)
 		die(EX_USAGE, "at most %d %s options", MAX_SSH_OPTIONS, what);
 	v[(*n)++] = value;
+}
+
+/* A whole number of at least min and at most 20 days in seconds (far
+ * beyond any sensible bound, and within poll's int of milliseconds). */
+static long
+parse_count(const char *opt, const char *arg, long min)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < min || v > 20L * 86400)
+		die(EX_USAGE, "%s %s: want a whole number from %ld", opt, arg, min);
+	return v;
 }
 
 static void
@@ -128,6 +149,15 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'M':
 			if ((s->max_age = cli_parse_age(optarg)) < 0)
 				die(EX_USAGE, "--max-age %s: expected N[smhd]", optarg);
+			break;
+		case 'I':
+			s->idle_timeout = parse_count("--idle-timeout", optarg, 0);
+			break;
+		case 'W':
+			s->total_timeout = parse_count("--total-timeout", optarg, 0);
+			break;
+		case 'C':
+			s->max_clients = parse_count("--max-clients", optarg, 1);
 			break;
 		case 'T':
 			s->ssh.connect_timeout = (int)strtol(optarg, &end, 10);
@@ -170,6 +200,8 @@ check_options(const struct settings *s)
 		die(EX_USAGE, "no destination (see --help)");
 	if (sending && (s->apply || s->listen || s->digest_only))
 		die(EX_USAGE, "--apply, --digest-only and --listen go with --receive");
+	if (s->max_clients && !s->listen)
+		die(EX_USAGE, "--max-clients goes with --listen");
 	if (!sending && (s->prune || s->nexclude || s->ssh.remote_apply))
 		die(EX_USAGE, "--prune, -x and --remote-apply are for sending");
 	if (!sending && strcmp(s->receive, "-") == 0 && s->apply == NULL &&
@@ -210,6 +242,8 @@ receive_exit(struct receive_result r)
 		return EX_DATAERR;
 	case RECEIVE_IO_ERROR:
 		return EX_IOERR;
+	case RECEIVE_TIMED_OUT:
+		return EX_TEMPFAIL;
 	case RECEIVE_APPLY_FAILED:
 		/* pgmesh-apply's own status, when in sysexits' range;
 		 * anything else (a crash, a signal, 127 for a program not
@@ -245,6 +279,12 @@ run_receive(const struct settings *s, const char *argv0)
 	r.apply = s->apply;
 	r.apply_program = program;
 	r.digest_only = s->digest_only;
+	r.idle_s = (int)s->idle_timeout;
+	r.total_s = (int)s->total_timeout;
+	/* Connections to one database are applied in turn: concurrent
+	 * pgmesh-apply runs would contend for its origins' progress. */
+	r.max_clients = s->apply != NULL ? 1 : s->max_clients ?
+	    (int)s->max_clients : LIMIT_LISTEN_CLIENTS;
 	if (s->listen == NULL) {
 		/* stdout is free for the resume protocol unless it carries
 		 * the frames themselves. */
@@ -253,10 +293,15 @@ run_receive(const struct settings *s, const char *argv0)
 	} else {
 		const char *colon = strrchr(s->listen, ':');
 
-		if (colon != NULL) {
+		/* Nothing open beyond this machine unless asked: tcp carries
+		 * no authentication. */
+		if (colon == NULL)
+			host = xstrdup("127.0.0.1");
+		else if (s->listen[0] == '[' && colon > s->listen && colon[-1] == ']')
+			host = xstrndup(s->listen + 1, (size_t)(colon - s->listen - 2));
+		else
 			host = xstrndup(s->listen, (size_t)(colon - s->listen));
-			port = colon + 1;
-		}
+		port = colon != NULL ? colon + 1 : s->listen;
 		res = receive_listen(&r, host, port, report_dropped);
 	}
 	free(host);
@@ -475,6 +520,8 @@ main(int argc, char **argv)
 		.ssh = { .program = "ssh", .remote_ship = "pgmesh-ship",
 		    .connect_timeout = 20 },
 		.source = "-",
+		.idle_timeout = LIMIT_IDLE_TIMEOUT_S,
+		.total_timeout = LIMIT_TOTAL_TIMEOUT_S,
 	};
 
 	log_init(argv[0]);

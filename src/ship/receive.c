@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -146,6 +147,8 @@ read_frames(struct receiver *r, struct input *in)
 		if (rr == READ_OK)
 			outcome = deliver_frame(r, &m, &raw) ? RECEIVE_OK :
 			    RECEIVE_IO_ERROR;
+		else if (in->timed_out)
+			outcome = RECEIVE_TIMED_OUT;
 		else
 			outcome = rr == READ_IO_ERROR ? RECEIVE_IO_ERROR :
 			    RECEIVE_BAD_FRAME;
@@ -231,6 +234,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	}
 	transport_widen_pipe(in_fd);
 	input_init_fd(&in, in_fd, what);
+	input_set_timeouts(&in, s->idle_s, s->total_s);
 	res.outcome = s->handshake && !answer_ping(&in, proto_fd) ?
 	    RECEIVE_IO_ERROR : read_frames(&r, &in);
 	apply_status = finish_apply(&r);
@@ -266,11 +270,37 @@ describe_peer(const struct sockaddr_storage *sa, char *buf, size_t size)
 	snprintf(buf, size, "tcp peer %s", addr);
 }
 
+/* Receive the connection fd from sa, and tell dropped if it ended badly:
+ * the body of a connection's own process. */
+static void
+serve_connection(const struct receive_settings *s, int fd,
+    const struct sockaddr_storage *sa, receive_dropped_fn *dropped)
+{
+	struct receive_result res;
+	char what[80];
+
+	describe_peer(sa, what, sizeof(what));
+	res = receive_stream(s, fd, what, -1);
+	if (res.outcome != RECEIVE_OK)
+		dropped(what, res);
+	close(fd);
+}
+
+/* Collect the connections' processes that have ended, and wait for more
+ * to end until fewer than max remain. */
+static void
+collect_connections(int *running, int max)
+{
+	while (*running > 0 &&
+	    waitpid(-1, NULL, *running >= max ? 0 : WNOHANG) > 0)
+		(*running)--;
+}
+
 struct receive_result
 receive_listen(const struct receive_settings *s, const char *host,
     const char *port, receive_dropped_fn *dropped)
 {
-	int lfd;
+	int lfd, running = 0;
 
 	if (!transport_listen(host, port, &lfd))
 		return (struct receive_result){ .outcome = RECEIVE_CANT_LISTEN };
@@ -278,11 +308,11 @@ receive_listen(const struct receive_settings *s, const char *host,
 	for (;;) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
-		struct receive_result res;
-		char what[80];
-		int fd = accept(lfd, (struct sockaddr *)&sa, &len);
+		pid_t pid;
+		int fd;
 
-		if (fd < 0) {
+		collect_connections(&running, s->max_clients);
+		if ((fd = accept(lfd, (struct sockaddr *)&sa, &len)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			log_error("accept on port %s: %s", port, strerror(errno));
@@ -290,12 +320,18 @@ receive_listen(const struct receive_settings *s, const char *host,
 			return (struct receive_result){
 			    .outcome = RECEIVE_ACCEPT_FAILED };
 		}
-		describe_peer(&sa, what, sizeof(what));
 		/* A bad connection is that sender's problem, not the end of
-		 * the service: report it and take the next one. */
-		res = receive_stream(s, fd, what, -1);
-		if (res.outcome != RECEIVE_OK)
-			dropped(what, res);
+		 * the service: its process reports it and ends. */
+		if ((pid = fork()) == 0) {
+			close(lfd);
+			serve_connection(s, fd, &sa, dropped);
+			_exit(0);
+		}
+		if (pid < 0)
+			log_error("port %s: cannot serve a connection: %s", port,
+			    strerror(errno));
+		else
+			running++;
 		close(fd);
 	}
 }
