@@ -239,3 +239,40 @@ frames_in() {
 	run -0 ls -A elsewhere
 	assert_equal "$output" ""
 }
+
+# flip_byte FILE: damage the last bytes of a file (its data frame).
+flip_byte() {
+	local size
+	size=$(stat -c %s "$1")
+	printf '\125' | dd of="$1" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null
+}
+
+@test "a damaged frame in a source spool is set aside; everything else goes (65)" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	local n bad
+	n=$(frames_in spool)
+	bad=$(find spool/a -name '*.pack' | sort | sed -n 2p)
+	flip_byte "$bad"
+	run -65 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "pgmesh-ship: warning: $bad: a damaged frame; moved into spool/.quarantine/a"
+	assert_equal "$(frames_in out)" "$((n - 1))"
+	assert_equal "$(frames_in spool/.quarantine)" 1
+	# a's head there stops before the hole: the frames after it wait.
+	local first last
+	first=$(find spool/a -name '*.pack' | sort | sed -n 1p)
+	last=$(basename "$first" | cut -c18-33)
+	run -0 --separate-stderr pgmesh-ship --position --origin a out
+	assert_equal "$output" "$(printf '%X/%X' $((16#${last:0:8})) $((16#${last:8:8})))"
+	run -0 --separate-stderr pgmesh-ship spool out/
+}
+
+@test "a frame under another frame's name is set aside, never sent" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local first second
+	first=$(find spool/a -name '*.pack' | sort | sed -n 1p)
+	second=$(find spool/a -name '*.pack' | sort | sed -n 2p)
+	cp "$first" "$second"
+	run -65 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "$second: a frame whose manifest does not match its name; moved into spool/.quarantine/a"
+	[ ! -e "out/a/$(basename "$second")" ]
+}
