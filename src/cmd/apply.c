@@ -59,7 +59,7 @@ static const char usage[] =
     "usage: pgmesh-apply -d conninfo [-v] [--allow node:table] [--group n]\n"
     "                    [--rejects file] [--sync] [--max-gap-age age]\n"
     "                    [--accept-gap node:lsn] [--ack name | --prune]\n"
-    "                    [file | dir ...]\n"
+    "                    [--limit name=size] [file | dir ...]\n"
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n";
 
@@ -111,6 +111,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "replay", no_argument, NULL, OPT_REPLAY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIMIT_OPTION,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};

@@ -62,7 +62,7 @@ struct unpacker {
 static const char usage[] =
     "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
     "                   [-o file] [file ...]\n"
-    "       pgmesh-pack -d [-v] [-o file] [file ...]\n";
+    "       pgmesh-pack -d [-v] [-o file] [--limit name=size] [file ...]\n";
 
 static long long
 parse_number(const char *opt, const char *s, long long min, long long max,
@@ -100,6 +100,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIMIT_OPTION,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};

@@ -61,6 +61,7 @@ static const struct option longopts[] = {
 	{ "exclude-origin", required_argument, NULL, 'x' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_LIMIT_OPTION,
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "identity", required_argument, NULL, 'i' },
 	{ "listen", required_argument, NULL, 'L' },
@@ -88,6 +89,7 @@ static const char usage[] =
     "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] [--digest-only]\n"
     "                   [--listen [host:]port [--max-clients n]]\n"
     "                   [--idle-timeout secs] [--total-timeout secs]\n"
+    "                   [--limit name=size]\n"
     "       pgmesh-ship --position [--origin node] spool\n";
 
 static void
@@ -243,6 +245,7 @@ receive_exit(struct receive_result r)
 	case RECEIVE_IO_ERROR:
 		return EX_IOERR;
 	case RECEIVE_TIMED_OUT:
+	case RECEIVE_NO_ROOM:
 		return EX_TEMPFAIL;
 	case RECEIVE_APPLY_FAILED:
 		/* pgmesh-apply's own status, when in sysexits' range;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "limits.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -169,6 +171,19 @@ input_has_line(const struct input *in)
 	    memchr(in->buf + in->start, '\n', input_buffered(in)) != NULL;
 }
 
+/* A sender's line may be as long as it likes: it is read no further
+ * once past the limit (the buffer, which doubles, holds at most twice the
+ * limit). */
+static int
+line_too_long(struct input *in)
+{
+	log_error("%s: a line at byte %" PRIu64 " is longer than the text-line "
+	    "limit (%" PRIu64 " bytes; --limit text-line=SIZE raises it)",
+	    in->name, input_tell(in), limits.text_line);
+	in->failed = in->too_long = true;
+	return -1;
+}
+
 int
 input_line(struct input *in, char **line, size_t *len, bool *whole)
 {
@@ -181,6 +196,8 @@ input_line(struct input *in, char **line, size_t *len, bool *whole)
 		if (input_buffered(in) > scanned)
 			nl = memchr(p + scanned, '\n', input_buffered(in) - scanned);
 
+		if (nl != NULL && (uint64_t)(nl - p) > limits.text_line)
+			return line_too_long(in);
 		if (nl != NULL) {
 			*nl = '\0';
 			*line = p;
@@ -190,6 +207,8 @@ input_line(struct input *in, char **line, size_t *len, bool *whole)
 			return 1;
 		}
 		scanned = input_buffered(in);
+		if (scanned > limits.text_line)
+			return line_too_long(in);
 		if (in->eof)
 			break;
 		if (in->failed || !read_more(in))

@@ -30,6 +30,7 @@ struct input {
 	int idle_s;
 	int total_s;
 	bool timed_out;		/* the failure was a bound running out */
+	bool too_long;		/* the failure was a line above the limit */
 	int64_t deadline_ms;	/* on CLOCK_MONOTONIC */
 };
 
@@ -74,8 +75,10 @@ ssize_t input_fill(struct input *in, size_t n);
 
 /*
  * Next line, without its newline, NUL-terminated in place (valid until the
- * next call).  Returns 1 with a whole line, 0 at EOF, -1 on a read error.
- * A last line without its newline is returned with *whole = false.
+ * next call).  Returns 1 with a whole line, 0 at EOF, -1 on a read error
+ * or (too_long set) a line longer than the text-line limit, which is not
+ * read further, both reported.  A last line without its newline is
+ * returned with *whole = false.
  */
 int input_line(struct input *in, char **line, size_t *len, bool *whole);
 

@@ -125,10 +125,8 @@ pack_check_frame(struct pack_checker *pc, const struct manifest *m,
 		    "transaction, which cannot be applied alone", what, offset);
 		return READ_BAD_DATA;
 	}
-	if (pc->dctx == NULL && (pc->dctx = ZSTD_createDCtx()) == NULL) {
-		log_error("cannot create a zstd decompression context");
+	if (pc->dctx == NULL && (pc->dctx = frame_dctx_new()) == NULL)
 		return READ_IO_ERROR;
-	}
 	if (!frame_unpack(pc->dctx, m, (const unsigned char *)raw->data,
 	    raw->len, &pc->content, what, offset, &err)) {
 		log_error("%s", err.text);

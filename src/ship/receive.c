@@ -100,24 +100,29 @@ finish_apply(struct receiver *r)
 	return status;
 }
 
-/* One checked frame to wherever it goes; false after log_error. */
-static bool
+/* One checked frame to wherever it goes; RECEIVE_OK, or a failure after
+ * log_error. */
+static enum receive_outcome
 deliver_frame(struct receiver *r, const struct manifest *m,
     const struct buf *raw)
 {
-	if (r->s->dir != NULL && !spool_store(r->s->dir, m, raw))
-		return false;
+	enum spool_store_result stored = r->s->dir == NULL ? SPOOL_STORED :
+	    spool_store(r->s->dir, m, raw);
+
+	if (stored != SPOOL_STORED)
+		return stored == SPOOL_NO_ROOM ? RECEIVE_NO_ROOM :
+		    RECEIVE_IO_ERROR;
 	if (r->applying &&
 	    !write_all(r->apply.in, raw->data, raw->len, r->s->apply_program))
-		return false;
+		return RECEIVE_IO_ERROR;
 	if (r->s->dir == NULL && r->s->apply == NULL &&
 	    !write_all(STDOUT_FILENO, raw->data, raw->len, "stdout"))
-		return false;
+		return RECEIVE_IO_ERROR;
 	heads_raise(&r->heads, m->origin,
 	    frame_whole_lsn(m->last_lsn, m->continues_next));
 	r->frames++;
 	r->bytes += raw->len;
-	return true;
+	return RECEIVE_OK;
 }
 
 static enum receive_outcome
@@ -145,8 +150,7 @@ read_frames(struct receiver *r, struct input *in)
 			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
 			    offset);
 		if (rr == READ_OK)
-			outcome = deliver_frame(r, &m, &raw) ? RECEIVE_OK :
-			    RECEIVE_IO_ERROR;
+			outcome = deliver_frame(r, &m, &raw);
 		else if (in->timed_out)
 			outcome = RECEIVE_TIMED_OUT;
 		else

@@ -45,6 +45,7 @@ enum receive_outcome {
 	RECEIVE_BAD_FRAME,	/* bad or cut: the whole frames before it are kept */
 	RECEIVE_IO_ERROR,	/* reading, storing, passing on or answering */
 	RECEIVE_TIMED_OUT,	/* the sender went idle or stayed too long */
+	RECEIVE_NO_ROOM,	/* the spool is at its free-space floor */
 	RECEIVE_APPLY_FAILED,	/* pgmesh-apply exited with apply_status */
 	RECEIVE_CANT_LISTEN,
 	RECEIVE_ACCEPT_FAILED,

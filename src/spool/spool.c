@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "spool.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/partial.h"
 #include "common/privfile.h"
@@ -264,12 +266,32 @@ write_durably(int ofd, const char *tmp, const char *shown,
 	return ok;
 }
 
+/* Would len more bytes in the folder ofd leave its file system the free
+ * space of the spool-free limit?  A sender does not get to fill the disk
+ * (a full disk fails everything else on it, a database's WAL too). */
+static bool
+has_room(int ofd, const char *odir, size_t len)
+{
+	struct statvfs fs;
+	uint64_t avail;
+
+	if (fstatvfs(ofd, &fs) != 0)
+		return true;	/* then writing says what is wrong */
+	avail = (uint64_t)fs.f_bavail * fs.f_frsize;
+	if (avail >= len && avail - len >= limits.spool_free)
+		return true;
+	log_error("spool %s: %" PRIu64 " bytes free; a frame of %zu would leave "
+	    "less than the spool-free limit (%" PRIu64 "); not stored", odir,
+	    avail, len, limits.spool_free);
+	return false;
+}
+
 /*
  * Store the frame as name in the origin's folder ofd (odir in messages).
  * Everything is done relative to ofd, which was opened not through a
  * link: a link planted in the folder is neither followed nor written.
  */
-static bool
+static enum spool_store_result
 store_at(int ofd, const char *odir, const char *name, const struct buf *raw)
 {
 	char tmp[128], shown[4300];
@@ -278,7 +300,9 @@ store_at(int ofd, const char *odir, const char *name, const struct buf *raw)
 
 	/* Same origin and range: the same frame, delivered again. */
 	if (fstatat(ofd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return true;
+		return SPOOL_STORED;
+	if (!has_room(ofd, odir, raw->len))
+		return SPOOL_NO_ROOM;
 	snprintf(tmp, sizeof(tmp), ".tmp-%ld-%s", (long)getpid(), name);
 	snprintf(shown, sizeof(shown), "%s/%s", odir, tmp);
 	/* Named after this process, it is removed by nobody else: neither a
@@ -292,31 +316,31 @@ store_at(int ofd, const char *odir, const char *name, const struct buf *raw)
 	if (!ok)
 		unlinkat(ofd, tmp, 0);
 	partial_done();
-	return ok;
+	return ok ? SPOOL_STORED : SPOOL_FAILED;
 }
 
-bool
+enum spool_store_result
 spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 {
 	char odir[4096], name[64];
+	enum spool_store_result res;
 	int dfd, ofd;
-	bool ok;
 
 	if (!privdir_make(dir))
-		return false;
+		return SPOOL_FAILED;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		log_error("spool %s: %s", dir, strerror(errno));
-		return false;
+		return SPOOL_FAILED;
 	}
 	snprintf(odir, sizeof(odir), "%s/%s", dir, m->origin);
 	ofd = privdir_make_open_at(dfd, m->origin, odir);
 	close(dfd);
 	if (ofd < 0)
-		return false;
+		return SPOOL_FAILED;
 	format_frame_name(name, sizeof(name), m);
-	ok = store_at(ofd, odir, name, raw);
+	res = store_at(ofd, odir, name, raw);
 	close(ofd);
-	return ok;
+	return res;
 }
 
 static bool
