@@ -26,6 +26,17 @@ setup_file() {
 	} >line.txt
 }
 
+# big_frame: a.pack, one frame of about 40 MB that hardly compresses.
+big_frame() {
+	{
+		printf '#pgmesh\t1\nB\ta\t0/10\t2026-11-21 13:16:41.123456+00\t7\n'
+		printf 'T\tpublic.payments\tid\tbigint\tmemo\ttext\n'
+		printf 'I\tpublic.payments\t1\t'
+		head -c 30M /dev/urandom | base64 -w0
+		printf '\nC\ta\t0/10\n'
+	} | pgmesh-pack >a.pack
+}
+
 teardown_file() {
 	pg_stop_all
 }
@@ -117,6 +128,14 @@ LIAR="frame at byte 0: data frame decompresses to more than its manifest's conte
 	rss_below 160
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "0"
+}
+
+@test "a receiver passing frames on holds a large frame once, not twice" {
+	big_frame
+	local mb=$(($(stat -c %s a.pack) >> 20))
+	run -0 --separate-stderr bounded pgmesh-ship --receive spool --digest-only <a.pack
+	rss_below $((mb * 3 / 2))
+	cat spool/a/*.pack | cmp - a.pack
 }
 
 @test "a spool keeps its free-space floor: 75, nothing written in part" {

@@ -130,37 +130,38 @@ read_frames(struct receiver *r, struct input *in)
 {
 	struct catalog *cat = catalog_new();
 	struct pack_checker pc = { .dctx = NULL };
-	struct buf raw;
 	enum receive_outcome outcome = RECEIVE_OK;
 
-	buf_init(&raw);
 	for (;;) {
 		struct manifest m = { 0 };
 		enum read_result rr;
+		struct buf frame;
 		uint64_t offset;
 		bool got;
 
-		buf_reset(&raw);
-		rr = pack_next_frame(in, &m, &raw, &offset, &got);
+		/* Checked and delivered from the input's buffer: a frame of
+		 * hundreds of megabytes is held once. */
+		rr = pack_peek_frame(in, &m, &frame, &offset, &got);
 		if (rr == READ_OK && !got)
 			break;
 		if (rr == READ_OK && r->s->digest_only)
-			rr = pack_check_digest(&m, &raw, in->name, offset);
+			rr = pack_check_digest(&m, &frame, in->name, offset);
 		else if (rr == READ_OK)
-			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
+			rr = pack_check_frame(&pc, &m, &frame, cat, NULL, in->name,
 			    offset);
 		if (rr == READ_OK)
-			outcome = deliver_frame(r, &m, &raw);
+			outcome = deliver_frame(r, &m, &frame);
 		else if (in->timed_out)
 			outcome = RECEIVE_TIMED_OUT;
 		else
 			outcome = rr == READ_IO_ERROR ? RECEIVE_IO_ERROR :
 			    RECEIVE_BAD_FRAME;
+		if (got)
+			input_skip(in, frame.len);
 		manifest_free(&m);
 		if (outcome != RECEIVE_OK)
 			break;
 	}
-	buf_free(&raw);
 	pack_checker_free(&pc);
 	catalog_free(cat);
 	return outcome;
