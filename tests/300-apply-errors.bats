@@ -87,6 +87,50 @@ broken_second() {
 	assert_equal "$output" "1|45"
 }
 
+@test "--rejects refuses to write through a symbolic link planted in its place" {
+	gen_payments 30 10 a >a.txt
+	gen_payments 30 10 c 31 | from_genesis | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
+	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	echo "precious" >victim
+	ln -s victim rej.txt
+	run -73 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt c.txt
+	assert_equal "$stderr" "pgmesh-apply: rej.txt: is a symbolic link; refusing to write through it"
+	run -0 cat victim
+	assert_equal "$output" "precious"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "30"
+}
+
+@test "--rejects creates its file private (0600)" {
+	gen_payments 10 10 z >z.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:*' --rejects rej.txt z.txt
+	run -0 stat -c %a rej.txt
+	assert_equal "$output" "600"
+}
+
+@test "control characters and bytes that are not UTF-8 are escaped in messages" {
+	sql "CREATE TABLE codes (code text PRIMARY KEY, what text)"
+	sql "INSERT INTO codes VALUES (E'k\\x1b[2J\\x07\\x01', 'old')"
+	{
+		printf '#pgmesh\t1\nP\ta\t0/0\nB\ta\t0/10000\t2026-11-21 13:16:41.123456+00\t701\n'
+		printf 'T\tpublic.codes\tcode\ttext\twhat\ttext\n'
+		printf 'I\tpublic.codes\tk\033[2J\a\001\tnew\n'
+		printf 'C\ta\t0/10000\n'
+		printf 'B\ta\t0/20000\t2026-11-21 13:16:41.123456+00\t702\n'
+		printf 'T\tpublic.co\377des\tcode\ttext\n'
+		printf 'I\tpublic.co\377des\tx\n'
+		printf 'C\ta\t0/20000\n'
+	} >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
+	assert_equal "$stderr" 'pgmesh-apply: origin a, LSN 0/10000, table public.codes: duplicate key with different values (code=k\x1B[2J\x07\x01)'
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt in.txt
+	assert_contains "$stderr" 'table public.co\xFFdes: '
+	# No byte of stderr is a control character other than its newlines,
+	# nor anything but UTF-8.
+	run -1 grep -qP '[\x00-\x09\x0b-\x1f\x7f]' <<<"$stderr"
+	run -0 iconv -f UTF-8 -t UTF-8 <<<"$stderr"
+}
+
 @test "after a lone transaction fails, the next lone ones still go in by INSERT" {
 	# Id 2 is taken with other values: the first transaction conflicts.
 	sql "INSERT INTO payments VALUES (2, 0, 0, 'EUR', now(), 'other');

@@ -220,6 +220,26 @@ frames_in() {
 	kill "$live"
 }
 
+@test "spools are private: folders 0700, frames 0600, by ship and by --receive" {
+	pgmesh-ship out <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	pgmesh-ship --receive in/box <"$BATS_FILE_TMPDIR/ab.pack" >/dev/null 2>&1
+	run -0 stat -c '%a %n' out out/a out/b in/box in/box/a
+	assert_equal "$output" "$(printf '700 out\n700 out/a\n700 out/b\n700 in/box\n700 in/box/a')"
+	run -0 sh -c 'find out in/box -name "*.pack" ! -perm 600 | wc -l'
+	assert_equal "$output" "0"
+	run -0 sh -c 'find out -name "*.pack" | wc -l'
+	[ "$output" -gt 4 ]
+}
+
+@test "a link planted in a spool in place of an origin's folder is not followed" {
+	mkdir out elsewhere
+	ln -s ../elsewhere out/a
+	run -75 --separate-stderr pgmesh-ship out <"$BATS_FILE_TMPDIR/a.pack"
+	assert_contains "$stderr" "pgmesh-ship: out/a: not a folder (a symbolic link?); refusing to write into it"
+	run -0 ls -A elsewhere
+	assert_equal "$output" ""
+}
+
 # flip_byte FILE: damage the last bytes of a file (its data frame).
 flip_byte() {
 	local size

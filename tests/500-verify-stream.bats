@@ -304,6 +304,17 @@ lsn_of() {
 	grep -q '^# TYPE pgmesh_verify_rows gauge$' "$d/m.prom"
 }
 
+@test "--metrics refuses a symbolic link planted in its place" {
+	local d=$BATS_FILE_TMPDIR
+	echo precious >"$BATS_TEST_TMPDIR/victim"
+	ln -s victim "$BATS_TEST_TMPDIR/m.prom"
+	run -73 --separate-stderr pgmesh-verify --metrics "$BATS_TEST_TMPDIR/m.prom" "$d/a.pack"
+	assert_contains "$stderr" "pgmesh-verify: $BATS_TEST_TMPDIR/m.prom: is a symbolic link; refusing to replace it"
+	run -0 cat "$BATS_TEST_TMPDIR/victim"
+	assert_equal "$output" "precious"
+	[ -L "$BATS_TEST_TMPDIR/m.prom" ]
+}
+
 @test "could not verify: missing input 66, bad usage 64" {
 	run -66 --separate-stderr pgmesh-verify "$BATS_FILE_TMPDIR/none.pack"
 	assert_contains "$stderr" "none.pack: No such file or directory"

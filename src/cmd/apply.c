@@ -59,7 +59,7 @@ static const char usage[] =
     "usage: pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
     "                    [--group n] [--rejects file] [--sync]\n"
     "                    [--max-gap-age age] [--accept-gap node:lsn]\n"
-    "                    [--ack name | --prune]\n"
+    "                    [--ack name | --prune] [--limit name=size]\n"
     "                    [file | dir ...]\n"
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n";
@@ -113,6 +113,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "replay", no_argument, NULL, OPT_REPLAY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIMIT_OPTION,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};

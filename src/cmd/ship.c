@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "ship/dest.h"
@@ -41,6 +42,9 @@ struct settings {
 	int ngrants;
 	const char *listen;		/* --listen [HOST:]PORT */
 	bool digest_only;
+	long idle_timeout;		/* --idle-timeout, seconds, 0 none */
+	long total_timeout;		/* --total-timeout */
+	long max_clients;		/* --max-clients, 0 for the default */
 	const char *ssh_options[MAX_SSH_OPTIONS];
 	int nssh_options;
 	const char *exclude[MAX_SSH_OPTIONS];
@@ -63,9 +67,12 @@ static const struct option longopts[] = {
 	{ "exclude-origin", required_argument, NULL, 'x' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_LIMIT_OPTION,
+	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "identity", required_argument, NULL, 'i' },
 	{ "listen", required_argument, NULL, 'L' },
 	{ "max-age", required_argument, NULL, 'M' },
+	{ "max-clients", required_argument, NULL, 'C' },
 	{ "origin", required_argument, NULL, 'O' },
 	{ "position", no_argument, NULL, 'p' },
 	{ "prune", no_argument, NULL, 'P' },
@@ -74,6 +81,7 @@ static const struct option longopts[] = {
 	{ "remote-ship", required_argument, NULL, 'r' },
 	{ "ssh", required_argument, NULL, 'S' },
 	{ "ssh-option", required_argument, NULL, 'o' },
+	{ "total-timeout", required_argument, NULL, 'W' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -84,8 +92,11 @@ static const char usage[] =
     "                   [--connect-timeout secs] [--remote-ship path]\n"
     "                   [--remote-apply conninfo] [--ssh program]\n"
     "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
-    "       pgmesh-ship [-v] --receive dir|- [--digest-only] [--listen [host:]port]\n"
+    "       pgmesh-ship [-v] --receive dir|- [--digest-only]\n"
     "                   [--apply conninfo --allow node:table | --allow-file file]\n"
+    "                   [--listen [host:]port [--max-clients n]]\n"
+    "                   [--idle-timeout secs] [--total-timeout secs]\n"
+    "                   [--limit name=size]\n"
     "       pgmesh-ship --position [--origin node] spool\n";
 
 static void
@@ -105,6 +116,19 @@ add_grant(struct settings *s, const char *option, const char *value)
 		    MAX_SSH_OPTIONS);
 	s->grants[s->ngrants++] = option;
 	s->grants[s->ngrants++] = value;
+}
+
+/* A whole number of at least min and at most 20 days in seconds (far
+ * beyond any sensible bound, and within poll's int of milliseconds). */
+static long
+parse_count(const char *opt, const char *arg, long min)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < min || v > 20L * 86400)
+		die(EX_USAGE, "%s %s: want a whole number from %ld", opt, arg, min);
+	return v;
 }
 
 static void
@@ -147,6 +171,15 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'M':
 			if ((s->max_age = cli_parse_age(optarg)) < 0)
 				die(EX_USAGE, "--max-age %s: expected N[smhd]", optarg);
+			break;
+		case 'I':
+			s->idle_timeout = parse_count("--idle-timeout", optarg, 0);
+			break;
+		case 'W':
+			s->total_timeout = parse_count("--total-timeout", optarg, 0);
+			break;
+		case 'C':
+			s->max_clients = parse_count("--max-clients", optarg, 1);
 			break;
 		case 'T':
 			s->ssh.connect_timeout = (int)strtol(optarg, &end, 10);
@@ -195,6 +228,8 @@ check_options(const struct settings *s)
 		die(EX_USAGE, "--apply without --allow: say which origins may "
 		    "insert into which tables, as in --allow 'a:public.*' "
 		    "(--allow '*:*' grants every table)");
+	if (s->max_clients && !s->listen)
+		die(EX_USAGE, "--max-clients goes with --listen");
 	if (!sending && (s->prune || s->nexclude || s->ssh.remote_apply))
 		die(EX_USAGE, "--prune, -x and --remote-apply are for sending");
 	if (!sending && strcmp(s->receive, "-") == 0 && s->apply == NULL &&
@@ -235,6 +270,9 @@ receive_exit(struct receive_result r)
 		return EX_DATAERR;
 	case RECEIVE_IO_ERROR:
 		return EX_IOERR;
+	case RECEIVE_TIMED_OUT:
+	case RECEIVE_NO_ROOM:
+		return EX_TEMPFAIL;
 	case RECEIVE_APPLY_FAILED:
 		/* pgmesh-apply's own status, when in sysexits' range;
 		 * anything else (a crash, a signal, 127 for a program not
@@ -272,6 +310,12 @@ run_receive(const struct settings *s, const char *argv0)
 	r.ngrants = s->ngrants;
 	r.apply_program = program;
 	r.digest_only = s->digest_only;
+	r.idle_s = (int)s->idle_timeout;
+	r.total_s = (int)s->total_timeout;
+	/* Connections to one database are applied in turn: concurrent
+	 * pgmesh-apply runs would contend for its origins' progress. */
+	r.max_clients = s->apply != NULL ? 1 : s->max_clients ?
+	    (int)s->max_clients : LIMIT_LISTEN_CLIENTS;
 	if (s->listen == NULL) {
 		/* stdout is free for the resume protocol unless it carries
 		 * the frames themselves. */
@@ -280,10 +324,15 @@ run_receive(const struct settings *s, const char *argv0)
 	} else {
 		const char *colon = strrchr(s->listen, ':');
 
-		if (colon != NULL) {
+		/* Nothing open beyond this machine unless asked: tcp carries
+		 * no authentication. */
+		if (colon == NULL)
+			host = xstrdup("127.0.0.1");
+		else if (s->listen[0] == '[' && colon > s->listen && colon[-1] == ']')
+			host = xstrndup(s->listen + 1, (size_t)(colon - s->listen - 2));
+		else
 			host = xstrndup(s->listen, (size_t)(colon - s->listen));
-			port = colon + 1;
-		}
+		port = colon != NULL ? colon + 1 : s->listen;
 		res = receive_listen(&r, host, port, report_dropped);
 	}
 	free(host);
@@ -502,6 +551,8 @@ main(int argc, char **argv)
 		.ssh = { .program = "ssh", .remote_ship = "pgmesh-ship",
 		    .connect_timeout = 20 },
 		.source = "-",
+		.idle_timeout = LIMIT_IDLE_TIMEOUT_S,
+		.total_timeout = LIMIT_TOTAL_TIMEOUT_S,
 	};
 
 	log_init(argv[0]);
