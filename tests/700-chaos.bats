@@ -1,16 +1,70 @@
 # make chaos: the rounds of examples/ as users run them, under random
 # faults, and nothing lost, nothing twice, every node the same, every
-# spool whole.  First the checker's two judges (tally.awk, statuses.awk)
-# on made-up input.
+# spool whole; nothing left behind, also when interrupted or killed.  And
+# the checker's two judges (tally.awk, statuses.awk) on made-up input.
 bats_require_minimum_version 1.5.0
 load helpers/common
 
 setup() {
+	# scripts/chaos makes its folder under TMPDIR: a private one, so that
+	# anything left behind (files, servers, mounts) is found by its path.
+	# Not under BATS_TEST_TMPDIR, which the postgres user may not enter.
+	TMPDIR=$(mktemp -d /tmp/pgmesh-chaos-test.XXXXXX)
+	chmod 755 "$TMPDIR"
+	export TMPDIR
 	cd "$REPO_DIR"
+}
+
+teardown() {
+	if [ -n "${CHAOS_PID:-}" ] && kill -0 "$CHAOS_PID" 2>/dev/null; then
+		kill -TERM -- "-$CHAOS_PID"
+		wait "$CHAOS_PID" || true
+	fi
+	# A failed run keeps its folder (logs of every round, the spools, the
+	# checker's input) for reading.
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] &&
+	    compgen -G "$TMPDIR/pgmesh-chaos.*" >/dev/null; then
+		echo "the failed run's folder is kept: $(echo "$TMPDIR"/pgmesh-chaos.*)" >&2
+		return 0
+	fi
+	rm -rf "$TMPDIR"
 }
 
 TALLY=scripts/chaos.d/tally.awk
 STATUSES=scripts/chaos.d/statuses.awk
+
+# assert_nothing_left: no file under TMPDIR, no process naming it, no
+# mount under it, once the watchdogs (which poll every second) had their
+# look.
+assert_nothing_left() {
+	local files procs mounts
+	for _ in $(seq 30); do
+		files=$(find "$TMPDIR" -mindepth 1)
+		procs=$(pgrep -af -- "$TMPDIR" || true)
+		mounts=$(grep -F " $TMPDIR/" /proc/mounts || true)
+		[ -z "$files$procs$mounts" ] && return 0
+		sleep 0.5
+	done
+	printf 'left behind:\n%s\n%s\n%s\n' "$files" "$procs" "$mounts" >&2
+	return 1
+}
+
+# chaos_run SEED: a 60-second run of seed SEED, which must find nothing.
+chaos_run() {
+	local summary
+	CHAOS_SECONDS=60 CHAOS_SEED=$1 run --separate-stderr timeout 1200 scripts/chaos
+	summary="^chaos: seed $1, [0-9]+ faults, [0-9]+ txns, lost 0, duplicated 0, partial 0, digests equal\$"
+	if [ "$status" -ne 0 ] || ! [[ ${lines[-1]} =~ $summary ]]; then
+		printf 'CHAOS_SEED=%s: exit status %s\n%s\n%s\n' "$1" "$status" \
+			"$output" "$stderr" >&2
+		return 1
+	fi
+	# It did something: faults struck, transactions went everywhere.
+	[[ ${lines[-1]} =~ ,\ ([0-9]+)\ faults,\ ([0-9]+)\ txns ]]
+	[ "${BASH_REMATCH[1]}" -ge 3 ]
+	[ "${BASH_REMATCH[2]}" -ge 50 ]
+	assert_nothing_left
+}
 
 @test "tally: lost, partial, duplicated and unknown transactions, by node and origin" {
 	run -0 awk -v origins="a b" -v nodes="a b hub" -f "$TALLY" <<-EOF
@@ -101,4 +155,61 @@ tally 6 5 0 0 0"
 	assert_equal "$output" "b +8.0s 137 loop
 hub +16.5s 65 settle
 a +5.0s 69 extra"
+}
+
+@test "a run of a fixed seed loses nothing and leaves nothing behind" {
+	# Seed 368 strikes ten kinds of fault within the minute: a full
+	# outbox, two rounds at once, a killed postmaster, a second delivery,
+	# killed receivers, a deleted and two truncated frames, a cut ssh link,
+	# killed ships and captures.
+	chaos_run 368
+}
+
+@test "a run of a random seed loses nothing and leaves nothing behind" {
+	chaos_run $((RANDOM % 32768))
+}
+
+@test "Ctrl-C stops the run and everything it started" {
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err status=0
+	# With job control the run gets a process group of its own, as from a
+	# terminal, and SIGINT is not ignored in it as in a plain background job.
+	set -m
+	CHAOS_SECONDS=600 scripts/chaos >"$out" 2>"$err" 3>&- &
+	CHAOS_PID=$!
+	set +m
+	wait_for_faults "$out"
+	kill -INT -- "-$CHAOS_PID"
+	wait "$CHAOS_PID" || status=$?
+	assert_equal "$status" 130
+	assert_contains "$(cat "$err")" "chaos: interrupted"
+	assert_contains "$(cat "$out")" "chaos: stopped everything and removed $TMPDIR/pgmesh-chaos."
+	assert_nothing_left
+}
+
+@test "kill -9 of the run: its watchdog stops everything it started" {
+	local out=$BATS_TEST_TMPDIR/out
+	set -m
+	CHAOS_SECONDS=600 scripts/chaos >"$out" 2>&1 3>&- &
+	CHAOS_PID=$!
+	set +m
+	wait_for_faults "$out"
+	# The run's shell alone: its work, rounds and servers go on without it.
+	kill -KILL "$CHAOS_PID"
+	wait "$CHAOS_PID" || true
+	assert_nothing_left
+}
+
+# wait_for_faults OUT: the run in OUT is under way, its rounds running.
+wait_for_faults() {
+	for _ in $(seq 240); do
+		grep -q 'rounds and load started' "$1" && break
+		sleep 0.5
+	done
+	assert_contains "$(cat "$1")" "rounds and load started"
+	# Some rounds and some load: processes and files to clean up.
+	for _ in $(seq 40); do
+		[ -s "$(echo "$TMPDIR"/pgmesh-chaos.*/load/a.committed)" ] && return 0
+		sleep 0.5
+	done
+	return 1
 }
