@@ -102,10 +102,12 @@ settle_peers() {
 }
 
 # settle_round NODE: a clean round of NODE, ended after two minutes: no
-# round has a reason to take that long, and the run must end.
+# round has a reason to take that long, and the run must end.  timeout
+# kills the round's process group, which is recorded for the cleanup too.
 settle_round() {
-	local status=0
-	timeout -k 10 120 "$CHAOS_D/round" "$RUN" "$1" settle || status=$?
+	local pid status=0
+	net_start_group pid timeout -k 10 120 "$CHAOS_D/round" "$RUN" "$1" settle
+	wait "$pid" || status=$?
 	case $status in
 	124 | 137)
 		echo "chaos: a clean round of $1 still ran after 120 s: killed" \
