@@ -23,7 +23,7 @@ teardown_file() {
 	assert_equal "$output" "pgmesh-capture 0.1.0"
 	run -64 --separate-stderr pgmesh-capture --bogus
 	assert_equal "$output" ""
-	assert_equal "${stderr%%$'\n'*}" "pgmesh-capture: unrecognized option '--bogus'"
+	assert_equal "${stderr%%$'\n'*}" "pgmesh-capture: unknown option --bogus"
 	assert_contains "$stderr" "usage: pgmesh-capture"
 }
 
@@ -50,7 +50,7 @@ teardown_file() {
 	run -64 --separate-stderr pgmesh-capture -d "nosuch=1" -S s --drain
 	assert_equal "$output" ""
 	assert_equal "$stderr" 'pgmesh-capture: bad connection string: invalid connection option "nosuch"'
-	run -69 --separate-stderr pgmesh-capture -d "host=$BATS_TEST_TMPDIR port=1" -S s --drain
+	run -75 --separate-stderr pgmesh-capture -d "host=$BATS_TEST_TMPDIR port=1" -S s --drain
 	assert_equal "$output" ""
 	assert_contains "$stderr" "pgmesh-capture: cannot connect: connection to server on socket"
 	assert_equal "$(wc -l <<<"$stderr")" 1

@@ -21,16 +21,10 @@ teardown() {
 	[ -z "${PID:-}" ] || kill "$PID" 2>/dev/null || true
 }
 
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (grep -E),
-# or fail after 30 s (a bound for a loaded machine, not a measurement).
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (grep -E);
+# what FILE holds is shown if it never does.
 wait_for() {
-	for _ in $(seq 300); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "no line matching $2 in $1:" >&2
-	cat "$1" >&2
-	return 1
+	wait_until 30 grep -Eqs "$2" "$1" || { cat "$1" >&2; return 1; }
 }
 
 start_follow() {
@@ -58,6 +52,19 @@ stop_follow() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
 }
 
+# The walsender serving capture: its row of pg_stat_replication.
+walsender() {
+	pg_sql follow "SELECT $1 FROM pg_stat_replication WHERE application_name = 'pgmesh-capture'"
+}
+
+walsender_started() {
+	[ -n "$(walsender pid)" ]
+}
+
+written_caught_up() {
+	[ "$(walsender 'write_lsn >= sent_lsn')" = t ]
+}
+
 # The written position is what keeps the walsender from pinging capture
 # before every transaction; the slot's confirmed position must not move.
 # Without wal_sender_timeout the server asks for no replies, so only
@@ -69,18 +76,29 @@ stop_follow() {
 	PGOPTIONS="-c wal_sender_timeout=0" start_follow
 	pg_sql follow "INSERT INTO t VALUES (10)"
 	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t10$'
-	for _ in $(seq 50); do
-		[ "$(pg_sql follow "SELECT write_lsn >= sent_lsn FROM pg_stat_replication WHERE application_name = 'pgmesh-capture'")" = t ] && break
-		sleep 0.1
-	done
+	wait_until 5 written_caught_up
 	assert_equal "$(pg_sql follow "SELECT write_lsn >= sent_lsn, flush_lsn IS NULL FROM pg_stat_replication WHERE application_name = 'pgmesh-capture'")" "t|t"
 	assert_equal "$(pg_sql follow "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 's'")" "$before"
 	stop_follow
 }
 
+# answered_after SECONDS PID: walsender PID got a reply from capture more
+# than SECONDS after its connection began.
+answered_after() {
+	[ "$(pg_sql follow "SELECT reply_time > backend_start + interval '$1 s'
+		FROM pg_stat_replication WHERE pid = $2")" = t ]
+}
+
 @test "a quiet stream outlives wal_sender_timeout" {
+	local pid
 	start_follow
-	sleep 5
+	wait_until 10 walsender_started
+	pid=$(walsender pid)
+	# With nothing to send, the walsender asks for a reply every second
+	# (half its timeout) and hangs up on a client silent for 2 s.  A
+	# reply on the same connection after twice the timeout shows it
+	# outlived it.
+	wait_until 30 answered_after 4 "$pid"
 	pg_sql follow "INSERT INTO t VALUES (4)"
 	wait_for "$BATS_TEST_TMPDIR/out" $'^I\tpublic.t\t4$'
 	kill -0 "$PID"
@@ -108,16 +126,20 @@ stop_follow() {
 	assert_contains "$(cat "$BATS_TEST_TMPDIR/err")" "pgmesh-capture: warning: connecting again in 1 s"
 }
 
+# insert_until_ended: one row more, for capture to write into the pipe
+# nobody reads, then whether it has ended (its status written).
+insert_until_ended() {
+	pg_sql follow "INSERT INTO t VALUES ($NEXT_ID)"
+	NEXT_ID=$((NEXT_ID + 1))
+	[ -s "$BATS_TEST_TMPDIR/status" ]
+}
+
 @test "the reader gone: SIGPIPE ends capture quietly (141)" {
 	{ st=0
 	  pgmesh-capture -d "$CONN" -S s --follow 2>"$BATS_TEST_TMPDIR/err" || st=$?
 	  echo "$st" >"$BATS_TEST_TMPDIR/status"; } 3>&- | head -c 1 >/dev/null 3>&- &
-	for i in $(seq 8 50); do
-		pg_sql follow "INSERT INTO t VALUES ($i)"
-		[ -f "$BATS_TEST_TMPDIR/status" ] && break
-		sleep 0.2
-	done
-	wait_for "$BATS_TEST_TMPDIR/status" .
+	NEXT_ID=8
+	wait_until 30 insert_until_ended
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" 141
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
 }

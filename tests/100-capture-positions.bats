@@ -16,9 +16,18 @@ teardown_file() {
 	pg_stop_all
 }
 
+# A test that failed half-way must not leave its capture running.
+teardown() {
+	[ -z "${PID:-}" ] || kill "$PID" 2>/dev/null || true
+}
+
 confirmed() {
 	pg_sql positions "SELECT confirmed_flush_lsn FROM pg_replication_slots
 		WHERE slot_name = '${1:-s}'"
+}
+
+confirmed_is() {
+	[ "$(confirmed)" = "$1" ]
 }
 
 # The LSN of the C record of the N-th transaction in file $1.
@@ -46,6 +55,34 @@ commit_lsn() {
 	assert_equal "$(confirmed)" "$y"
 }
 
+@test "the stream claims the node's whole history from its genesis on, mid-history after" {
+	local db
+	pg_sql positions "CREATE DATABASE genesis"
+	pg_sql positions genesis "CREATE TABLE t (id int PRIMARY KEY)"
+	db=$(pg_conninfo positions genesis)
+	pgmesh-capture -d "$db" -S g1 --node a --init
+	genesis=$(pg_sql positions genesis "SHOW pgmesh.genesis")
+	assert_equal "$genesis" "$(confirmed g1)"
+	pg_sql positions genesis "SELECT pg_create_logical_replication_slot('g2', 'pgoutput')" >/dev/null
+	later=$(confirmed g2)
+	pg_sql positions genesis "INSERT INTO t VALUES (1)"
+	# From where --init made the slot: the node's first transaction.
+	run -0 --separate-stderr pgmesh-capture -d "$db" -S g1 --drain
+	assert_equal "$(sed -n 2p <<<"$output")" $'P\ta\t0/0'
+	run -0 --separate-stderr pgmesh-capture -d "$db" -S g1 --drain --after "$genesis"
+	assert_equal "$(sed -n 2p <<<"$output")" $'P\ta\t0/0'
+	# A slot made later starts mid-history, and says where.
+	run -0 --separate-stderr pgmesh-capture -d "$db" -S g2 --drain
+	assert_equal "$(sed -n 2p <<<"$output")" "P	a	$later"
+	assert_equal "$(grep -c '^B' <<<"$output")" 1
+	# --init of another slot keeps the node's genesis.
+	pgmesh-capture -d "$db" -S g3 --init t
+	assert_equal "$(pg_sql positions genesis "SHOW pgmesh.genesis")" "$genesis"
+	pgmesh-capture -d "$db" -S g1 --drop
+	pg_sql positions "SELECT pg_drop_replication_slot(slot_name)
+		FROM pg_replication_slots WHERE slot_name IN ('g2', 'g3')" >/dev/null
+}
+
 @test "--after before what the slot confirmed is refused" {
 	run -65 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after 0/10
 	assert_equal "$output" ""
@@ -65,18 +102,16 @@ commit_lsn() {
 }
 
 @test "--follow --after confirms it in its status updates" {
-	local pid lsn st
+	local lsn st
 	pg_sql positions "INSERT INTO t VALUES (4)"
 	lsn=$(pg_sql positions "SELECT pg_current_wal_lsn()")
 	pgmesh-capture -d "$CONN" -S s --follow --after "$lsn" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	for _ in $(seq 100); do
-		[ "$(confirmed)" = "$lsn" ] && break
-		sleep 0.1
-	done
-	kill -TERM "$pid"
-	wait "$pid" || st=$?
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID=$!
+	wait_until 10 confirmed_is "$lsn"
+	kill -TERM "$PID"
+	wait "$PID" || st=$?
+	PID=
 	assert_equal "${st:-0}" 0
 	assert_equal "$(confirmed)" "$lsn"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(printf '#pgmesh\t1')"

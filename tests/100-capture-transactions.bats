@@ -22,6 +22,11 @@ wal_now() {
 	pg_sql txns "SELECT pg_current_wal_lsn()"
 }
 
+one_open_transaction() {
+	[ "$(pg_sql txns "SELECT count(*) FROM pg_stat_activity
+		WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()")" = 1 ]
+}
+
 @test "concurrent sessions: whole transactions in commit order" {
 	local after pid
 	after=$(wal_now)
@@ -31,10 +36,7 @@ wal_now() {
 		INSERT INTO t VALUES (2, 'after the gate'); COMMIT" &
 	pid=$!
 	# Until session one holds an open transaction with its first row.
-	until [ "$(pg_sql txns "SELECT count(*) FROM pg_stat_activity
-		WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()")" = 1 ]; do
-		sleep 0.05
-	done
+	wait_until 30 one_open_transaction
 	pg_sql txns "INSERT INTO t VALUES (3, 'second in, first out');
 		INSERT INTO gate VALUES (1)"
 	wait "$pid"

@@ -33,7 +33,7 @@ setup_file() {
 }
 
 @test "round trip of the extreme LSNs, commit times and xids" {
-	printf '%s\n' '#pgmesh	1' \
+	printf '%s\n' '#pgmesh	1' 'P	a	0/0' \
 		'B	a	0/1	0001-01-01 00:00:00.000000+00	0' 'T	s.t	v	text' \
 		'I	s.t	x' 'C	a	0/1' \
 		'B	a	1/0	1969-12-31 23:59:59.999999+00	4294967295' \
@@ -86,7 +86,7 @@ break'
 @test "cat a.pack b.pack | pgmesh-pack -d prints both texts in order" {
 	"$GEN" 30 3 2 >"$WORK/a.txt"
 	{ printf '#pgmesh\t1\n'; "$GEN" 20 4 2 | sed -n '2,$p' |
-	    sed 's/s0\.t0/other.t0/; s/"Sales"/"Other"/; s/^\([BC]\)\ta\t/\1\tb\t/; s/^\([BC]\)\thub-2\t/\1\tc\t/'; } >"$WORK/b.txt"
+	    sed 's/s0\.t0/other.t0/; s/"Sales"/"Other"/; s/^\([BCP]\)\ta\t/\1\tb\t/; s/^\([BCP]\)\thub-2\t/\1\tc\t/'; } >"$WORK/b.txt"
 	pgmesh-pack <"$WORK/a.txt" >"$WORK/a.pack"
 	pgmesh-pack <"$WORK/b.txt" >"$WORK/b.pack"
 	cat "$WORK/a.pack" "$WORK/b.pack" | pgmesh-pack -d >"$WORK/ab.txt"
@@ -115,9 +115,9 @@ a 0/400 0/400 1 1 -"
 	while read -r off len _; do
 		tail -c +$((off + 1)) "$WORK/mixed.pack" | head -c "$len" >"$WORK/one.pack"
 		# Alone, a frame also says where its origin's stream stood (P).
-		pgmesh-pack -d "$WORK/one.pack" | grep -v '^[#TP]' >>"$WORK/joined.txt"
+		pgmesh-pack -d "$WORK/one.pack" | grep -av '^[#TP]' >>"$WORK/joined.txt"
 	done <"$WORK/mixed.frames"
-	cmp "$WORK/joined.txt" <(grep -v '^[#T]' "$WORK/mixed.txt")
+	cmp "$WORK/joined.txt" <(grep -av '^[#TP]' "$WORK/mixed.txt")
 }
 
 @test "a part of a split transaction alone is refused, never half applied" {
@@ -125,7 +125,8 @@ a 0/400 0/400 1 1 -"
 	read -r off len _ < <("$FRAMES" <"$WORK/small.pack" | grep ' >$' | head -1)
 	tail -c +$((off + 1)) "$WORK/small.pack" | head -c "$len" >"$WORK/part.pack"
 	run -65 --separate-stderr pgmesh-pack -d "$WORK/part.pack"
-	assert_equal "$output" "#pgmesh	1"
+	# The frame's claim, and nothing of the transaction.
+	assert_equal "$output" $'#pgmesh\t1\nP\ta\t0/0'
 	assert_contains "$stderr" "last part is missing"
 }
 
@@ -151,4 +152,16 @@ a 0/400 0/400 1 1 -"
 	[ "$(grep -ao 'public\.payments' "$WORK/one.pack" | wc -l)" -eq "$frames" ]
 	[ "$(zstd -dc <"$WORK/one.pack" | grep -ao 'public\.payments' | wc -l)" -eq "$frames" ]
 	[ "$(stat -c %s "$WORK/one.pack")" -le $(($(stat -c %s "$WORK/one.zst") * 11 / 10)) ]
+}
+
+# tests/fixtures/format1.pack was written by pgmesh-pack of format 1 (the
+# commit before format 2) from the text below: frame a claims 0/FF, frame
+# b makes no claim (format 1 wrote 0 for that).
+@test "format 1 frames are still read, a prev_lsn of 0 as no claim" {
+	local want=$'#pgmesh\t1\nP\ta\t0/FF\nB\ta\t0/100\t2026-11-21 13:16:41.123456+00\t7\nT\tpublic.p\tid\tbigint\tmemo\ttext\nI\tpublic.p\t1\tone\nC\ta\t0/100\nB\tb\t0/200\t2026-11-21 13:16:42.000000+00\t8\nI\tpublic.p\t2\ttwo\nC\tb\t0/200'
+	run -0 --separate-stderr pgmesh-pack -d "$TESTS_DIR/fixtures/format1.pack"
+	assert_equal "$output" "$want"
+	assert_equal "$stderr" ""
+	run -0 --separate-stderr pgmesh-verify "$TESTS_DIR/fixtures/format1.pack"
+	assert_equal "$stderr" ""
 }

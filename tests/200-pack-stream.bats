@@ -4,20 +4,10 @@ load helpers/common
 bats_require_minimum_version 1.5.0
 
 GEN=$TESTS_DIR/fixtures/gen-changetext
+FRAMES=$TESTS_DIR/fixtures/pack-frames
 
 setup_file() {
 	export WORK=$BATS_FILE_TMPDIR
-}
-
-# wait_for_line FILE PATTERN SECONDS: true once FILE has a line matching
-# PATTERN, false after SECONDS.
-wait_for_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 @test "a committed transaction crosses pack | pack -d within --frame-ms, before EOF" {
@@ -27,9 +17,9 @@ wait_for_line() {
 	"$GEN" 1 3 2 >&4
 	# The issue's bound is --frame-ms (100 ms); 10 s leaves room for a
 	# loaded machine, and the input stays open all along.
-	wait_for_line "$WORK/out" '^C	a	' 10
-	printf 'B\tz\t0/9\t2026-11-21 13:16:41.123456+00\t7\nI\ts0.t0\t1\tx\ty\nC\tz\t0/9\n' >&4
-	wait_for_line "$WORK/out" '^C	z	' 10
+	wait_until 10 grep -qs '^C	a	' "$WORK/out"
+	printf 'P\tz\t0/0\nB\tz\t0/9\t2026-11-21 13:16:41.123456+00\t7\nI\ts0.t0\t1\tx\ty\nC\tz\t0/9\n' >&4
+	wait_until 10 grep -qs '^C	z	' "$WORK/out"
 	exec 4>&-
 	wait
 	[ "$(grep -c '^C' "$WORK/out")" -eq 2 ]
@@ -37,7 +27,12 @@ wait_for_line() {
 
 # txns_per_frame PACK: the transaction count of each frame, one a line.
 txns_per_frame() {
-	"$TESTS_DIR/fixtures/pack-frames" <"$1" | awk '{ print $6 }'
+	"$FRAMES" <"$1" | awk '{ print $6 }'
+}
+
+# holds_txns PACK N: the frames PACK holds so far have N transactions.
+holds_txns() {
+	"$FRAMES" <"$1" 2>/dev/null | awk -v n="$2" '{ t += $6 } END { exit t != n }'
 }
 
 @test "frames start small and double up to --frame-bytes" {
@@ -65,8 +60,19 @@ txns_per_frame() {
 	awk '/^C/ && ++n == 5000 { print NR; exit }' "$WORK/two.txt" >"$WORK/cut"
 	head -n "$(cat "$WORK/cut")" "$WORK/two.txt" >"$WORK/burst1"
 	tail -n "+$(($(cat "$WORK/cut") + 1))" "$WORK/two.txt" >"$WORK/burst2"
-	(cat "$WORK/burst1"; sleep 1; cat "$WORK/burst2") |
-		pgmesh-pack --frame-ms 100 >"$WORK/bursts.pack"
+	mkfifo "$WORK/bursts.in"
+	# --frame-ms 1000: a writer held up for less than that mid-burst is
+	# no pause.
+	pgmesh-pack --frame-ms 1000 <"$WORK/bursts.in" >"$WORK/bursts.pack" 3>&- &
+	local pack=$!
+	exec 4>"$WORK/bursts.in"
+	cat "$WORK/burst1" >&4
+	# The pause: its input open, pack has nothing more to read and, after
+	# --frame-ms, writes out the rest of burst one.  Burst two comes then.
+	wait_until 30 holds_txns "$WORK/bursts.pack" 5000
+	cat "$WORK/burst2" >&4
+	exec 4>&-
+	wait "$pack"
 	cmp "$WORK/two.txt" <(pgmesh-pack -d "$WORK/bursts.pack")
 	run -0 txns_per_frame "$WORK/bursts.pack"
 	echo "$output"
@@ -74,7 +80,8 @@ txns_per_frame() {
 	# starts with a frame of 64K again, not of 512K.
 	first=$(sed -n 1p <<<"$output")
 	fifth=$(sed -n 5p <<<"$output")
-	[ "$fifth" -ge $((first * 9 / 10)) ] && [ "$fifth" -le $((first * 11 / 10)) ]
+	[ "$fifth" -ge $((first * 9 / 10)) ]
+	[ "$fifth" -le $((first * 11 / 10)) ]
 }
 
 # Peak RSS (KB) of a command, from /usr/bin/time.
@@ -100,21 +107,78 @@ peak_kb() {
 	[ "$(cat "$WORK/big.len")" -gt 200000000 ]
 }
 
+# pgmesh-pack -d fed piece by piece, idle between the pieces.  Idle, seen
+# from outside: it has read every byte it was given (rchar of
+# /proc/PID/io counts what all its threads read) and each of its threads
+# sleeps, so what it does when its input goes quiet is done.
+#
+#	unpack_start            pack -d reading a fifo (on fd 4), writing
+#	                        $WORK/unpacked and $WORK/unpack.err
+#	unpack_feed FILE OFF N  N bytes of FILE from OFF, then until idle
+#	unpack_end STATUS       end its input; it exits with STATUS
+unpack_start() {
+	rm -f "$WORK/unpack.in"
+	mkfifo "$WORK/unpack.in"
+	pgmesh-pack -d <"$WORK/unpack.in" >"$WORK/unpacked" 2>"$WORK/unpack.err" 3>&- &
+	UNPACK=$!
+	exec 4>"$WORK/unpack.in"
+	# Started, idle with nothing read yet: the header is out.
+	wait_until 10 grep -qs '^#pgmesh' "$WORK/unpacked"
+	wait_until 10 unpack_sleeps
+	UNPACK_READ=$(bytes_read "$UNPACK")
+}
+
+unpack_feed() {
+	tail -c +$(($2 + 1)) "$1" | head -c "$3" >&4
+	UNPACK_READ=$((UNPACK_READ + $3))
+	wait_until 10 unpack_idle
+}
+
+unpack_end() {
+	local st=0
+	exec 4>&-
+	wait "$UNPACK" || st=$?
+	assert_equal "$st" "$1"
+}
+
+bytes_read() {
+	awk '$1 == "rchar:" { print $2 }' "/proc/$1/io"
+}
+
+unpack_idle() {
+	[ "$(bytes_read "$UNPACK")" -ge "$UNPACK_READ" ] || return 1
+	unpack_sleeps
+}
+
+# Every thread in state S (field 3 of its stat, after the name in
+# parentheses).
+unpack_sleeps() {
+	awk '{ sub(/^.*\) /, "") } $1 != "S" { busy = 1 } END { exit busy }' \
+		"/proc/$UNPACK"/task/*/stat
+}
+
 @test "a split transaction is written whole or not at all, its parts apart in time" {
 	"$GEN" 3 6 2 >"$WORK/split.txt"
 	pgmesh-pack --frame-bytes 4K <"$WORK/split.txt" >"$WORK/split.pack"
-	"$TESTS_DIR/fixtures/pack-frames" <"$WORK/split.pack" >"$WORK/split.frames"
+	"$FRAMES" <"$WORK/split.pack" >"$WORK/split.frames"
 	grep -q ' >$' "$WORK/split.frames"
-	# Every frame on its own, a pause after each: pack -d goes idle between
-	# the parts of the split transactions.
-	run -0 --separate-stderr bash -c 'while read -r off len _; do
-		tail -c +$((off + 1)) "$WORK/split.pack" | head -c "$len"; sleep 0.2
-	    done <"$WORK/split.frames" | pgmesh-pack -d'
-	assert_equal "$output" "$(cat "$WORK/split.txt")"
-	# The stream stops after the first part: nothing of that transaction.
+	# Every frame on its own, pack -d idle after each: it goes idle
+	# between the parts of the split transactions.
+	unpack_start
+	while read -r off len _; do
+		unpack_feed "$WORK/split.pack" "$off" "$len"
+	done <"$WORK/split.frames"
+	unpack_end 0
+	assert_equal "$(cat "$WORK/unpacked")" "$(cat "$WORK/split.txt")"
+	# The stream stops after the first part: nothing of that transaction,
+	# neither while pack -d waits for the rest nor at the end.
 	read -r _ len _ _ _ _ _ flags <"$WORK/split.frames"
 	assert_equal "$flags" ">"
-	run -65 --separate-stderr bash -c "{ head -c $len \"$WORK/split.pack\"; sleep 0.5; } | pgmesh-pack -d"
-	assert_equal "$output" "#pgmesh	1"
-	assert_contains "$stderr" "its last part is missing at end of input; dropped"
+	unpack_start
+	unpack_feed "$WORK/split.pack" 0 "$len"
+	assert_equal "$(cat "$WORK/unpacked")" "#pgmesh	1"
+	unpack_end 65
+	# The frame's claim, and nothing of the transaction.
+	assert_equal "$(cat "$WORK/unpacked")" $'#pgmesh\t1\nP\ta\t0/0'
+	assert_contains "$(cat "$WORK/unpack.err")" "its last part is missing at end of input; dropped"
 }

@@ -137,27 +137,26 @@ payments_summary_db() {
 	assert_contains "$stderr" "pgmesh-apply: no-such-file: No such file or directory"
 }
 
-@test "a lone transaction written into stdin is visible within 100 ms" {
+payments_are() {
+	[ "$(sql "SELECT count(*) FROM payments")" = "$1" ]
+}
+
+@test "a lone transaction written into stdin is visible before the input ends" {
 	mkfifo in.fifo
 	pgmesh-apply -d "$DB" <in.fifo 2>err.txt &
-	local pid=$! start now
+	local pid=$! start
 	exec 4>in.fifo
 	printf '#pgmesh\t1\n' >&4
 	gen_payments 1 1 >one.txt
-	start=$(date +%s%N)
+	start=${EPOCHREALTIME//[!0-9]/}
 	tail -n +2 one.txt >&4
-	# Poll; psql itself takes a few ms a time.  The margin over 100 ms
-	# is for a loaded machine: without the idle commit the row would not
-	# show until end of input.
-	while [ "$(sql "SELECT count(*) FROM payments")" != 1 ]; do
-		now=$(date +%s%N)
-		[ $(((now - start) / 1000000)) -lt 1000 ] || break
-	done
-	now=$(date +%s%N)
+	# The input stays open: without the idle commit the row would not
+	# show until it ends.  How soon it shows is for the bench to measure
+	# (latency, 610-bench-smoke); here it is only printed.
+	wait_until 10 payments_are 1
+	echo "visible after $(((${EPOCHREALTIME//[!0-9]/} - start) / 1000)) ms"
 	exec 4>&-
 	wait "$pid"
-	echo "visible after $(((now - start) / 1000000)) ms"
-	[ $(((now - start) / 1000000)) -lt 500 ]
 }
 
 @test "a lone transaction is committed at idle without --group help" {
@@ -168,14 +167,11 @@ payments_summary_db() {
 	pgmesh-apply -d "$DB" --group 1000 <in.fifo 2>err.txt &
 	local pid=$!
 	exec 4>in.fifo
-	head -5 two.txt >&4
-	for _ in $(seq 100); do
-		[ "$(sql "SELECT count(*) FROM payments")" = 1 ] && break
-		sleep 0.05
-	done
+	head -6 two.txt >&4
+	wait_until 10 payments_are 1
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "1"
-	tail -n +6 two.txt >&4
+	tail -n +7 two.txt >&4
 	exec 4>&-
 	wait "$pid"
 	run -0 sql "SELECT count(*) FROM payments"

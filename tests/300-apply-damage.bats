@@ -84,7 +84,8 @@ line_offset() {
 	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' cut.pack
 	assert_contains "$stderr" "pgmesh-apply: cut.pack"
 	run -0 summary
-	[ "${output%%|*}" -ge 10 ] && [ "${output%%|*}" -lt 50 ]
+	[ "${output%%|*}" -ge 10 ]
+	[ "${output%%|*}" -lt 50 ]
 	assert_equal "${output##*|}" "t"
 }
 

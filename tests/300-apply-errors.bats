@@ -98,10 +98,7 @@ broken_second() {
 	local pid=$!
 	exec 4>in.fifo
 	cat first.txt >&4
-	for _ in $(seq 100); do
-		grep -q '^C' rej.txt 2>/dev/null && break
-		sleep 0.05
-	done
+	wait_until 10 grep -qs '^C' rej.txt
 	cat second.txt >&4
 	exec 4>&-
 	wait "$pid"

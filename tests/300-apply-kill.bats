@@ -19,18 +19,27 @@ rows() {
 	pg_sql dst "SELECT count(*) FROM payments"
 }
 
+# grown_or_ended ROWS PID: the table holds ROWS rows, or PID has ended.
+grown_or_ended() {
+	[ "$(rows)" -ge "$1" ] || ! kill -0 "$2" 2>/dev/null
+}
+
 # Start apply on the stream and kill -9 it once the table has grown by
 # $1 rows (0: right away, while it connects and skips).  Groups of 50
 # transactions make commits frequent enough to kill between and during.
 apply_and_kill() {
-	local target=$(($(rows) + $1)) pid
-	pgmesh-apply -d "$(pg_conninfo dst)" --allow '*:*' --group 50 "$BATS_FILE_TMPDIR/in.txt" 2>>"$BATS_FILE_TMPDIR/err.txt" &
+	local target=$(($(rows) + $1)) pid st=0
+	pgmesh-apply -d "$(pg_conninfo dst)" --allow '*:*' --group 50 "$BATS_FILE_TMPDIR/in.txt" 2>>"$BATS_FILE_TMPDIR/err.txt" 3>&- &
 	pid=$!
-	while [ "$1" -gt 0 ] && [ "$(rows)" -lt "$target" ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.05
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" || true
+	if [ "$1" -gt 0 ]; then
+		wait_until 300 grown_or_ended "$target" "$pid"
+	fi
+	kill -9 "$pid" 2>/dev/null || true	# it may have ended already
+	wait "$pid" || st=$?
+	# Killed, or done before the kill came: a crash or an error exit must
+	# not pass for a kill.
+	echo "apply: exit status $st"
+	[ "$st" -eq 137 ] || [ "$st" -eq 0 ]
 }
 
 @test "kill -9 at six moments, rerun each time: every row exactly once" {

@@ -5,10 +5,12 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 
 # changes ORIGIN FIRST N: change text of N transactions of 20 rows from
-# ORIGIN, the first one numbered FIRST (its LSN and row ids follow from it).
+# ORIGIN, the first one numbered FIRST (its LSN and row ids follow from it),
+# claiming to follow the one numbered FIRST - 1 (0/0 for the first).
 changes() {
 	awk -v o="$1" -v f="$2" -v n="$3" 'BEGIN {
 		OFS = "\t"; print "#pgmesh", "1"
+		print "P", o, f == 1 ? "0/0" : sprintf("0/%X", 16777216 + (f - 1) * 256)
 		for (t = f; t < f + n; t++) {
 			lsn = sprintf("0/%X", 16777216 + t * 256)
 			print "B", o, lsn, "2026-11-21 13:16:41.123456+00", 700 + t
@@ -129,13 +131,16 @@ frames_in() {
 @test "a spool to spools, with loop cutting by origin" {
 	pgmesh-ship hub <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
 	run -0 --separate-stderr pgmesh-ship hub a=peer-a b=peer-b -x zzz peer-c
-	[ ! -d peer-a/a ] && [ -d peer-a/b ]
-	[ ! -d peer-b/b ] && [ -d peer-b/a ]
-	[ -d peer-c/a ] && [ -d peer-c/b ]
+	[ ! -d peer-a/a ]
+	[ -d peer-a/b ]
+	[ ! -d peer-b/b ]
+	[ -d peer-b/a ]
+	[ -d peer-c/a ]
+	[ -d peer-c/b ]
 	assert_equal "$(cat hub/.acked/a)" "b 0/1001E00"
 }
 
-@test "--prune removes what every downstream holds, keeps each origin's head" {
+@test "--prune removes what every consumer holds; the spool's heads stay" {
 	pgmesh-ship hub <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
 	local all
 	all=$(frames_in hub)
@@ -146,10 +151,11 @@ frames_in() {
 		tcp://127.0.0.1:1
 	assert_contains "$stderr" "pgmesh-ship: tcp://127.0.0.1:1: failed: cannot connect"
 	assert_equal "$(frames_in hub)" "$all"
-	# Everyone holds everything: only the newest frame of each origin
-	# stays, so that the hub still tells senders its heads.
+	# Everyone holds everything: every frame goes, and the spool's base
+	# (.base) keeps telling senders its heads.
 	run -0 --separate-stderr pgmesh-ship --prune hub a=peer-a b=peer-b peer-c
-	assert_equal "$(frames_in hub)" 2
+	assert_equal "$(frames_in hub)" 0
+	assert_equal "$(cat hub/.base)" $'a 0/1002800\nb 0/1001E00'
 	run -0 --separate-stderr pgmesh-ship --receive hub </dev/null
 	assert_equal "${lines[1]}" "have a 0/1002800"
 	assert_equal "${lines[2]}" "have b 0/1001E00"
@@ -164,12 +170,14 @@ frames_in() {
 	touch -d '3 days ago' hub/a/*.pack
 	run -75 --separate-stderr pgmesh-ship --prune --max-age 2d hub tcp://127.0.0.1:1
 	assert_equal "$(frames_in hub)" "$all"
-	assert_contains "$stderr" "pgmesh-ship: warning: hub: $(($(frames_in hub/a) - 1)) frames older than --max-age are still lacked by a destination (--force removes them)"
+	assert_contains "$stderr" "pgmesh-ship: warning: hub: $(frames_in hub/a) frames older than --max-age are still lacked by a consumer (--force removes them)"
 	run -64 --separate-stderr pgmesh-ship --force hub tcp://127.0.0.1:1
 	assert_equal "$stderr" "pgmesh-ship: --force needs --max-age"
 	run -75 --separate-stderr pgmesh-ship --prune --max-age 2d --force hub \
 		tcp://127.0.0.1:1
-	# b's frames are young, a keeps its head.
-	assert_equal "$(frames_in hub/a)" 1
+	# b's frames are young; a's go, and the spool no longer claims them
+	# (no base): a sender would bring them again.
+	assert_equal "$(frames_in hub/a)" 0
 	assert_equal "$(frames_in hub/b)" "$nb"
+	[ ! -e hub/.base ]
 }

@@ -8,7 +8,7 @@ setup_file() {
 	pg_start tcp
 	pg_sql tcp "CREATE TABLE payments (id bigint PRIMARY KEY, memo text)"
 	awk 'BEGIN {
-		OFS = "\t"; print "#pgmesh", "1"
+		OFS = "\t"; print "#pgmesh", "1"; print "P", "a", "0/0"
 		for (t = 1; t <= 30; t++) {
 			lsn = sprintf("0/%X", 16777216 + t * 256)
 			print "B", "a", lsn, "2026-11-21 13:16:41.123456+00", 700 + t
@@ -34,35 +34,29 @@ teardown() {
 	[ -z "${LISTENER:-}" ] || { kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null; } || true
 }
 
-# wait_for_frames DIR N: until DIR holds N frames (a listener stores them
-# as they arrive; this waits for it, it does not time it).
-wait_for_frames() {
-	local i
-	for i in $(seq 300); do
-		[ "$(find "$1" -name '*.pack' 2>/dev/null | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
+# holds_frames DIR N: DIR holds N frames or more (a listener stores them
+# as they arrive).
+holds_frames() {
+	[ "$(find "$1" -name '*.pack' 2>/dev/null | wc -l)" -ge "$2" ]
+}
+
+# received N: the listener has logged N connections' worth of frames.
+received() {
+	[ "$(grep -c 'frames, .* bytes received' listener.err)" -eq "$1" ]
 }
 
 @test "pgmesh-pack | nc into pgmesh-ship --listen --receive DIR" {
 	pgmesh-ship -v --listen "127.0.0.1:$PORT" --receive spool 2>listener.err 3>&- &
 	LISTENER=$!
-	# Retry until it listens (a probe would be a connection of its own).
-	for _ in $(seq 100); do
-		nc -N 127.0.0.1 "$PORT" <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null && break
-		sleep 0.1
-	done
+	wait_until 10 listening "$PORT"
+	nc -N 127.0.0.1 "$PORT" <"$BATS_FILE_TMPDIR/a.pack"
 	local n
 	n=$(pgmesh-ship --receive count <"$BATS_FILE_TMPDIR/a.pack" | sed -n 's/^done \([0-9]*\) .*/\1/p')
-	wait_for_frames spool "$n"
+	wait_until 30 holds_frames spool "$n"
 	cat spool/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
 	# A second connection with the same frames stores nothing twice.
 	nc -N 127.0.0.1 "$PORT" <"$BATS_FILE_TMPDIR/a.pack"
-	for _ in $(seq 300); do
-		[ "$(grep -c 'frames, .* bytes received' listener.err)" -eq 2 ] && break
-		sleep 0.1
-	done
+	wait_until 30 received 2
 	assert_equal "$(find spool -name '*.pack' | wc -l)" "$n"
 	assert_equal "$(grep -vc 'frames, .* bytes received' listener.err)" 1
 	assert_equal "$(head -1 listener.err)" "pgmesh-ship: listening on port $PORT"
@@ -71,11 +65,9 @@ wait_for_frames() {
 @test "pgmesh-ship tcp:// into nc -l | pgmesh-apply" {
 	nc -l 127.0.0.1 "$PORT" | pgmesh-apply -d "$(pg_conninfo tcp)" 2>apply.err 3>&- &
 	LISTENER=$!
-	# nc accepts one connection: retry until it listens, no probing.
-	for _ in $(seq 100); do
-		pgmesh-ship "tcp://127.0.0.1:$PORT" <"$BATS_FILE_TMPDIR/a.pack" 2>ship.err && break
-		sleep 0.1
-	done
+	# nc accepts one connection: no probing.
+	wait_until 10 listening "$PORT"
+	pgmesh-ship "tcp://127.0.0.1:$PORT" <"$BATS_FILE_TMPDIR/a.pack" 2>ship.err
 	assert_contains "$(cat ship.err)" "tcp://127.0.0.1:$PORT: sent, unacknowledged"
 	wait "$LISTENER"
 	LISTENER=

@@ -46,10 +46,12 @@ setup() {
 }
 
 teardown() {
-	# A test that stopped half-way must leave no forced command and no
-	# second sshd behind.
+	# A test that stopped half-way must leave no forced command, no
+	# second sshd and no ship it started in the background (nor what that
+	# ship started: a stand-in ssh that hangs) behind.
 	sshd_authorize
 	[ ! -d "$BATS_TEST_TMPDIR/sshd2" ] || (SSHD_DIR=$BATS_TEST_TMPDIR/sshd2 sshd_stop)
+	[ -z "${SHIP_PID:-}" ] || kill $(pgrep -P "$SHIP_PID") "$SHIP_PID" 2>/dev/null || true
 }
 
 # rows: the destination's rows, in order, as text.
@@ -59,6 +61,11 @@ rows() {
 
 frames_in() {
 	find "$1" -name '*.pack' | wc -l
+}
+
+# holds_frames DIR N: DIR holds N frames.
+holds_frames() {
+	[ "$(frames_in "$1" 2>/dev/null)" -eq "$2" ]
 }
 
 @test "capture | pack | ship ssh:// with apply on arrival equals a direct pipe" {
@@ -82,23 +89,36 @@ frames_in() {
 }
 
 @test "a connection cut in the middle of a frame: no partial frame, then resume" {
-	local size
+	local size whole cut st=0
 	size=$(wc -c <"$BATS_FILE_TMPDIR/a.pack")
-	# An ssh whose connection is killed once half the stream, mid-frame,
-	# went through (fd 9 keeps its input open, so it never sees an end).
+	# The cut: halfway through the frame that holds the middle of the
+	# stream (what ship writes before the frames, a ping, moves it a few
+	# bytes, still well inside that frame).  whole: the frames before it.
+	read -r whole cut < <("$TESTS_DIR/fixtures/pack-frames" <"$BATS_FILE_TMPDIR/a.pack" |
+		awk -v mid=$((size / 2)) '$1 + $2 > mid { print NR - 1, $1 + int($2 / 2); exit }')
+	[ "$whole" -gt 0 ]
+	# An ssh that passes on the stream up to the cut and no more (fd 9
+	# keeps its input open, so it never sees an end), killed once the far
+	# side has stored the frames before the cut.
 	cat >cutssh <<-SH
 		#!/bin/bash
 		mkfifo cut.fifo
 		ssh "\$@" <cut.fifo &
+		echo \$! >ssh.pid
 		exec 9>cut.fifo
-		head -c $((size / 2 + 3)) >&9
-		sleep 1
-		kill -9 \$!
+		head -c $cut >&9
 		wait \$!
 	SH
 	chmod +x cutssh
-	run -75 --separate-stderr "${SHIP[@]}" --ssh ./cutssh "$URL$BATS_TEST_TMPDIR/inbox" <"$BATS_FILE_TMPDIR/a.pack"
-	assert_contains "$stderr" "$URL$BATS_TEST_TMPDIR/inbox: failed: "
+	"${SHIP[@]}" --ssh ./cutssh "$URL$BATS_TEST_TMPDIR/inbox" \
+		<"$BATS_FILE_TMPDIR/a.pack" 2>ship.err 3>&- &
+	SHIP_PID=$!
+	wait_until 30 holds_frames inbox "$whole"
+	kill -9 "$(cat ssh.pid)"
+	wait "$SHIP_PID" || st=$?
+	SHIP_PID=
+	assert_equal "$st" 75
+	assert_contains "$(cat ship.err)" "$URL$BATS_TEST_TMPDIR/inbox: failed: "
 	[ -z "$(find inbox -name '.*' -type f)" ]
 	cat inbox/a/*.pack | cmp -n "$(cat inbox/a/*.pack | wc -c)" - "$BATS_FILE_TMPDIR/a.pack"
 	# The next run sends the rest (parts of a split transaction the
@@ -125,7 +145,10 @@ frames_in() {
 	# The second destination comes up: a second sshd on its port (in a
 	# subshell, so that this file's sshd settings stay), taking our key.
 	local key=$SSH_KEY.pub dir2=$BATS_TEST_TMPDIR/sshd2
-	(SSHD_PORT=$dead sshd_start "$dir2" && cp "$key" "$dir2/authorized_keys")
+	(
+		SSHD_PORT=$dead sshd_start "$dir2"
+		cp "$key" "$dir2/authorized_keys"
+	)
 	run -0 --separate-stderr "${SHIP[@]}" outbox "$URL$BATS_TEST_TMPDIR/one" \
 		"ssh://root@127.0.0.1:$dead$BATS_TEST_TMPDIR/two"
 	assert_contains "${stderr_lines[0]}" ": ok, 0 frames (0 bytes), $(frames_in outbox) already there"
@@ -136,22 +159,21 @@ frames_in() {
 @test "a destination that hangs does not hold up the other one" {
 	pgmesh-ship outbox <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
 	# An ssh that hangs for the host named localhost, like a black hole.
-	printf '#!/bin/sh\ncase "$*" in *localhost*) exec sleep 300 ;; esac\nexec ssh "$@"\n' >slowssh
+	printf '#!/bin/sh\ncase "$*" in *localhost*) exec sleep infinity ;; esac\nexec ssh "$@"\n' >slowssh
 	chmod +x slowssh
 	"${SHIP[@]}" --ssh ./slowssh outbox "$URL$BATS_TEST_TMPDIR/one" \
 		"ssh://root@localhost:$SSHD_PORT$BATS_TEST_TMPDIR/two" 2>ship.err 3>&- &
-	local ship=$! n
+	SHIP_PID=$!
+	local n
 	n=$(frames_in outbox)
-	for _ in $(seq 300); do
-		[ "$(frames_in one 2>/dev/null)" -eq "$n" ] && break
-		sleep 0.1
-	done
+	wait_until 30 holds_frames one "$n"
 	# The first destination has everything while the run still waits
 	# for the second.
-	kill -0 "$ship"
+	kill -0 "$SHIP_PID"
 	cat one/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
-	kill $(pgrep -P "$ship") "$ship"
-	wait "$ship" || true
+	kill $(pgrep -P "$SHIP_PID") "$SHIP_PID"
+	wait "$SHIP_PID" || true
+	SHIP_PID=
 }
 
 @test "a forced command in authorized_keys decides where frames go" {
@@ -168,9 +190,12 @@ frames_in() {
 	local evil="$BATS_TEST_TMPDIR/sp ace'q\"; \$(touch $BATS_TEST_TMPDIR/pwned) \`touch $BATS_TEST_TMPDIR/pwned2\` & x"
 	run -0 --separate-stderr "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
 		- "$URL$evil" "$evil local" <"$BATS_FILE_TMPDIR/a.pack"
+	# No shell ran what the path holds ($() and backquotes)...
+	[ ! -e pwned ]
+	[ ! -e pwned2 ]
+	# ...and both spools have the path as it was written.
 	cat "$evil"/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
 	cat "$evil local"/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
-	[ ! -e pwned ] && [ ! -e pwned2 ]
 	rows | cmp - "$BATS_FILE_TMPDIR/expected"
 	run -64 --separate-stderr "${SHIP[@]}" "$URL$BATS_TEST_TMPDIR/new
 line" <"$BATS_FILE_TMPDIR/a.pack"
@@ -183,9 +208,12 @@ line" <"$BATS_FILE_TMPDIR/a.pack"
 	local t='"we ird; $(touch pwned)"."pay""ments`x`"'
 	pg_sql dst "CREATE SCHEMA \"we ird; \$(touch pwned)\";
 		CREATE TABLE $t (id bigint PRIMARY KEY, memo text)"
-	printf '#pgmesh\t1\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\tid\tbigint\tmemo\ttext\nI\t%s\t1\t$(touch pwned); rm -rf /\nC\tz\t0/5\n' "$t" "$t" |
+	printf '#pgmesh\t1\nP\tz\t0/0\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\tid\tbigint\tmemo\ttext\nI\t%s\t1\t$(touch pwned); rm -rf /\nC\tz\t0/5\n' "$t" "$t" |
 		pgmesh-pack | "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" "$URL$BATS_TEST_TMPDIR/odd" 2>/dev/null
-	[ ! -e pwned ] && [ ! -e "$BATS_FILE_TMPDIR/pwned" ]
+	# A shell that ran the name would have touched pwned where it started:
+	# here, or on the far side in the ssh user's (root's) home.
+	[ ! -e pwned ]
+	[ ! -e ~root/pwned ]
 	assert_equal "$(pg_sql dst "SELECT memo FROM $t")" '$(touch pwned); rm -rf /'
 }
 

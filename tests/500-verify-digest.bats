@@ -106,12 +106,12 @@ teardown_file() {
 	assert_contains "$output" "public.only_b: only in stdin (1 rows)"
 }
 
-@test "could not verify: no table 66, bad digest 65, no server 69" {
+@test "could not verify: no table 66, bad digest 65, no server 75" {
 	run -66 --separate-stderr pgmesh-verify -d "$A" --digest nosuch
 	assert_equal "$stderr" "pgmesh-verify: database postgres: no table nosuch"
 	run -65 --separate-stderr pgmesh-verify -d "$A" --compare - <<<"hello"
 	assert_equal "$stderr" "pgmesh-verify: stdin:1: not a pgmesh digest (the first line must start with \"#pgmesh-digest\")"
-	run -69 --separate-stderr pgmesh-verify -d "host=$BATS_TEST_TMPDIR port=1" --digest
+	run -75 --separate-stderr pgmesh-verify -d "host=$BATS_TEST_TMPDIR port=1" --digest
 	assert_contains "$stderr" "pgmesh-verify: cannot connect: "
 	run -64 --separate-stderr pgmesh-verify -d "$A" --compare - --buckets 4
 	run -64 --separate-stderr pgmesh-verify -d "$A" --digest --lag

@@ -30,18 +30,23 @@ make_demo() {
 	exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s demo
 }
 
-# assert_nothing_left: no file under TMPDIR and no process naming it,
-# once pg.bash's watchdogs (which poll every second) have had their look.
+# nothing_left: no file under TMPDIR and no process naming it (LEFT says
+# what there is).
+nothing_left() {
+	LEFT=$(find "$TMPDIR" -mindepth 1; pgrep -af -- "$TMPDIR")
+	[ -z "$LEFT" ]
+}
+
+# assert_nothing_left: nothing_left, once pg.bash's watchdogs (which poll
+# every second) have had their look.
 assert_nothing_left() {
-	local files procs
-	for _ in $(seq 20); do
-		files=$(find "$TMPDIR" -mindepth 1)
-		procs=$(pgrep -af -- "$TMPDIR" || true)
-		[ -z "$files$procs" ] && return 0
-		sleep 0.5
-	done
-	printf 'left behind:\n%s\n%s\n' "$files" "$procs" >&2
-	return 1
+	wait_until 10 nothing_left || { printf 'left behind:\n%s\n' "$LEFT" >&2; return 1; }
+}
+
+# rounds_shown N: the interrupted demo has printed N lines of progress,
+# one a round, while it inserts.
+rounds_shown() {
+	[ "$(grep -Ec '^ *[0-9]+s  ' "$BATS_TEST_TMPDIR/out")" -ge "$1" ]
 }
 
 @test "make demo replicates through the hub, verifies, and cleans up" {
@@ -69,12 +74,11 @@ assert_nothing_left() {
 	make_demo >"$out" 2>"$err" 3>&- &
 	DEMO_PID=$!
 	set +m
-	for _ in $(seq 120); do
-		grep -q '^Inserting payments' "$out" && break
-		sleep 0.5
-	done
+	wait_until 60 grep -qs '^Inserting payments' "$out"
 	assert_contains "$(cat "$out")" "Inserting payments on a and b"
-	sleep 3
+	# Interrupted in the thick of it: two rounds of replication done,
+	# the peers still inserting.
+	wait_until 30 rounds_shown 2
 	kill -0 "$DEMO_PID" ||
 		{ echo "the demo ended early:" >&2; cat "$err" >&2; return 1; }
 	kill -INT -- "-$DEMO_PID"

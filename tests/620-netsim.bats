@@ -258,7 +258,7 @@ link_gone() {
 	delayline=$(cat "$dir/pid")
 	watchdog=$(cat "$dir/watchdog")
 	# Its output elsewhere: bats would wait for a leftover holding it.
-	netsim_exec d b sleep 1000 >/dev/null 2>&1 3>&- &
+	netsim_exec d b sleep infinity >/dev/null 2>&1 3>&- &
 	wait_until 5 eval "ip netns pids $nsb | grep -q ."
 	sleeper=$(ip netns pids "$nsb")
 	netsim_down d
@@ -282,7 +282,7 @@ link_gone() {
 	# A shell of its own (NETSIM_TMP unset: not this file's links).
 	NETSIM_TMP='' bash -c "source '$REPO_DIR/scripts/netsim/netsim.sh'
 		netsim_up k 10mbit 10ms || exit
-		netsim_exec k b sleep 1000 >/dev/null 2>&1 &
+		netsim_exec k b sleep infinity >/dev/null 2>&1 &
 		echo \"\$NETSIM_TMP/k\"
 		wait" >"$BATS_TEST_TMPDIR/owner" 2>&1 3>&- &
 	local owner=$! dir nsa nsb delayline sleeper

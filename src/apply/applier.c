@@ -3,27 +3,31 @@
  * grants, and group commit.
  *
  * The fast path.  A group's rows are logged (applylog) and sent as whole
- * source transactions commit, in COPY statements that stay open across
- * consecutive rows of one table, even across source transactions: a stream
- * of one table's rows costs one COPY per group, close to a plain COPY.
- * Nothing of a source transaction is sent before its commit record is
- * read, so a transaction cut short by damaged input never reaches the
- * destination, and one outside its grant is rejected before any row goes.
+ * source transactions commit, in the destination transaction's COPY
+ * statements (destxact.c).
  *
- * Exactly once.  The session is set up as the group's origin; before COMMIT,
- * pg_replication_origin_xact_setup(last LSN, its commit time) makes the
- * commit record carry the origin's new progress, so rows and progress are
- * durable together or not at all.  A transaction whose LSN is at or below
- * the origin's progress has been applied and is skipped.
+ * Exactly once.  The session is set up as the group's origin, and the
+ * group's commit carries the origin's new progress (destxact.c), so rows
+ * and progress are durable together or not at all.  A transaction whose
+ * LSN is at or below the origin's progress has been applied and is
+ * skipped.
  *
- * When anything in a group fails, applyretry.c takes over.
+ * A lone small group goes in one round trip (applylone.c); when anything
+ * in a group fails, applyretry.c takes over.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "applier_int.h"
+#include "applier.h"
+#include "applylog.h"
+#include "applylone.h"
+#include "applyretry.h"
+#include "destxact.h"
 #include "origin.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -31,9 +35,39 @@
 #define GROUP_BYTES (32 * 1024 * 1024)
 /* Send logged rows once this much waits, so the server works meanwhile. */
 #define SEND_BYTES (256 * 1024)
+/* -v progress at most this often. */
+#define REPORT_SECONDS 2.0
 
-struct origin_state *
-applier_origin_find(struct applier *a, const char *node)
+struct origin_state {
+	char node[NODE_MAX + 1];
+	lsn_t applied;		/* progress: last LSN committed from node */
+};
+
+struct applier {
+	struct destxact dx;
+	struct applier_options opt;
+	struct applylog log;
+	struct origin_state *origins;
+	size_t norigins;
+	char session[NODE_MAX + 1];	/* origin set up in the session */
+
+	/* The source transaction being read. */
+	bool skipping;
+	unsigned char *allowed;	/* by name_id: 0 unknown, 1 yes, 2 no */
+	size_t nallowed;
+	char allowed_for[NODE_MAX + 1];
+
+	struct buf failure;	/* the message naming a refused transaction */
+
+	struct applylone lone;
+	struct apply_counts done;	/* committed */
+	struct timespec started;
+	struct timespec reported;
+};
+
+/* The origin's state, once the session has held it; NULL before. */
+static struct origin_state *
+origin_find(struct applier *a, const char *node)
 {
 	for (size_t i = 0; i < a->norigins; i++)
 		if (strcmp(a->origins[i].node, node) == 0)
@@ -48,7 +82,7 @@ fail_origin(struct applier *a, const char *node)
 	char what[NODE_MAX + 16];
 
 	snprintf(what, sizeof(what), "origin %s", node);
-	return applier_fail(a, what);
+	return destxact_fail(&a->dx, what);
 }
 
 /*
@@ -65,7 +99,7 @@ fail_origin(struct applier *a, const char *node)
 static struct origin_state *
 origin_load(struct applier *a, const char *node)
 {
-	struct origin_state *os = applier_origin_find(a, node);
+	struct origin_state *os = origin_find(a, node);
 
 	if (os != NULL)
 		return os;
@@ -73,7 +107,7 @@ origin_load(struct applier *a, const char *node)
 	    sizeof(*a->origins));
 	os = &a->origins[a->norigins];
 	snprintf(os->node, sizeof(os->node), "%s", node);
-	if (!origin_progress(a->c, node, false, &os->applied, &a->err)) {
+	if (!origin_progress(a->dx.c, node, false, &os->applied, &a->dx.err)) {
 		fail_origin(a, node);
 		return NULL;
 	}
@@ -87,27 +121,70 @@ origin_switch(struct applier *a, const char *node)
 {
 	if (strcmp(a->session, node) == 0)
 		return true;
-	if (!origin_session_setup(a->c, node, a->session[0] != '\0', &a->err))
+	if (!origin_session_setup(a->dx.c, node, a->session[0] != '\0',
+	    &a->dx.err))
 		return fail_origin(a, node);
 	snprintf(a->session, sizeof(a->session), "%s", node);
 	return true;
 }
 
-void
-applier_reserve_vals(struct applier *a, int n)
+static double
+seconds_since(const struct timespec *t)
 {
-	if (n > a->nvals) {
-		a->nvals = n;
-		a->vals = xreallocarray(a->vals, (size_t)n, sizeof(*a->vals));
-	}
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) +
+	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void
+report_progress(struct applier *a, const char *when)
+{
+	double secs = seconds_since(&a->started);
+
+	clock_gettime(CLOCK_MONOTONIC, &a->reported);
+	log_verbose("%s%" PRIu64 " transactions, %" PRIu64 " rows, %.0f rows/s, "
+	    "%" PRIu64 " skipped, %" PRIu64 " duplicates, %" PRIu64 " rejected",
+	    when, a->done.txns, a->done.rows,
+	    secs > 0 ? (double)a->done.rows / secs : 0.0, a->done.skipped,
+	    a->done.dups, a->done.rejected);
+}
+
+/* The destination committed the group up to last: count it, and move the
+ * origin's progress. */
+static void
+group_committed(void *ctx, const struct txn *last,
+    const struct apply_counts *counts)
+{
+	struct applier *a = ctx;
+
+	origin_find(a, last->origin)->applied = last->lsn;
+	a->done.txns += counts->txns;
+	a->done.rows += counts->rows;
+	a->done.dups += counts->dups;
+	a->done.rejected += counts->rejected;
+	if (verbosity > 0 && seconds_since(&a->reported) >= REPORT_SECONDS)
+		report_progress(a, "");
 }
 
 /* Commit the group in hand through COPY. */
 static bool
 copy_commit(struct applier *a, const struct applylog_txn *last)
 {
-	return applier_send_pending(a) && applier_copy_end(a) &&
-	    applier_xact_commit(a, last);
+	return destxact_send_pending(&a->dx, &a->log) &&
+	    destxact_copy_end(&a->dx) && destxact_commit(&a->dx, last);
+}
+
+/* The group in hand failed: apply it one transaction at a time, and
+ * forget it, committed or given up. */
+static bool
+group_retry(struct applier *a)
+{
+	bool ok = applyretry_group(&a->dx, &a->log);
+
+	applylog_reset(&a->log);
+	return ok;
 }
 
 /* Commit the group in hand: the fast paths, or the retry when it fails. */
@@ -118,16 +195,17 @@ group_commit(struct applier *a)
 
 	if (last == NULL)
 		return true;
-	if (applier_lone_fits(a) ? applier_lone_commit(a, last) :
+	if (applylone_fits(&a->dx, &a->log) ?
+	    applylone_commit(&a->lone, &a->dx, &a->log, last) :
 	    copy_commit(a, last)) {
-		applier_group_reset(a);
+		applylog_reset(&a->log);
 		return true;
 	}
-	if (a->status != APPLY_OK)
+	if (a->dx.status != APPLY_OK)
 		return false;
-	if (dbconn_temporary(&a->err))
-		return applier_fail(a, "apply");
-	return applier_retry(a);
+	if (dbconn_temporary(&a->dx.err))
+		return destxact_fail(&a->dx, "apply");
+	return group_retry(a);
 }
 
 /* May origin insert into t?  Asked once per table name and origin. */
@@ -196,24 +274,20 @@ sink_row(void *ctx, const struct table *t, const struct value *vals)
 static bool
 txn_denied(struct applier *a, struct applylog_txn *lt)
 {
-	applier_failure_start(a, lt, lt->denied);
+	applyfail_name_txn(&a->failure, lt, lt->denied);
 	buf_puts(&a->failure, "origin ");
 	buf_puts(&a->failure, lt->txn.origin);
 	buf_puts(&a->failure, " may not insert into this table (no --allow "
 	    "rule matches)");
 	buf_putc(&a->failure, '\0');
-	if (applier_reject(a, lt)) {
+	if (destxact_reject(&a->dx, &a->log, lt, a->failure.data)) {
 		applylog_drop_rows(&a->log);
 		applylog_commit(&a->log);
 		return true;
 	}
 	/* Commit the transactions before it, then stop. */
 	applylog_drop_open(&a->log);
-	if (!group_commit(a))
-		return false;
-	log_error("%s", a->failure.data);
-	a->status = APPLY_STOPPED;
-	return false;
+	return group_commit(a) && destxact_stop(&a->dx, a->failure.data);
 }
 
 static bool
@@ -233,16 +307,17 @@ sink_commit(void *ctx, const struct txn *txn)
 			return false;
 	} else {
 		applylog_commit(&a->log);
-		a->pend.txns++;
-		a->pend.rows += lt->nrows;
+		a->dx.pend.txns++;
+		a->dx.pend.rows += lt->nrows;
 	}
 	if (applylog_committed(&a->log) >= (size_t)a->opt.group ||
 	    a->log.data.len >= GROUP_BYTES)
 		return group_commit(a);
-	if (applier_unsent_bytes(a) >= SEND_BYTES && !applier_send_pending(a)) {
-		if (dbconn_temporary(&a->err))
-			return applier_fail(a, "COPY");
-		return applier_retry(a);
+	if (destxact_unsent_bytes(&a->dx, &a->log) >= SEND_BYTES &&
+	    !destxact_send_pending(&a->dx, &a->log)) {
+		if (dbconn_temporary(&a->dx.err))
+			return destxact_fail(&a->dx, "COPY");
+		return group_retry(a);
 	}
 	return true;
 }
@@ -282,11 +357,11 @@ applier_new(PGconn *c, const struct applier_options *opts)
 {
 	struct applier *a = xcalloc(1, sizeof(*a));
 
-	a->c = c;
+	destxact_init(&a->dx, c, opts->rejects, group_committed, a);
 	a->opt = *opts;
 	applylog_init(&a->log);
 	buf_init(&a->failure);
-	buf_init(&a->scratch);
+	applylone_init(&a->lone);
 	clock_gettime(CLOCK_MONOTONIC, &a->started);
 	a->reported = a->started;
 	/*
@@ -299,10 +374,11 @@ applier_new(PGconn *c, const struct applier_options *opts)
 	 * stays as the destination has it: values carry their own offsets and
 	 * ISO dates, and its defaults and triggers see its own time zone.
 	 */
-	if ((!opts->sync && !applier_run(a, "SET synchronous_commit = off")) ||
-	    !applier_run(a, "SET client_min_messages = warning") ||
-	    !applier_run(a, "SET lc_monetary TO 'C'")) {
-		applier_fail(a, "SET");
+	if ((!opts->sync &&
+	    !destxact_run(&a->dx, "SET synchronous_commit = off")) ||
+	    !destxact_run(&a->dx, "SET client_min_messages = warning") ||
+	    !destxact_run(&a->dx, "SET lc_monetary TO 'C'")) {
+		destxact_fail(&a->dx, "SET");
 		applier_free(a);
 		return NULL;
 	}
@@ -316,18 +392,16 @@ applier_free(struct applier *a)
 		return;
 	applylog_free(&a->log);
 	buf_free(&a->failure);
-	buf_free(&a->scratch);
+	applylone_free(&a->lone);
 	free(a->origins);
 	free(a->allowed);
-	free(a->prepared);
-	free(a->vals);
 	free(a);
 }
 
 bool
 applier_finish(struct applier *a)
 {
-	if (a->status != APPLY_OK)
+	if (a->dx.status != APPLY_OK)
 		return false;
 	applylog_drop_open(&a->log);
 	return group_commit(a);
@@ -336,19 +410,19 @@ applier_finish(struct applier *a)
 enum apply_status
 applier_status(const struct applier *a)
 {
-	return a->status;
+	return a->dx.status;
 }
 
 bool
 applier_progress(struct applier *a, const char *origin, lsn_t *lsn)
 {
-	struct origin_state *os = applier_origin_find(a, origin);
+	struct origin_state *os = origin_find(a, origin);
 	const struct applylog_txn *last = applylog_last(&a->log);
 
 	/* Not held yet: what the server says now, a lower bound is enough. */
 	if (os == NULL)
-		return origin_progress(a->c, origin, false, lsn, &a->err) ||
-		    fail_origin(a, origin);
+		return origin_progress(a->dx.c, origin, false, lsn,
+		    &a->dx.err) || fail_origin(a, origin);
 	*lsn = os->applied;
 	if (last != NULL && strcmp(last->txn.origin, origin) == 0)
 		*lsn = last->txn.lsn;
@@ -358,5 +432,5 @@ applier_progress(struct applier *a, const char *origin, lsn_t *lsn)
 void
 applier_report(struct applier *a)
 {
-	applier_report_progress(a, "done: ");
+	report_progress(a, "done: ");
 }

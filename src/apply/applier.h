@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
+#include "applyfail.h"
 #include "grants.h"
 #include "rejects.h"
 #include "common/change.h"
@@ -26,16 +27,6 @@ struct applier_options {
 	bool sync;		/* keep synchronous_commit as the server has it */
 	const struct grants *grants;
 	struct rejects *rejects;	/* NULL: stop at a failing transaction */
-};
-
-enum apply_status {
-	APPLY_OK,
-	APPLY_STOPPED,		/* a transaction failed, reported (EX_DATAERR) */
-	APPLY_LOST,		/* the database went away, is busy, or was
-				 * short of something: try later (EX_TEMPFAIL) */
-	APPLY_NO_PERMISSION,	/* origin functions refused (EX_NOPERM) */
-	APPLY_IO_ERROR,		/* the rejects file (EX_IOERR) */
-	APPLY_INTERNAL		/* the server refused a statement of ours (EX_SOFTWARE) */
 };
 
 struct applier;

@@ -126,27 +126,40 @@ applylog_last(const struct applylog *l)
 	return n > 0 ? &l->txns[n - 1] : NULL;
 }
 
-bool
-applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
-    size_t *pos, struct buf *scratch, struct value *vals)
+void
+applylog_vals_init(struct applylog_vals *v)
 {
-	const char *line = l->data.data + *pos;
-	const char *nl;
-	size_t len;
-	char *p, *end;
+	v->vals = NULL;
+	v->room = 0;
+	buf_init(&v->text);
+}
 
-	if (*pos >= s->end)
-		return false;
-	nl = memchr(line, '\n', s->end - *pos);
-	len = (size_t)(nl - line);
-	*pos += len + 1;
-	/* Copy first, then point into the copy: a realloc would move it. */
-	buf_reset(scratch);
-	buf_append(scratch, line, len);
-	buf_putc(scratch, '\0');
-	p = scratch->data;
-	end = p + len;
-	for (int i = 0; i < s->table->ncols; i++) {
+void
+applylog_vals_free(struct applylog_vals *v)
+{
+	free(v->vals);
+	buf_free(&v->text);
+	applylog_vals_init(v);
+}
+
+/* v->vals has room for n values. */
+static void
+vals_reserve(struct applylog_vals *v, int n)
+{
+	if (n > v->room) {
+		v->room = n;
+		v->vals = xreallocarray(v->vals, (size_t)n, sizeof(*v->vals));
+	}
+}
+
+/* Cut line (len bytes and a NUL) at its tabs into ncols values, unescaped
+ * in place. */
+static void
+split_values(char *line, size_t len, int ncols, struct value *vals)
+{
+	char *p = line, *end = line + len;
+
+	for (int i = 0; i < ncols; i++) {
 		char *tab = memchr(p, '\t', (size_t)(end - p));
 		char *stop = tab ? tab : end;
 		size_t n = (size_t)(stop - p), bad_at;
@@ -162,5 +175,26 @@ applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
 		}
 		p = stop + 1;
 	}
+}
+
+bool
+applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
+    size_t *pos, struct applylog_vals *v)
+{
+	const char *line = l->data.data + *pos;
+	const char *nl;
+	size_t len;
+
+	if (*pos >= s->end)
+		return false;
+	nl = memchr(line, '\n', s->end - *pos);
+	len = (size_t)(nl - line);
+	*pos += len + 1;
+	/* Copy first, then point into the copy: a realloc would move it. */
+	buf_reset(&v->text);
+	buf_append(&v->text, line, len);
+	buf_putc(&v->text, '\0');
+	vals_reserve(v, s->table->ncols);
+	split_values(v->text.data, len, s->table->ncols, v->vals);
 	return true;
 }

@@ -64,12 +64,22 @@ void applylog_drop_open(struct applylog *l);
 size_t applylog_committed(const struct applylog *l);
 const struct applylog_txn *applylog_last(const struct applylog *l);
 
+/* Room to decode rows of the log into; each row reuses it. */
+struct applylog_vals {
+	struct value *vals;	/* pointing into text, each followed by a NUL */
+	int room;
+	struct buf text;
+};
+
+void applylog_vals_init(struct applylog_vals *v);
+void applylog_vals_free(struct applylog_vals *v);
+
 /*
  * Decode the row at data[*pos] of segment s (start with *pos = s->start)
- * into vals (s->table->ncols of them, pointing into scratch, each followed
- * by a NUL), and move *pos to the next row.  False past the segment's end.
+ * into v->vals (s->table->ncols of them), and move *pos to the next row.
+ * False past the segment's end.
  */
 bool applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
-    size_t *pos, struct buf *scratch, struct value *vals);
+    size_t *pos, struct applylog_vals *v);
 
 #endif

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "applier_int.h"
+#include "applylone.h"
 #include "origin.h"
 #include "common/fmt.h"
 #include "common/xalloc.h"
@@ -31,8 +31,12 @@
 
 enum prepared { UNPREPARED, PREPARING, PREPARED };
 
-/* What the pipeline carries, in the order its results come back. */
+/* A group on its way: where it goes, and what the pipeline carries, in
+ * the order its results come back. */
 struct lone_pipeline {
+	struct applylone *lone;
+	struct destxact *dx;
+	const struct applylog *log;
 	const struct table *preparing[LONE_ROWS];
 	size_t sql_at[LONE_ROWS];	/* where each one's INSERT is in sql */
 	struct buf sql;
@@ -40,13 +44,29 @@ struct lone_pipeline {
 	uint64_t nrows;
 };
 
-bool
-applier_lone_fits(const struct applier *a)
+void
+applylone_init(struct applylone *lone)
 {
-	return !a->in_xact && a->sent_seg == 0 && a->pend.rejected == 0 &&
-	    a->pend.rows > 0 && a->pend.rows <= LONE_ROWS &&
+	lone->prepared = NULL;
+	lone->nprepared = 0;
+	applylog_vals_init(&lone->row);
+}
+
+void
+applylone_free(struct applylone *lone)
+{
+	free(lone->prepared);
+	applylog_vals_free(&lone->row);
+	applylone_init(lone);
+}
+
+bool
+applylone_fits(const struct destxact *dx, const struct applylog *l)
+{
+	return destxact_fresh(dx) && dx->pend.rejected == 0 &&
+	    dx->pend.rows > 0 && dx->pend.rows <= LONE_ROWS &&
 	    /* A NUL would end a text parameter: COPY refuses the value. */
-	    memchr(a->log.data.data, '\0', a->log.data.len) == NULL;
+	    memchr(l->data.data, '\0', l->data.len) == NULL;
 }
 
 static void
@@ -57,24 +77,25 @@ statement_name(char name[STATEMENT_NAME_SIZE], const struct table *t)
 
 /* Has the session prepared t's INSERT (enum prepared)? */
 static unsigned char *
-prepared_state(struct applier *a, const struct table *t)
+prepared_state(struct applylone *lone, const struct table *t)
 {
-	if (t->def_id >= a->nprepared) {
+	if (t->def_id >= lone->nprepared) {
 		size_t n = t->def_id + 64;
 
-		a->prepared = xrealloc(a->prepared, n);
-		memset(a->prepared + a->nprepared, UNPREPARED, n - a->nprepared);
-		a->nprepared = n;
+		lone->prepared = xrealloc(lone->prepared, n);
+		memset(lone->prepared + lone->nprepared, UNPREPARED,
+		    n - lone->nprepared);
+		lone->nprepared = n;
 	}
-	return &a->prepared[t->def_id];
+	return &lone->prepared[t->def_id];
 }
 
 /* Add t's INSERT to those to prepare, unless the session has it. */
 static bool
-plan_prepare(struct applier *a, const struct table *t,
-    struct lone_pipeline *lp)
+plan_prepare(struct lone_pipeline *lp, const struct table *t)
 {
-	unsigned char *state = prepared_state(a, t);
+	unsigned char *state = prepared_state(lp->lone, t);
+	struct destxact *dx = lp->dx;
 	struct buf *sql = &lp->sql;
 	char *p;
 
@@ -82,10 +103,10 @@ plan_prepare(struct applier *a, const struct table *t,
 		return true;
 	lp->sql_at[lp->nprepares] = sql->len;
 	buf_puts(sql, "INSERT INTO ");
-	if (!dbconn_quote_table(a->c, sql, t, &a->err))
+	if (!dbconn_quote_table(dx->c, sql, t, &dx->err))
 		return false;
 	buf_puts(sql, " (");
-	if (!dbconn_quote_columns(a->c, sql, t, NULL, &a->err))
+	if (!dbconn_quote_columns(dx->c, sql, t, NULL, &dx->err))
 		return false;
 	buf_puts(sql, ") VALUES (");
 	for (int i = 1; i <= t->ncols; i++) {
@@ -106,41 +127,40 @@ plan_prepare(struct applier *a, const struct table *t,
 /* The statements the group needs and the session lacks, before anything
  * is sent: a name libpq cannot quote leaves the group to the COPY path. */
 static bool
-plan_prepares(struct applier *a, struct lone_pipeline *lp)
+plan_prepares(struct lone_pipeline *lp)
 {
-	const struct applylog_seg *end = a->log.segs + a->log.nsegs;
+	const struct applylog_seg *end = lp->log->segs + lp->log->nsegs;
 
-	for (const struct applylog_seg *s = a->log.segs; s < end; s++)
-		if (!plan_prepare(a, s->table, lp))
+	for (const struct applylog_seg *s = lp->log->segs; s < end; s++)
+		if (!plan_prepare(lp, s->table))
 			return false;
 	return true;
 }
 
 static void
-forget_prepares(struct applier *a, const struct lone_pipeline *lp)
+forget_prepares(struct lone_pipeline *lp)
 {
 	for (int i = 0; i < lp->nprepares; i++)
-		*prepared_state(a, lp->preparing[i]) = UNPREPARED;
+		*prepared_state(lp->lone, lp->preparing[i]) = UNPREPARED;
 }
 
 /* Queue an INSERT of each row of segment s. */
 static bool
-send_rows(struct applier *a, const struct applylog_seg *s,
-    struct lone_pipeline *lp)
+send_rows(struct lone_pipeline *lp, const struct applylog_seg *s)
 {
 	const struct table *t = s->table;
 	const char **params = xcalloc((size_t)t->ncols, sizeof(*params));
+	struct applylog_vals *row = &lp->lone->row;
 	size_t pos = s->start;
 	char name[STATEMENT_NAME_SIZE];
 	bool ok = true;
 
 	statement_name(name, t);
-	applier_reserve_vals(a, t->ncols);
-	while (ok && applylog_next_row(&a->log, s, &pos, &a->scratch, a->vals)) {
+	while (ok && applylog_next_row(lp->log, s, &pos, row)) {
 		for (int i = 0; i < t->ncols; i++)
-			params[i] = a->vals[i].data;
-		ok = PQsendQueryPrepared(a->c, name, t->ncols, params, NULL, NULL,
-		    0) == 1;
+			params[i] = row->vals[i].data;
+		ok = PQsendQueryPrepared(lp->dx->c, name, t->ncols, params,
+		    NULL, NULL, 0) == 1;
 		lp->nrows++;
 	}
 	free(params);
@@ -148,84 +168,87 @@ send_rows(struct applier *a, const struct applylog_seg *s,
 }
 
 static bool
-send_group(struct applier *a, const struct applylog_txn *last,
-    struct lone_pipeline *lp)
+send_group(struct lone_pipeline *lp, const struct applylog_txn *last)
 {
-	const struct applylog_seg *end = a->log.segs + a->log.nsegs;
+	const struct applylog_seg *end = lp->log->segs + lp->log->nsegs;
+	PGconn *c = lp->dx->c;
 	char name[STATEMENT_NAME_SIZE];
 
-	if (PQenterPipelineMode(a->c) != 1 ||
-	    PQsendQueryParams(a->c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+	if (PQenterPipelineMode(c) != 1 ||
+	    PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
 		return false;
 	for (int i = 0; i < lp->nprepares; i++) {
 		const struct table *t = lp->preparing[i];
 
 		statement_name(name, t);
-		if (PQsendPrepare(a->c, name, lp->sql.data + lp->sql_at[i],
+		if (PQsendPrepare(c, name, lp->sql.data + lp->sql_at[i],
 		    t->ncols, NULL) != 1)
 			return false;
 	}
-	for (const struct applylog_seg *s = a->log.segs; s < end; s++)
-		if (!send_rows(a, s, lp))
+	for (const struct applylog_seg *s = lp->log->segs; s < end; s++)
+		if (!send_rows(lp, s))
 			return false;
-	return origin_send_commit(a->c, last->txn.lsn, last->txn.commit_time) &&
-	    PQpipelineSync(a->c) == 1;
+	return origin_send_commit(c, last->txn.lsn, last->txn.commit_time) &&
+	    PQpipelineSync(c) == 1;
 }
 
 /* Read the results in the order sent; false at the first failure. */
 static bool
-read_group(struct applier *a, const struct lone_pipeline *lp, bool *open)
+read_group(struct lone_pipeline *lp, bool *open)
 {
-	bool ok = dbconn_pipeline_result(a->c, PGRES_COMMAND_OK, &a->err);
+	PGconn *c = lp->dx->c;
+	struct dberror *err = &lp->dx->err;
+	bool ok = dbconn_pipeline_result(c, PGRES_COMMAND_OK, err);
 	bool ended;
 
 	*open = ok;
 	for (int i = 0; i < lp->nprepares; i++) {
-		bool prepared = dbconn_pipeline_result(a->c, PGRES_COMMAND_OK,
-		    &a->err);
+		bool prepared = dbconn_pipeline_result(c, PGRES_COMMAND_OK,
+		    err);
 
-		*prepared_state(a, lp->preparing[i]) =
+		*prepared_state(lp->lone, lp->preparing[i]) =
 		    prepared ? PREPARED : UNPREPARED;
 		ok = ok && prepared;
 	}
 	for (uint64_t i = 0; i < lp->nrows; i++)
-		ok = dbconn_pipeline_result(a->c, PGRES_COMMAND_OK, &a->err) && ok;
-	ok = origin_read_commit(a->c, &ended, &a->err) && ok;
+		ok = dbconn_pipeline_result(c, PGRES_COMMAND_OK, err) && ok;
+	ok = origin_read_commit(c, &ended, err) && ok;
 	if (ended)
 		*open = false;
 	return ok;
 }
 
-/* Plan and send the group; false when a name cannot be quoted (a->err
+/* Plan and send the group; false when a name cannot be quoted (dx->err
  * says so) or the connection is gone. */
 static bool
-send_planned(struct applier *a, const struct applylog_txn *last,
-    struct lone_pipeline *lp)
+send_planned(struct lone_pipeline *lp, const struct applylog_txn *last)
 {
-	if (!plan_prepares(a, lp))
+	if (!plan_prepares(lp))
 		return false;
-	if (send_group(a, last, lp))
+	if (send_group(lp, last))
 		return true;
-	dbconn_error(a->c, NULL, &a->err);
+	dbconn_error(lp->dx->c, NULL, &lp->dx->err);
 	return false;
 }
 
 bool
-applier_lone_commit(struct applier *a, const struct applylog_txn *last)
+applylone_commit(struct applylone *lone, struct destxact *dx,
+    const struct applylog *l, const struct applylog_txn *last)
 {
-	struct lone_pipeline lp = { .nprepares = 0 };
+	struct lone_pipeline lp = { .lone = lone, .dx = dx, .log = l };
 	bool sent, open = false, ok;
 
 	buf_init(&lp.sql);
-	sent = send_planned(a, last, &lp);
+	sent = send_planned(&lp, last);
 	buf_free(&lp.sql);
 	if (!sent) {
-		forget_prepares(a, &lp);
+		forget_prepares(&lp);
 		return false;
 	}
-	ok = dbconn_pipeline_end(a->c, read_group(a, &lp, &open), &a->err);
-	a->in_xact = open;
+	ok = dbconn_pipeline_end(dx->c, read_group(&lp, &open), &dx->err);
 	if (ok)
-		applier_xact_committed(a, last);
+		destxact_committed(dx, last);
+	else if (open)
+		destxact_left_open(dx);
 	return ok;
 }

@@ -10,209 +10,217 @@
  * transaction that still fails is either rejected (--rejects) or stops
  * apply, after the ones before it commit.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "applier_int.h"
+#include "applyretry.h"
 #include "rowkey.h"
 #include "stage.h"
-#include "common/log.h"
 
-enum txn_outcome { TXN_APPLIED, TXN_FAILED, TXN_FATAL };
+/* A source transaction applied again: in, rejected, failed (named in the
+ * retry's failure), or apply must stop (dx->status says why). */
+enum txn_outcome { TXN_APPLIED, TXN_REJECTED, TXN_FAILED, TXN_FATAL };
 
-/* "origin a, LSN 0/16B3F08, table public.payments: " */
-void
-applier_failure_start(struct applier *a, const struct applylog_txn *lt,
-    const struct table *t)
-{
-	char lsn[LSN_BUFSIZE];
-
-	buf_reset(&a->failure);
-	buf_puts(&a->failure, "origin ");
-	buf_puts(&a->failure, lt->txn.origin);
-	buf_puts(&a->failure, ", LSN ");
-	buf_puts(&a->failure, lsn_format(lt->txn.lsn, lsn));
-	if (t != NULL) {
-		buf_puts(&a->failure, ", table ");
-		buf_puts(&a->failure, t->name);
-	}
-	buf_puts(&a->failure, ": ");
-}
+struct retry {
+	struct destxact *dx;
+	struct applylog *log;
+	struct buf failure;	/* the message naming a failed transaction */
+};
 
 /* The key of row number line (from 1) of segment s, or nothing. */
 static void
-failure_row(struct applier *a, const struct applylog_seg *s, long line)
+failure_row(struct retry *r, const struct applylog_seg *s, long line)
 {
 	struct rowkey key;
 	struct dberror err;
+	struct applylog_vals row;
 	size_t pos = s->start;
 
-	if (line <= 0 || !rowkey_lookup(a->c, s->table, &key, &err))
+	if (line <= 0 || !rowkey_lookup(r->dx->c, s->table, &key, &err))
 		return;
-	applier_reserve_vals(a, s->table->ncols);
-	while (applylog_next_row(&a->log, s, &pos, &a->scratch, a->vals))
+	applylog_vals_init(&row);
+	while (applylog_next_row(r->log, s, &pos, &row))
 		if (--line == 0) {
-			buf_puts(&a->failure, " (");
-			rowkey_describe(&a->failure, s->table, &key, a->vals);
-			buf_putc(&a->failure, ')');
+			buf_puts(&r->failure, " (");
+			rowkey_describe(&r->failure, s->table, &key, row.vals);
+			buf_putc(&r->failure, ')');
 			break;
 		}
+	applylog_vals_free(&row);
 	rowkey_free(&key);
 }
 
-/* Name the transaction lt failed in segment s with a->err. */
+/* Name the transaction lt failed in segment s with dx->err. */
 static enum txn_outcome
-txn_failed(struct applier *a, const struct applylog_txn *lt,
+txn_failed(struct retry *r, const struct applylog_txn *lt,
     const struct applylog_seg *s)
 {
-	applier_failure_start(a, lt, s->table);
-	buf_puts(&a->failure, a->err.message);
-	failure_row(a, s, a->err.copy_line);
-	buf_putc(&a->failure, '\0');
+	applyfail_name_txn(&r->failure, lt, s->table);
+	buf_puts(&r->failure, r->dx->err.message);
+	failure_row(r, s, r->dx->err.copy_line);
+	buf_putc(&r->failure, '\0');
+	return TXN_FAILED;
+}
+
+/* lt met an existing key with different values (key: "id=42"). */
+static enum txn_outcome
+txn_conflict(struct retry *r, const struct applylog_txn *lt,
+    const struct applylog_seg *s, const struct buf *key)
+{
+	applyfail_name_txn(&r->failure, lt, s->table);
+	buf_puts(&r->failure, "duplicate key with different values (");
+	buf_append(&r->failure, key->data, key->len);
+	buf_puts(&r->failure, ")");
+	buf_putc(&r->failure, '\0');
 	return TXN_FAILED;
 }
 
 /* Undo lt's part of the retry; false is fatal (status set). */
 static bool
-txn_undo(struct applier *a)
+txn_undo(struct destxact *dx)
 {
-	a->copying = NULL;
-	return applier_run(a, "ROLLBACK TO SAVEPOINT pgmesh_txn") ||
-	    applier_fail(a, "ROLLBACK TO SAVEPOINT");
+	return destxact_run(dx, "ROLLBACK TO SAVEPOINT pgmesh_txn") ||
+	    destxact_fail(dx, "ROLLBACK TO SAVEPOINT");
+}
+
+/* Segment s of lt went wrong in the staging path (r). */
+static enum txn_outcome
+stage_failed(struct retry *r, const struct applylog_txn *lt,
+    const struct applylog_seg *s, enum stage_result sr,
+    const struct buf *key)
+{
+	if (dbconn_temporary(&r->dx->err)) {
+		destxact_fail(r->dx, "apply");
+		return TXN_FATAL;
+	}
+	if (!txn_undo(r->dx))
+		return TXN_FATAL;
+	if (sr == STAGE_FAILED)
+		return txn_failed(r, lt, s);
+	return txn_conflict(r, lt, s, key);
 }
 
 /* The staging path for lt, after its COPY met an existing key. */
 static enum txn_outcome
-txn_stage(struct applier *a, const struct applylog_txn *lt)
+txn_stage(struct retry *r, const struct applylog_txn *lt)
 {
+	struct destxact *dx = r->dx;
+	enum txn_outcome outcome = TXN_APPLIED;
 	struct buf key;
 	uint64_t dups = 0;
 
 	buf_init(&key);
 	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
-		const struct applylog_seg *s = &a->log.segs[i];
-		enum stage_result r;
+		const struct applylog_seg *s = &r->log->segs[i];
+		enum stage_result sr;
 
-		r = stage_segment(a->c, &a->log, s, &dups, &key, &a->err);
-		if (r == STAGE_OK)
-			continue;
-		if (dbconn_temporary(&a->err)) {
-			buf_free(&key);
-			applier_fail(a, "apply");
-			return TXN_FATAL;
+		sr = stage_segment(dx->c, r->log, s, &dups, &key, &dx->err);
+		if (sr != STAGE_OK) {
+			outcome = stage_failed(r, lt, s, sr, &key);
+			break;
 		}
-		if (!txn_undo(a)) {
-			buf_free(&key);
-			return TXN_FATAL;
-		}
-		if (r == STAGE_FAILED) {
-			buf_free(&key);
-			return txn_failed(a, lt, s);
-		}
-		applier_failure_start(a, lt, s->table);
-		buf_puts(&a->failure, "duplicate key with different values (");
-		buf_append(&a->failure, key.data, key.len);
-		buf_puts(&a->failure, ")");
-		buf_putc(&a->failure, '\0');
-		buf_free(&key);
-		return TXN_FAILED;
 	}
 	buf_free(&key);
-	a->pend.dups += dups;
-	a->pend.rows += lt->nrows - dups;
-	return TXN_APPLIED;
+	if (outcome == TXN_APPLIED) {
+		dx->pend.dups += dups;
+		dx->pend.rows += lt->nrows - dups;
+	}
+	return outcome;
 }
 
 /* Apply lt alone, in a savepoint of the retry's destination transaction. */
 static enum txn_outcome
-txn_alone(struct applier *a, const struct applylog_txn *lt)
+txn_alone(struct retry *r, const struct applylog_txn *lt)
 {
-	if (!applier_run(a, "SAVEPOINT pgmesh_txn")) {
-		applier_fail(a, "SAVEPOINT");
+	struct destxact *dx = r->dx;
+
+	if (!destxact_run(dx, "SAVEPOINT pgmesh_txn")) {
+		destxact_fail(dx, "SAVEPOINT");
 		return TXN_FATAL;
 	}
 	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
-		const struct applylog_seg *s = &a->log.segs[i];
+		const struct applylog_seg *s = &r->log->segs[i];
 
-		if (applier_copy_segment(a, s) && applier_copy_end(a))
+		if (destxact_copy_segment(dx, r->log, s) &&
+		    destxact_copy_end(dx))
 			continue;
-		a->copying = NULL;
-		if (dbconn_temporary(&a->err)) {
-			applier_fail(a, "COPY");
+		if (dbconn_temporary(&dx->err)) {
+			destxact_fail(dx, "COPY");
 			return TXN_FATAL;
 		}
-		if (!txn_undo(a))
+		if (!txn_undo(dx))
 			return TXN_FATAL;
-		if (dbconn_is(&a->err, SQLSTATE_UNIQUE_VIOLATION))
-			return txn_stage(a, lt);
-		return txn_failed(a, lt, s);
+		if (dbconn_is(&dx->err, SQLSTATE_UNIQUE_VIOLATION))
+			return txn_stage(r, lt);
+		return txn_failed(r, lt, s);
 	}
-	if (!applier_run(a, "RELEASE SAVEPOINT pgmesh_txn")) {
-		applier_fail(a, "RELEASE SAVEPOINT");
+	if (!destxact_run(dx, "RELEASE SAVEPOINT pgmesh_txn")) {
+		destxact_fail(dx, "RELEASE SAVEPOINT");
 		return TXN_FATAL;
 	}
-	a->pend.rows += lt->nrows;
+	dx->pend.rows += lt->nrows;
 	return TXN_APPLIED;
 }
 
-/* lt is not applied: into the rejects file, or the end of apply. */
-bool
-applier_reject(struct applier *a, struct applylog_txn *lt)
+/* Apply lt again; one that fails goes to the rejects file if there is one. */
+static enum txn_outcome
+txn_retry(struct retry *r, struct applylog_txn *lt)
 {
-	if (a->opt.rejects == NULL)
-		return false;
-	log_warn("%s; rejected", a->failure.data);
-	rejects_add(a->opt.rejects, &a->log, lt);
-	lt->rejected = true;
-	a->pend.rejected++;
-	return true;
+	enum txn_outcome outcome;
+
+	if (lt->rejected) {
+		/* Rejected as it was read; in the rejects file already. */
+		r->dx->pend.rejected++;
+		return TXN_REJECTED;
+	}
+	outcome = txn_alone(r, lt);
+	if (outcome == TXN_APPLIED)
+		r->dx->pend.txns++;
+	else if (outcome == TXN_FAILED &&
+	    destxact_reject(r->dx, r->log, lt, r->failure.data))
+		outcome = TXN_REJECTED;
+	return outcome;
 }
 
-/*
- * The group failed: roll back, apply its transactions one at a time,
- * commit those that went in (and those rejected), and stop at one that
- * failed without --rejects.
- */
-bool
-applier_retry(struct applier *a)
+/* Roll back the failed attempt and open the retry's transaction. */
+static bool
+retry_begin(struct destxact *dx)
 {
-	size_t n = applylog_committed(&a->log), done = 0;
-	bool stopped = false;
-
-	if (!applier_xact_rollback(a) || !applier_xact_begin(a) ||
-	    !applier_run(a, "SET CONSTRAINTS ALL IMMEDIATE"))
-		return a->status != APPLY_OK ? false : applier_fail(a, "BEGIN");
-	for (size_t i = 0; i < n && !stopped; i++) {
-		struct applylog_txn *lt = &a->log.txns[i];
-		enum txn_outcome r;
-
-		if (lt->rejected) {
-			/* Rejected as it was read; in the rejects file already. */
-			a->pend.rejected++;
-			done = i + 1;
-			continue;
-		}
-		r = txn_alone(a, lt);
-		if (r == TXN_FATAL)
-			return false;
-		if (r == TXN_FAILED && !applier_reject(a, lt)) {
-			stopped = true;
-		} else {
-			a->pend.txns += (r == TXN_APPLIED);
-			done = i + 1;
-		}
-	}
-	if (done > 0 && !applier_xact_commit(a, &a->log.txns[done - 1]))
-		return a->status != APPLY_OK ? false : applier_fail(a, "COMMIT");
-	if (done == 0 && !applier_xact_rollback(a))
-		return false;
-	applier_group_reset(a);
-	if (stopped) {
-		log_error("%s", a->failure.data);
-		a->status = APPLY_STOPPED;
-		return false;
-	}
-	return true;
+	if (destxact_rollback(dx) && destxact_begin(dx) &&
+	    destxact_run(dx, "SET CONSTRAINTS ALL IMMEDIATE"))
+		return true;
+	return dx->status != APPLY_OK ? false : destxact_fail(dx, "BEGIN");
 }
 
+/* Commit the first done transactions of the group (none: roll back), then
+ * stop at the failed one after them, if any. */
+static bool
+retry_end(struct retry *r, size_t done, bool failed)
+{
+	struct destxact *dx = r->dx;
+
+	if (done > 0 && !destxact_commit(dx, &r->log->txns[done - 1]))
+		return dx->status != APPLY_OK ? false :
+		    destxact_fail(dx, "COMMIT");
+	if (done == 0 && !destxact_rollback(dx))
+		return false;
+	return !failed || destxact_stop(dx, r->failure.data);
+}
+
+bool
+applyretry_group(struct destxact *dx, struct applylog *l)
+{
+	struct retry r = { .dx = dx, .log = l };
+	size_t n = applylog_committed(l), done;
+	enum txn_outcome outcome = TXN_APPLIED;
+	bool ok;
+
+	if (!retry_begin(dx))
+		return false;
+	buf_init(&r.failure);
+	for (done = 0; done < n; done++) {
+		outcome = txn_retry(&r, &l->txns[done]);
+		if (outcome == TXN_FAILED || outcome == TXN_FATAL)
+			break;
+	}
+	ok = outcome != TXN_FATAL && retry_end(&r, done, outcome == TXN_FAILED);
+	buf_free(&r.failure);
+	return ok;
+}

@@ -18,11 +18,15 @@ struct rejects {
 	struct buf out;
 	struct textwriter w;
 	bool pending;		/* out holds a transaction not yet written */
-	struct buf scratch;
-	struct value *vals;
-	int nvals;
+	struct applylog_vals row;
 };
 
+/*
+ * Appended to, never replaced nor removed, whatever happens to the run:
+ * a transaction written here (and fsynced, see rejects_sync) is recorded
+ * nowhere else once its origin's progress moves past it, and earlier
+ * runs' rejects are in the same file.
+ */
 struct rejects *
 rejects_open(const char *path)
 {
@@ -37,7 +41,7 @@ rejects_open(const char *path)
 	r->fd = fd;
 	r->path = xstrdup(path);
 	buf_init(&r->out);
-	buf_init(&r->scratch);
+	applylog_vals_init(&r->row);
 	/* The header starts every run's part: it may repeat in a stream. */
 	textwriter_init(&r->w, &r->out);
 	return r;
@@ -51,8 +55,7 @@ rejects_close(struct rejects *r)
 	close(r->fd);
 	textwriter_free(&r->w);
 	buf_free(&r->out);
-	buf_free(&r->scratch);
-	free(r->vals);
+	applylog_vals_free(&r->row);
 	free(r->path);
 	free(r);
 }
@@ -66,13 +69,8 @@ rejects_add(struct rejects *r, const struct applylog *l,
 		const struct applylog_seg *s = &l->segs[i];
 		size_t pos = s->start;
 
-		if (s->table->ncols > r->nvals) {
-			r->nvals = s->table->ncols;
-			r->vals = xreallocarray(r->vals, (size_t)r->nvals,
-			    sizeof(*r->vals));
-		}
-		while (applylog_next_row(l, s, &pos, &r->scratch, r->vals))
-			textwriter_row(&r->w, s->table, r->vals);
+		while (applylog_next_row(l, s, &pos, &r->row))
+			textwriter_row(&r->w, s->table, r->row.vals);
 	}
 	textwriter_commit(&r->w, &lt->txn);
 	r->pending = true;

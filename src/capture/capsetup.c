@@ -49,6 +49,28 @@ run(PGconn *conn, const char *what, const char *sql, int nparams,
 	return res != NULL;
 }
 
+/*
+ * Run sql, which acquires the slot for a moment: a session holding it
+ * (a capture running, or a walsender whose capture is gone but not yet
+ * noticed) makes it fail with object_in_use, SLOT_BUSY.
+ */
+static enum slot_result
+run_on_slot(PGconn *conn, const char *what, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0);
+	enum slot_result r = SLOT_OK;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("%s: %s", what, res != NULL ?
+		    pgconn_result_error(res) : pgconn_error(conn));
+		r = pgconn_in_use(res) ? SLOT_BUSY : SLOT_FAILED;
+	}
+	PQclear(res);
+	return r;
+}
+
 /* Does sql (one parameter) return a row?  -1 after log_error. */
 static int
 exists(PGconn *conn, const char *what, const char *sql, const char *param)
@@ -371,12 +393,14 @@ check_guard(PGconn *conn, const struct capsetup *s)
 }
 
 /*
- * Store the node name as a database setting.  The value goes in as a
- * parameter of set_config(), and ALTER DATABASE takes it FROM CURRENT.
+ * Store a database setting (pgmesh.node, pgmesh.genesis), read back by
+ * every later session.  The value goes in as a parameter of set_config(),
+ * and ALTER DATABASE takes it FROM CURRENT.
  */
 static bool
-store_node(PGconn *conn, const char *node)
+store_setting(PGconn *conn, const char *name, const char *value)
 {
+	const char *params[] = { name, value };
 	char *db = pgconn_fetch_value(conn, "cannot read the database name",
 	    "SELECT pg_catalog.current_database()", 0, NULL);
 	char *dbq = db != NULL ? pgconn_quote_ident(conn, db) : NULL;
@@ -386,14 +410,60 @@ store_node(PGconn *conn, const char *node)
 	buf_init(&sql);
 	buf_puts(&sql, "ALTER DATABASE ");
 	buf_puts(&sql, dbq != NULL ? dbq : "");
-	buf_puts(&sql, " SET pgmesh.node FROM CURRENT");
+	buf_puts(&sql, " SET ");
+	buf_puts(&sql, name);
+	buf_puts(&sql, " FROM CURRENT");
 	buf_putc(&sql, '\0');
-	ok = ok && run(conn, "cannot store the node name",
-	    "SELECT pg_catalog.set_config('pgmesh.node', $1, false)", 1, &node);
-	ok = ok && run(conn, "cannot store the node name", sql.data, 0, NULL);
+	ok = ok && run(conn, "cannot store a setting",
+	    "SELECT pg_catalog.set_config($1, $2, false)", 2, params);
+	ok = ok && run(conn, "cannot store a setting", sql.data, 0, NULL);
 	buf_free(&sql);
 	free(dbq);
 	free(db);
+	return ok;
+}
+
+/*
+ * The node's genesis: where the first slot made for it started, before
+ * which pgmesh captured nothing of it.  A stream that starts there holds
+ * the node's whole history, and says so (a P record of 0/0), which is
+ * what lets a destination that never applied the node start it without
+ * being told where (pgmesh-format(5)).  Kept from the first slot on: a
+ * slot made later starts mid-history.
+ */
+static bool
+store_genesis(PGconn *conn, const struct capsetup *s)
+{
+	lsn_t genesis;
+	char *start;
+	bool ok;
+
+	if (!capsetup_genesis(conn, &genesis))
+		return false;
+	if (genesis != 0)
+		return true;
+	start = pgconn_fetch_value(conn, "cannot read the slot",
+	    "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots "
+	    "WHERE slot_name = $1", 1, &s->slot);
+	ok = start != NULL && store_setting(conn, "pgmesh.genesis", start);
+	free(start);
+	return ok;
+}
+
+bool
+capsetup_genesis(PGconn *conn, lsn_t *genesis)
+{
+	char *v = pgconn_fetch_value(conn, "cannot read pgmesh.genesis",
+	    "SELECT pg_catalog.current_setting('pgmesh.genesis', true)", 0, NULL);
+	bool ok;
+
+	*genesis = 0;
+	if (v == NULL)
+		return false;
+	ok = *v == '\0' || lsn_parse(v, strlen(v), genesis);
+	if (!ok)
+		log_error("the database setting pgmesh.genesis is not an LSN: %s", v);
+	free(v);
 	return ok;
 }
 
@@ -468,7 +538,7 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 
 	if (!check_wal_level(conn) || (node = capsetup_node(conn, s)) == NULL)
 		return false;
-	if (s->node != NULL && !store_node(conn, s->node)) {
+	if (s->node != NULL && !store_setting(conn, "pgmesh.node", s->node)) {
 		free(node);
 		return false;
 	}
@@ -487,13 +557,14 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 	if (slot == 0)
 		return run(conn, "cannot create the replication slot",
 		    "SELECT pg_catalog.pg_create_logical_replication_slot($1, "
-		    "'pgoutput')", 1, &s->slot);
+		    "'pgoutput')", 1, &s->slot) && store_genesis(conn, s);
 	return slot == 1 && capsetup_check(conn, s);
 }
 
-bool
+enum slot_result
 capsetup_drop(PGconn *conn, const struct capsetup *s)
 {
+	enum slot_result r;
 	char *pubq;
 	int slot, pub;
 	bool ok;
@@ -501,14 +572,17 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
 	slot = exists(conn, "cannot read replication slots",
 	    "SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 	    s->slot);
-	if (slot < 0 || (slot == 1 && !run(conn, "cannot drop the replication slot",
-	    "SELECT pg_catalog.pg_drop_replication_slot($1)", 1, &s->slot)))
-		return false;
+	if (slot < 0)
+		return SLOT_FAILED;
+	if (slot == 1 && (r = run_on_slot(conn, "cannot drop the replication "
+	    "slot", "SELECT pg_catalog.pg_drop_replication_slot($1)", 1,
+	    &s->slot)) != SLOT_OK)
+		return r;
 	pub = exists(conn, "cannot read publications",
 	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1",
 	    s->publication);
 	if (pub < 0 || (pubq = pgconn_quote_ident(conn, s->publication)) == NULL)
-		return false;
+		return SLOT_FAILED;
 	ok = run(conn, "cannot begin", "BEGIN", 0, NULL);
 	if (ok && pub == 1) {
 		struct buf sql;
@@ -522,8 +596,9 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
 		buf_free(&sql);
 	}
 	free(pubq);
-	return ok && run(conn, "cannot drop the guard", guard_drop, 0, NULL) &&
+	ok = ok && run(conn, "cannot drop the guard", guard_drop, 0, NULL) &&
 	    run(conn, "cannot commit", "COMMIT", 0, NULL);
+	return ok ? SLOT_OK : SLOT_FAILED;
 }
 
 /*
@@ -534,7 +609,7 @@ capsetup_drop(PGconn *conn, const struct capsetup *s)
  * new consumer from one that lost everything; rows from before the slot
  * existed must be copied by other means in either case).
  */
-enum position
+enum slot_result
 capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
     bool advance, lsn_t *wal_end, lsn_t *start)
 {
@@ -549,11 +624,11 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 	    "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 	    1, params);
 	if (res == NULL)
-		return POSITION_FAILED;
+		return SLOT_FAILED;
 	if (PQntuples(res) != 1) {
 		log_error("replication slot %s does not exist", s->slot);
 		PQclear(res);
-		return POSITION_FAILED;
+		return SLOT_FAILED;
 	}
 	v = PQgetvalue(res, 0, 0);
 	lsn_parse(v, strlen(v), &confirmed);
@@ -562,7 +637,7 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 	PQclear(res);
 	*start = confirmed;
 	if (after == NULL)
-		return POSITION_OK;
+		return SLOT_OK;
 	/* 0/0 is what a destination that never applied anything of this node
 	 * reports (apply --position): it starts where the slot stands. */
 	if (*after == 0) {
@@ -570,7 +645,7 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 			log_notice("--after 0/0: the consumer holds nothing yet; "
 			    "starting where slot %s stands (%s)", s->slot,
 			    lsn_format(confirmed, other));
-		return POSITION_OK;
+		return SLOT_OK;
 	}
 	*start = *after;
 	lsn_format(*after, lsn);
@@ -578,16 +653,15 @@ capsetup_position(PGconn *conn, const struct capsetup *s, const lsn_t *after,
 		log_error("slot %s has confirmed up to %s, past --after %s: the "
 		    "transactions in between are no longer in the slot",
 		    s->slot, lsn_format(confirmed, other), lsn);
-		return POSITION_BAD;
+		return SLOT_BAD_AFTER;
 	}
 	if (*after > *wal_end) {
 		log_error("--after %s is past the end of this server's WAL", lsn);
-		return POSITION_BAD;
+		return SLOT_BAD_AFTER;
 	}
-	if (advance && *after > confirmed && !run(conn,
-	    "cannot confirm --after to the slot",
-	    "SELECT pg_catalog.pg_replication_slot_advance($1, "
-	    "$2::pg_catalog.pg_lsn)", 2, params))
-		return POSITION_FAILED;
-	return POSITION_OK;
+	if (advance && *after > confirmed)
+		return run_on_slot(conn, "cannot confirm --after to the slot",
+		    "SELECT pg_catalog.pg_replication_slot_advance($1, "
+		    "$2::pg_catalog.pg_lsn)", 2, params);
+	return SLOT_OK;
 }

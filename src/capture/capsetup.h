@@ -10,9 +10,12 @@
  *	the slot          a logical replication slot with plugin pgoutput
  *	the node name     the database setting pgmesh.node (ALTER DATABASE
  *	                  ... SET), read back by every later session
+ *	the genesis       the database setting pgmesh.genesis: where the
+ *	                  node's first slot started
  *
- * Every function takes an ordinary connection and returns false after
- * log_error; a configuration problem names what to do about it.
+ * Every function takes an ordinary connection and reports a failure with
+ * log_error (false, NULL, or a slot_result); a configuration problem
+ * names what to do about it.
  */
 #ifndef PGMESH_CAPSETUP_H
 #define PGMESH_CAPSETUP_H
@@ -33,15 +36,21 @@ struct capsetup {
 
 /* Create what is missing; what exists is left as it is. */
 bool capsetup_init(PGconn *conn, const struct capsetup *s);
-/* Remove the slot, the guard on the publication's tables, the publication. */
-bool capsetup_drop(PGconn *conn, const struct capsetup *s);
 /* wal_level, slot and publication are there, or a message with the fix. */
 bool capsetup_check(PGconn *conn, const struct capsetup *s);
-enum position {
-	POSITION_OK,
-	POSITION_BAD,		/* --after before the slot's position, or past the WAL */
-	POSITION_FAILED,	/* the query failed, or no such slot */
+
+/* What a step on the slot came to; each but SLOT_OK after log_error. */
+enum slot_result {
+	SLOT_OK,
+	SLOT_BAD_AFTER,		/* --after before the slot's position, or past
+				 * the WAL */
+	SLOT_BUSY,		/* another session holds the slot: try again
+				 * later */
+	SLOT_FAILED,		/* the query failed, or no such slot */
 };
+
+/* Remove the slot, the guard on the publication's tables, the publication. */
+enum slot_result capsetup_drop(PGconn *conn, const struct capsetup *s);
 
 /*
  * Where the slot stands against *after (NULL: no --after), and the end of
@@ -50,7 +59,7 @@ enum position {
  * *start is where the stream starts: *after, or where the slot stands
  * when there is no --after or it is 0/0.
  */
-enum position capsetup_position(PGconn *conn, const struct capsetup *s,
+enum slot_result capsetup_position(PGconn *conn, const struct capsetup *s,
     const lsn_t *after, bool advance, lsn_t *wal_end, lsn_t *start);
 
 /*
@@ -58,5 +67,7 @@ enum position capsetup_position(PGconn *conn, const struct capsetup *s,
  * must be there.  Malloc'd; NULL after log_error.
  */
 char *capsetup_node(PGconn *conn, const struct capsetup *s);
+/* The node's genesis (0 when none is stored); false after log_error. */
+bool capsetup_genesis(PGconn *conn, lsn_t *genesis);
 
 #endif

@@ -34,6 +34,7 @@ emitter_init(struct emitter *e, const struct emit_options *opt)
 	memset(e, 0, sizeof(*e));
 	e->opt = *opt;
 	e->spill_fd = -1;
+	e->since = CLAIM_NONE;
 	e->skip_below = opt->after;
 	buf_init(&e->out);
 	buf_init(&e->body);
@@ -237,9 +238,9 @@ on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 	e->w.out = &e->out;
 	/* Once: a reconnected --follow goes on where it stopped, so the
 	 * claim still holds for everything after. */
-	if (!e->from_origin && e->since != 0) {
+	if (!e->from_origin && e->since != CLAIM_NONE) {
 		textwriter_since(&e->w, e->txn.origin, e->since);
-		e->since = 0;
+		e->since = CLAIM_NONE;
 	}
 	textwriter_begin(&e->w, &e->txn);
 	if (e->spilled > 0 && !unspill(e)) {

@@ -55,7 +55,7 @@ struct emitter {
 	unsigned *saved;		/* w.written as it was at begin */
 	unsigned nsaved;
 	lsn_t skip_below;		/* emit only commits starting here or later */
-	lsn_t since;			/* P record still to write, or 0 */
+	lsn_t since;			/* P record still to write, or CLAIM_NONE */
 	bool skip;			/* the open transaction is not emitted */
 	bool from_origin;		/* its identity came with an Origin */
 	bool foreign_noticed;		/* said once: non-pgmesh origins */
@@ -70,7 +70,8 @@ struct emitter {
 
 void emitter_init(struct emitter *e, const struct emit_options *opt);
 void emitter_free(struct emitter *e);
-/* The local node's stream starts after start (0: say nothing). */
+/* The local node's stream starts after start (0: with the node's first
+ * transaction). */
 void emitter_since(struct emitter *e, lsn_t start);
 struct pgoutput_events emitter_events(struct emitter *e);
 

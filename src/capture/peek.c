@@ -81,10 +81,13 @@ get32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Start decoding slot: in chunks of chunk changes, or all of it (0). */
+/*
+ * Start decoding slot: in chunks of chunk changes, or all of it (0).
+ * False after log_error, *failure saying how the stream ends.
+ */
 static bool
 start_copy(PGconn *conn, const struct peek_options *opt, const char *slot,
-    long chunk)
+    long chunk, enum stream_end *failure)
 {
 	/* publication_names is a list of identifiers: quote the name. */
 	char upto[LSN_BUFSIZE], nchanges[24], *publication =
@@ -94,19 +97,27 @@ start_copy(PGconn *conn, const struct peek_options *opt, const char *slot,
 	PGresult *res;
 	bool ok;
 
-	if (publication == NULL)
+	if (publication == NULL) {
+		*failure = stream_failure(conn, NULL);
 		return false;
+	}
 	snprintf(nchanges, sizeof(nchanges), "%ld", chunk);
 	res = pgconn_query(conn, "cannot set up decoding", set_query, 4, params);
 	free(publication);
-	if (res == NULL)
+	if (res == NULL) {
+		*failure = stream_failure(conn, NULL);
 		return false;
+	}
 	PQclear(res);
+	/* Peeking the slot itself (no copy) needs it free of other
+	 * sessions. */
 	res = PQexec(conn, chunk > 0 ? get_query : peek_query);
 	ok = PQresultStatus(res) == PGRES_COPY_OUT;
-	if (!ok)
+	if (!ok) {
 		log_error("cannot decode slot %s: %s", opt->slot,
 		    pgconn_result_error(res));
+		*failure = stream_failure(conn, res);
+	}
 	PQclear(res);
 	return ok;
 }
@@ -163,7 +174,7 @@ finish_copy(PGconn *conn, const char *slot)
 	enum stream_end end = STREAM_DONE;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		end = PQstatus(conn) == CONNECTION_BAD ? STREAM_LOST : STREAM_FAILED;
+		end = stream_failure(conn, res);
 		log_error("decoding slot %s: %s", slot, res != NULL ?
 		    pgconn_result_error(res) : pgconn_error(conn));
 	}
@@ -182,11 +193,11 @@ decode(PGconn *conn, const struct peek_options *opt, const char *slot,
     long chunk, struct pgoutput *p, long *rows)
 {
 	bool header = false;
+	enum stream_end failure;
 
 	*rows = 0;
-	if (!start_copy(conn, opt, slot, chunk))
-		return PQstatus(conn) == CONNECTION_BAD ? STREAM_LOST :
-		    STREAM_FAILED;
+	if (!start_copy(conn, opt, slot, chunk, &failure))
+		return failure;
 	for (;;) {
 		char *data;
 		int len;
@@ -264,8 +275,7 @@ peek_drain(PGconn *conn, const struct peek_options *opt, struct pgoutput *p)
 	case COPY_NO_ROOM:
 		return decode(conn, opt, opt->slot, 0, p, &rows);
 	default:
-		return PQstatus(conn) == CONNECTION_BAD ? STREAM_LOST :
-		    STREAM_FAILED;
+		return stream_failure(conn, NULL);
 	}
 	for (;;) {
 		end = decode(conn, opt, copy, chunk, p, &rows);

@@ -32,6 +32,7 @@
 
 #include "pgoutput.h"
 #include "common/log.h"
+#include "common/pgconn.h"
 #include "common/timestamp.h"
 #include "common/xalloc.h"
 
@@ -92,6 +93,14 @@ pgoutput_free(struct pgoutput *p)
 	free(p->rels);
 	free(p->vals);
 	memset(p, 0, sizeof(*p));
+}
+
+enum stream_end
+stream_failure(PGconn *conn, const PGresult *res)
+{
+	if (pgconn_in_use(res))
+		return STREAM_BUSY;
+	return PQstatus(conn) == CONNECTION_BAD ? STREAM_LOST : STREAM_FAILED;
 }
 
 void

@@ -41,8 +41,13 @@ enum stream_end {
 	STREAM_DONE,		/* all of it was read */
 	STREAM_STOPPED,		/* a signal asked to stop */
 	STREAM_LOST,		/* the server went away: try again later */
+	STREAM_BUSY,		/* another session holds the slot: try again
+				 * later */
 	STREAM_FAILED,		/* an error that trying again will not fix */
 };
+
+/* How a statement that failed on conn (res, maybe NULL) ends a stream. */
+enum stream_end stream_failure(PGconn *conn, const PGresult *res);
 
 struct relation;
 

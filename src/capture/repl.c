@@ -89,13 +89,13 @@ send_status(PGconn *conn, lsn_t received, lsn_t confirm)
 }
 
 bool
-repl_start(PGconn *conn, const struct repl_options *opt)
+repl_start(PGconn *conn, const struct repl_options *opt,
+    enum stream_end *failure)
 {
 	char cmd[512], lsn[LSN_BUFSIZE];
 	char *slot = pgconn_quote_ident(conn, opt->slot);
 	char *pub = pgconn_quote_ident(conn, opt->publication);
 	PGresult *res;
-	bool ok;
 
 	/* A replication command takes no parameters.  Both names are
 	 * quoted identifiers (publication_names is itself a list of them),
@@ -104,6 +104,7 @@ repl_start(PGconn *conn, const struct repl_options *opt)
 	if (slot == NULL || pub == NULL) {
 		free(slot);
 		free(pub);
+		*failure = stream_failure(conn, NULL);
 		return false;
 	}
 	snprintf(cmd, sizeof(cmd), "START_REPLICATION SLOT %s LOGICAL %s "
@@ -112,12 +113,21 @@ repl_start(PGconn *conn, const struct repl_options *opt)
 	free(slot);
 	free(pub);
 	res = PQexec(conn, cmd);
-	ok = PQresultStatus(res) == PGRES_COPY_BOTH;
-	if (!ok)
+	if (PQresultStatus(res) != PGRES_COPY_BOTH) {
 		log_error("cannot stream from slot %s: %s", opt->slot,
 		    pgconn_result_error(res));
+		/* A slot is held by one session at a time: another capture,
+		 * or the walsender of one that is gone but not yet noticed. */
+		*failure = stream_failure(conn, res);
+		PQclear(res);
+		return false;
+	}
 	PQclear(res);
-	return ok && send_status(conn, 0, opt->confirm);
+	if (!send_status(conn, 0, opt->confirm)) {
+		*failure = stream_failure(conn, NULL);
+		return false;
+	}
+	return true;
 }
 
 /*

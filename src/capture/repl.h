@@ -23,9 +23,12 @@ struct repl_options {
 
 /*
  * START_REPLICATION from opt->start, and the first status update (which
- * confirms opt->confirm).  False after log_error.
+ * confirms opt->confirm).  False after log_error, *failure saying how the
+ * stream ends: STREAM_BUSY (another session holds the slot), STREAM_LOST
+ * or STREAM_FAILED.
  */
-bool repl_start(PGconn *conn, const struct repl_options *opt);
+bool repl_start(PGconn *conn, const struct repl_options *opt,
+    enum stream_end *failure);
 
 /*
  * After repl_start: stream, feeding every message to p, until *stop is set

@@ -8,7 +8,6 @@
  * parses options, opens the inputs and turns outcomes into exit codes.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +21,11 @@
 #include "apply/origin.h"
 #include "apply/rejects.h"
 #include "common/catalog.h"
+#include "common/cli.h"
 #include "common/input.h"
 #include "common/log.h"
 #include "common/pgconn.h"
 #include "common/textread.h"
-#include "common/version.h"
 #include "common/xalloc.h"
 #include "pack/packread.h"
 #include "spool/spool.h"
@@ -46,15 +45,10 @@ struct settings {
 	int ninputs;
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: pgmesh-apply -d conninfo [-v] [--allow node:table] "
-	    "[--group n] [--rejects file]\n"
-	    "                    [--sync] [file | dir ...]\n"
-	    "       pgmesh-apply -d conninfo --position [--origin node]\n");
-}
+static const char usage[] =
+    "usage: pgmesh-apply -d conninfo [-v] [--allow node:table] [--group n]\n"
+    "                    [--rejects file] [--sync] [file | dir ...]\n"
+    "       pgmesh-apply -d conninfo --position [--origin node]\n";
 
 static int
 parse_group(const char *s)
@@ -73,7 +67,7 @@ static void
 parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_POSITION = 256, OPT_ORIGIN, OPT_GROUP, OPT_SYNC,
-	    OPT_REJECTS, OPT_ALLOW, OPT_VERSION };
+	    OPT_REJECTS, OPT_ALLOW };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "position", no_argument, NULL, OPT_POSITION },
@@ -84,12 +78,13 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli cli = { usage, ":d:vhV", opts };
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "d:hv", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (ch) {
 		case 'd': s->conninfo = optarg; break;
 		case OPT_POSITION: s->position = true; break;
@@ -103,11 +98,6 @@ parse_options(int argc, char **argv, struct settings *s)
 				    "(patterns allowed)", optarg);
 			break;
 		case 'v': verbosity++; break;
-		case 'h': usage(stdout); exit(0);
-		case OPT_VERSION:
-			printf("pgmesh-apply %s\n", PGMESH_VERSION);
-			exit(0);
-		default: usage(stderr); exit(EX_USAGE);
 		}
 	}
 	s->inputs = argv + optind;
@@ -201,7 +191,7 @@ apply_input(struct applier *a, struct catalog *cat, struct input *in)
 	}
 	if (r == READ_SINK_FAILED || !applier_finish(a))
 		return status_exit(applier_status(a));
-	return r == READ_OK ? 0 : r == READ_BAD_DATA ? EX_DATAERR : EX_IOERR;
+	return r == READ_OK ? 0 : r == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
 }
 
 static int
@@ -309,14 +299,15 @@ int
 main(int argc, char **argv)
 {
 	struct settings s = { .group = DEFAULT_GROUP, .grants = grants_new() };
+	enum pgconn_failure failure;
 	PGconn *c;
 	int rc;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if ((c = pgconn_connect(s.conninfo, false)) == NULL)
-		rc = EX_TEMPFAIL;
+	if ((c = pgconn_connect(s.conninfo, false, &failure)) == NULL)
+		rc = cli_connect_status(failure);
 	else if (s.position)
 		rc = print_position(c, s.origin);
 	else

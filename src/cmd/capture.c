@@ -10,7 +10,6 @@
  * ever confirms to the slot more than --after: the durable position belongs
  * to whoever consumes the stream.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +24,9 @@
 #include "capture/repl.h"
 #include "capture/typename.h"
 #include "common/catalog.h"
+#include "common/cli.h"
 #include "common/log.h"
 #include "common/pgconn.h"
-#include "common/version.h"
 #include "common/xalloc.h"
 
 #define BACKOFF_MAX 30		/* seconds between reconnection attempts */
@@ -49,6 +48,7 @@ struct settings {
 struct capture {
 	const struct settings *set;
 	PGconn *meta;			/* ordinary connection: checks, type names */
+	lsn_t genesis;			/* where the node's history starts, or 0 */
 	struct catalog *catalog;
 	struct typenames *types;
 	struct emitter emit;
@@ -57,18 +57,13 @@ struct capture {
 
 static volatile sig_atomic_t stop_requested;
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: %s [-v] [-d conninfo] -S slot [--node name] "
-	    "[--publication name]\n"
-	    "           --drain | --follow [--after lsn] [--local-only] "
-	    "[--exclude-origin node ...]\n"
-	    "       %s [-d conninfo] -S slot [--node name] [--publication name]\n"
-	    "           --init [table ...]\n"
-	    "       %s [-d conninfo] -S slot [--publication name] --drop\n",
-	    progname, progname, progname);
-}
+static const char usage[] =
+    "usage: pgmesh-capture [-v] [-d conninfo] -S slot [--node name]\n"
+    "           [--publication name] --drain | --follow [--after lsn]\n"
+    "           [--local-only] [--exclude-origin node ...]\n"
+    "       pgmesh-capture [-d conninfo] -S slot [--node name]\n"
+    "           [--publication name] --init [table ...]\n"
+    "       pgmesh-capture [-d conninfo] -S slot [--publication name] --drop\n";
 
 static void
 on_signal(int sig)
@@ -123,7 +118,7 @@ static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
-	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_VERSION };
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -138,12 +133,13 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli cli = { usage, ":d:S:vhV", longopts };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:S:vh", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
 			set->conninfo = optarg;
@@ -188,15 +184,6 @@ parse_options(int argc, char **argv, struct settings *set)
 		case 'v':
 			verbosity++;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case OPT_VERSION:
-			printf("pgmesh-capture " PGMESH_VERSION "\n");
-			exit(0);
-		default:
-			usage(stderr);
-			exit(EX_USAGE);
 		}
 	}
 	set->setup.tables = argv + optind;
@@ -233,25 +220,45 @@ check_settings(const struct settings *set)
 		die(EX_USAGE, "--node does not go with --drop");
 }
 
-/* Exit status for a database that could not be set up or checked. */
+/*
+ * Exit status for a database that could not be set up or checked: it went
+ * away (try again later), or it is not set up as it must be.
+ */
 static int
 setup_status(PGconn *conn)
 {
-	return PQstatus(conn) == CONNECTION_BAD ? EX_UNAVAILABLE : EX_CONFIG;
+	return PQstatus(conn) == CONNECTION_BAD ? EX_TEMPFAIL : EX_CONFIG;
+}
+
+/* Exit status for a step on the slot. */
+static int
+slot_status(PGconn *conn, enum slot_result r)
+{
+	switch (r) {
+	case SLOT_OK:
+		return 0;
+	case SLOT_BAD_AFTER:
+		return EX_DATAERR;
+	case SLOT_BUSY:
+		return EX_TEMPFAIL;
+	default:
+		return setup_status(conn);
+	}
 }
 
 static int
 run_setup(const struct settings *set)
 {
-	PGconn *conn = pgconn_open(set->conninfo, false);
-	bool ok;
+	enum pgconn_failure failure;
+	PGconn *conn = pgconn_open(set->conninfo, false, &failure);
 	int status;
 
 	if (conn == NULL)
-		return EX_UNAVAILABLE;
-	ok = set->mode == MODE_INIT ? capsetup_init(conn, &set->setup) :
-	    capsetup_drop(conn, &set->setup);
-	status = ok ? 0 : setup_status(conn);
+		return cli_connect_status(failure);
+	if (set->mode == MODE_INIT)
+		status = capsetup_init(conn, &set->setup) ? 0 : setup_status(conn);
+	else
+		status = slot_status(conn, capsetup_drop(conn, &set->setup));
 	PQfinish(conn);
 	return status;
 }
@@ -264,18 +271,16 @@ static int
 check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 {
 	const struct settings *set = cap->set;
+	enum slot_result r;
 	lsn_t start;
 
-	switch (capsetup_position(cap->meta, &set->setup,
-	    set->has_after ? &set->after : NULL, advance, wal_end, &start)) {
-	case POSITION_OK:
-		emitter_since(&cap->emit, start);
-		return 0;
-	case POSITION_BAD:
-		return EX_DATAERR;
-	default:
-		return setup_status(cap->meta);
-	}
+	r = capsetup_position(cap->meta, &set->setup,
+	    set->has_after ? &set->after : NULL, advance, wal_end, &start);
+	/* From the genesis on, the stream holds the node's whole history:
+	 * it claims 0/0. */
+	if (r == SLOT_OK)
+		emitter_since(&cap->emit, start == cap->genesis ? 0 : start);
+	return slot_status(cap->meta, r);
 }
 
 /* The meta connection, the node name and the checks; 0 or an exit status. */
@@ -285,13 +290,15 @@ capture_open(struct capture *cap, const struct settings *set)
 	struct emit_options opt = { NULL, set->exclude, set->nexclude,
 	    set->local_only, set->after, set->mode == MODE_FOLLOW,
 	    STDOUT_FILENO };
+	enum pgconn_failure failure;
 	char *node;
 
 	memset(cap, 0, sizeof(*cap));
 	cap->set = set;
-	if ((cap->meta = pgconn_open(set->conninfo, false)) == NULL)
-		return EX_UNAVAILABLE;
+	if ((cap->meta = pgconn_open(set->conninfo, false, &failure)) == NULL)
+		return cli_connect_status(failure);
 	if (!capsetup_check(cap->meta, &set->setup) ||
+	    !capsetup_genesis(cap->meta, &cap->genesis) ||
 	    (node = capsetup_node(cap->meta, &set->setup)) == NULL)
 		return setup_status(cap->meta);
 	opt.node = node;
@@ -317,26 +324,34 @@ capture_close(struct capture *cap)
 	PQfinish(cap->meta);
 }
 
-/*
- * Whatever ended the stream, the transactions already whole go out and
- * the one in hand (never written yet) is dropped.
- */
 static int
-finish(struct capture *cap, enum stream_end end)
+end_status(enum stream_end end)
 {
-	emitter_drop(&cap->emit);
-	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
-		return EX_IOERR;
-	emitter_summary(&cap->emit);
 	switch (end) {
 	case STREAM_DONE:
 	case STREAM_STOPPED:
 		return 0;
 	case STREAM_LOST:
+	case STREAM_BUSY:
 		return EX_TEMPFAIL;
 	default:
 		return EX_UNAVAILABLE;
 	}
+}
+
+/*
+ * Whatever ended the stream, the transactions already whole go out and
+ * the one in hand (never written yet) is dropped; status, or EX_IOERR
+ * when the output failed.
+ */
+static int
+finish(struct capture *cap, int status)
+{
+	emitter_drop(&cap->emit);
+	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
+		return EX_IOERR;
+	emitter_summary(&cap->emit);
+	return status;
 }
 
 static int
@@ -344,14 +359,15 @@ run_drain(struct capture *cap)
 {
 	struct peek_options opt = { cap->set->setup.slot,
 	    cap->set->setup.publication, 0, &stop_requested };
+	enum pgconn_failure failure;
 	PGconn *conn;
 	enum stream_end end;
 	int status = check_position(cap, true, &opt.upto);
 
 	if (status != 0)
 		return status;
-	if ((conn = pgconn_open(cap->set->conninfo, false)) == NULL)
-		return EX_UNAVAILABLE;
+	if ((conn = pgconn_open(cap->set->conninfo, false, &failure)) == NULL)
+		return cli_connect_status(failure);
 	/* The server decodes the next chunk while a thread writes this one. */
 	if ((cap->emit.writer = outthread_start(STDOUT_FILENO,
 	    "standard output")) == NULL) {
@@ -360,7 +376,7 @@ run_drain(struct capture *cap)
 	}
 	end = peek_drain(conn, &opt, &cap->decoder);
 	PQfinish(conn);
-	status = finish(cap, end);
+	status = finish(cap, end_status(end));
 	if (!outthread_finish(cap->emit.writer) && status == 0)
 		status = EX_IOERR;
 	cap->emit.writer = NULL;
@@ -379,16 +395,17 @@ pause_seconds(int seconds)
 
 /*
  * Open what a lost connection took: the ordinary connection first (the
- * decoder asks type names on it), then the replication one.
+ * decoder asks type names on it), then the replication one.  NULL after
+ * log_error, *failure saying why.
  */
 static PGconn *
-reconnect(struct capture *cap)
+reconnect(struct capture *cap, enum pgconn_failure *failure)
 {
-	if (cap->meta == NULL &&
-	    (cap->meta = pgconn_open(cap->set->conninfo, false)) == NULL)
+	if (cap->meta == NULL && (cap->meta = pgconn_open(cap->set->conninfo,
+	    false, failure)) == NULL)
 		return NULL;
 	pgoutput_restart(&cap->decoder, cap->meta);
-	return pgconn_open(cap->set->conninfo, true);
+	return pgconn_open(cap->set->conninfo, true, failure);
 }
 
 /*
@@ -409,21 +426,24 @@ run_follow(struct capture *cap)
 	if ((status = check_position(cap, false, &wal_end)) != 0)
 		return status;
 	while (!stop_requested) {
-		PGconn *conn = reconnect(cap);
-		enum stream_end end = STREAM_LOST;
+		enum pgconn_failure why;
+		enum stream_end end = STREAM_LOST, failed;
+		PGconn *conn = reconnect(cap, &why);
 
+		if (conn == NULL && !started)
+			return finish(cap, cli_connect_status(why));
 		opt.start = cap->emit.skip_below;
-		if (conn != NULL && repl_start(conn, &opt)) {
+		if (conn != NULL && repl_start(conn, &opt, &failed)) {
 			started = true;
 			backoff = 1;
 			end = repl_stream(conn, &opt, &cap->decoder);
 		} else if (!started) {
 			PQfinish(conn);
-			return finish(cap, STREAM_FAILED);
+			return finish(cap, end_status(failed));
 		}
 		PQfinish(conn);
 		if (end != STREAM_LOST)
-			return finish(cap, end);
+			return finish(cap, end_status(end));
 		emitter_drop(&cap->emit);
 		PQfinish(cap->meta);
 		cap->meta = NULL;
@@ -431,7 +451,7 @@ run_follow(struct capture *cap)
 		pause_seconds(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
 	}
-	return finish(cap, STREAM_STOPPED);
+	return finish(cap, 0);
 }
 
 int

@@ -4,22 +4,26 @@
  * Packing is textread feeding the pack writer; unpacking is packread
  * feeding the text writer.  Both stop at the first bad record or frame,
  * after passing on every transaction completed before it, and say where.
+ * An output file (-o) is removed when the run fails or is interrupted:
+ * what it holds is whole frames or transactions, and would pass for all
+ * of the input.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/catalog.h"
+#include "common/cli.h"
 #include "common/input.h"
 #include "common/log.h"
+#include "common/partial.h"
 #include "common/textread.h"
 #include "common/textwrite.h"
-#include "common/version.h"
 #include "pack/packread.h"
 #include "pack/packwrite.h"
 
@@ -54,14 +58,10 @@ struct unpacker {
 	bool open;		/* a transaction's text is being written */
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
-	    "                   [-o file] [file ...]\n"
-	    "       pgmesh-pack -d [-v] [-o file] [file ...]\n");
-}
+static const char usage[] =
+    "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
+    "                   [-o file] [file ...]\n"
+    "       pgmesh-pack -d [-v] [-o file] [file ...]\n";
 
 static long long
 parse_number(const char *opt, const char *s, long long min, long long max,
@@ -102,10 +102,10 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli cli = { usage, ":dl:o:vhV", longopts };
 	int c;
 
-	opterr = 0;	/* our own message, starting with our name */
-	while ((c = getopt_long(argc, argv, ":dl:o:vhV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
 			s->unpack = true;
@@ -131,28 +131,20 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'v':
 			verbosity++;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("pgmesh-pack " PGMESH_VERSION "\n");
-			exit(0);
-		case ':':
-			log_error("%s needs an argument", argv[optind - 1]);
-			usage(stderr);
-			exit(EX_USAGE);
-		default:
-			log_error("unknown option %s", argv[optind - 1]);
-			usage(stderr);
-			exit(EX_USAGE);
 		}
 	}
 	s->inputs = argv + optind;
 }
 
+/*
+ * stdout, or the -o file, watched until the run succeeds.  Only a regular
+ * file is removed on failure: a fifo or a device (-o /dev/null) is not
+ * ours to remove.
+ */
 static int
 open_output(const struct settings *s)
 {
+	struct stat st;
 	int fd;
 
 	if (s->output == NULL || strcmp(s->output, "-") == 0)
@@ -160,6 +152,8 @@ open_output(const struct settings *s)
 	fd = open(s->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		die(EX_IOERR, "%s: %s", s->output, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		partial_watch(s->output);
 	return fd;
 }
 
@@ -171,6 +165,7 @@ exit_status(enum read_result r)
 	case READ_BAD_DATA: return EX_DATAERR;
 	case READ_IO_ERROR: return EX_IOERR;
 	case READ_SINK_FAILED: return EX_IOERR;
+	case READ_INCOMPLETE: return EX_DATAERR;
 	}
 	return EX_SOFTWARE;
 }
@@ -336,6 +331,7 @@ main(int argc, char **argv)
 	struct settings s = {
 		.writer = { DEFAULT_LEVEL, DEFAULT_FRAME_BYTES, DEFAULT_FRAME_MS }
 	};
+	int status;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
@@ -346,5 +342,9 @@ main(int argc, char **argv)
 	    isatty(STDOUT_FILENO))
 		die(EX_USAGE, "refusing to write a pack stream to a terminal "
 		    "(redirect it, or use -o FILE)");
-	return s.unpack ? run_unpack(&s) : run_pack(&s);
+	status = s.unpack ? run_unpack(&s) : run_pack(&s);
+	/* The output file of a failed run goes at exit (partial.h). */
+	if (status == 0)
+		partial_done();
+	return status;
 }

@@ -11,7 +11,6 @@
  * (receive.c).  Over ssh the two talk a little first (shipproto.h) so that
  * nothing the receiver holds is sent again.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,13 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/log.h"
-#include "common/version.h"
 #include "common/xalloc.h"
 #include "ship/dest.h"
 #include "ship/fanout.h"
 #include "ship/receive.h"
 #include "ship/shipproto.h"
+#include "spool/chain.h"
 #include "spool/spool.h"
 #include "spool/spoolack.h"
 
@@ -74,20 +74,14 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: pgmesh-ship [-v] [-i identity] [-o ssh_option] "
-	    "[-x node] [--connect-timeout secs]\n"
-	    "                   [--remote-ship path] [--remote-apply conninfo] "
-	    "[--ssh program]\n"
-	    "                   [--prune [--max-age age [--force]]] "
-	    "[source] dest ...\n"
-	    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] "
-	    "[--digest-only]\n"
-	    "                   [--listen [host:]port]\n"
-	    "       pgmesh-ship --position [--origin node] spool\n");
-}
+static const char usage[] =
+    "usage: pgmesh-ship [-v] [-i identity] [-o ssh_option] [-x node]\n"
+    "                   [--connect-timeout secs] [--remote-ship path]\n"
+    "                   [--remote-apply conninfo] [--ssh program]\n"
+    "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
+    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] [--digest-only]\n"
+    "                   [--listen [host:]port]\n"
+    "       pgmesh-ship --position [--origin node] spool\n";
 
 /* "90", "90s", "15m", "12h", "7d": seconds, or -1. */
 static long
@@ -122,10 +116,11 @@ add_option(const char **v, int *n, const char *value, const char *what)
 static void
 parse_options(int argc, char **argv, struct settings *s)
 {
+	static const struct cli cli = { usage, ":hi:o:vVx:", longopts };
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "hi:o:vVx:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'A': s->apply = optarg; break;
 		case 'D': s->digest_only = true; break;
@@ -163,9 +158,6 @@ parse_options(int argc, char **argv, struct settings *s)
 				die(EX_USAGE, "--connect-timeout %s: expected seconds",
 				    optarg);
 			break;
-		case 'h': usage(stdout); exit(EX_OK);
-		case 'V': printf("pgmesh-ship " PGMESH_VERSION "\n"); exit(EX_OK);
-		default: usage(stderr); exit(EX_USAGE);
 		}
 	}
 	s->ssh.options = s->ssh_options;
@@ -232,13 +224,45 @@ apply_program(const char *argv0)
 }
 
 static int
+receive_exit(struct receive_result r)
+{
+	switch (r.outcome) {
+	case RECEIVE_OK:
+		return EX_OK;
+	case RECEIVE_BAD_FRAME:
+		return EX_DATAERR;
+	case RECEIVE_IO_ERROR:
+		return EX_IOERR;
+	case RECEIVE_APPLY_FAILED:
+		/* pgmesh-apply's own status, when in sysexits' range;
+		 * anything else (a crash, a signal, 127 for a program not
+		 * found) is an internal error. */
+		return r.apply_status < 64 || r.apply_status > 78 ?
+		    EX_SOFTWARE : r.apply_status;
+	case RECEIVE_CANT_LISTEN:
+		return EX_UNAVAILABLE;
+	case RECEIVE_ACCEPT_FAILED:
+		return EX_OSERR;
+	}
+	return EX_SOFTWARE;
+}
+
+/* --listen: a connection that ended badly, with the status that receiving
+ * it alone would have exited with. */
+static void
+report_dropped(const char *peer, struct receive_result r)
+{
+	log_error("%s: connection dropped (status %d)", peer, receive_exit(r));
+}
+
+static int
 run_receive(const struct settings *s, const char *argv0)
 {
 	struct receive_settings r = { 0 };
 	char *program = apply_program(argv0);
 	char *host = NULL;
 	const char *port = s->listen;
-	int status;
+	struct receive_result res;
 
 	r.dir = strcmp(s->receive, "-") == 0 ? NULL : s->receive;
 	r.apply = s->apply;
@@ -248,7 +272,7 @@ run_receive(const struct settings *s, const char *argv0)
 		/* stdout is free for the resume protocol unless it carries
 		 * the frames themselves. */
 		r.handshake = r.dir != NULL || r.apply != NULL;
-		status = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
+		res = receive_stream(&r, STDIN_FILENO, "stdin", STDOUT_FILENO);
 	} else {
 		const char *colon = strrchr(s->listen, ':');
 
@@ -256,11 +280,11 @@ run_receive(const struct settings *s, const char *argv0)
 			host = xstrndup(s->listen, (size_t)(colon - s->listen));
 			port = colon + 1;
 		}
-		status = receive_listen(&r, host, port);
+		res = receive_listen(&r, host, port, report_dropped);
 	}
 	free(host);
 	free(program);
-	return status;
+	return receive_exit(res);
 }
 
 /*
@@ -277,7 +301,7 @@ run_position(const struct settings *s)
 	heads_init(&h);
 	/* A position is confirmed upstream: it must not count frames whose
 	 * names a crash could still take back. */
-	if (!spool_sync(spool) || !heads_from_spool(spool, &h)) {
+	if (!spool_sync(spool) || !chain_heads(spool, &h)) {
 		heads_free(&h);
 		return EX_NOINPUT;
 	}
@@ -304,44 +328,122 @@ downstream_heads(const struct settings *s, const struct dest *d,
 	return true;
 }
 
+static bool
+is_dest(const struct settings *s, const struct dest *dests, const char *name)
+{
+	for (int i = 0; i < s->ndests; i++)
+		if (strcmp(dests[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What every consumer of the source spool holds: the destinations of this
+ * run, and every other consumer that keeps a record in it (a database that
+ * applies it, pgmesh-apply --ack; a destination of another round): a frame
+ * goes only when none of them lacks it.  *n heads into *h.
+ */
+static bool
+consumer_heads(const struct settings *s, const struct dest *dests,
+    struct heads **h, size_t *n)
+{
+	char **names;
+	struct heads *records;
+	size_t nrecords;
+	bool ok = true;
+
+	if (!spoolack_consumers(s->source, &names, &records, &nrecords))
+		return false;
+	*h = xcalloc((size_t)s->ndests + nrecords + 1, sizeof(**h));
+	for (*n = 0; ok && *n < (size_t)s->ndests; (*n)++)
+		ok = downstream_heads(s, &dests[*n], &(*h)[*n]);
+	for (size_t i = 0; ok && i < nrecords; i++) {
+		if (is_dest(s, dests, names[i]))
+			continue;
+		for (size_t k = 0; k < records[i].n; k++)
+			heads_raise(&(*h)[*n], records[i].v[k].origin,
+			    records[i].v[k].lsn);
+		(*n)++;
+	}
+	spoolack_consumers_free(names, records, nrecords);
+	return ok;
+}
+
 static int
 run_prune(const struct settings *s, const struct dest *dests)
 {
-	struct heads *h = xcalloc((size_t)s->ndests, sizeof(*h));
+	struct heads *h = NULL;
 	struct prune_result res;
-	bool ok = true;
+	size_t n = 0;
+	bool ok = consumer_heads(s, dests, &h, &n);
 
-	for (int i = 0; ok && i < s->ndests; i++)
-		ok = downstream_heads(s, &dests[i], &h[i]);
 	if (ok)
-		ok = spoolack_prune(s->source, h, (size_t)s->ndests, s->max_age,
-		    s->force, &res);
-	for (int i = 0; i < s->ndests; i++)
+		ok = spoolack_prune(s->source, h, n, s->max_age, s->force, &res);
+	for (size_t i = 0; h != NULL && i <= n; i++)
 		heads_free(&h[i]);
 	free(h);
 	if (!ok)
 		return EX_IOERR;
 	if (res.stale > 0)
 		log_warn("%s: %zu frames older than --max-age are still lacked "
-		    "by a destination (--force removes them)", s->source, res.stale);
+		    "by a consumer (--force removes them)", s->source, res.stale);
 	log_verbose("%s: pruned %zu frames (%zu forced by age), kept %zu "
-	    "that a downstream lacks", s->source, res.removed, res.forced,
+	    "that a consumer lacks", s->source, res.removed, res.forced,
 	    res.kept);
 	return EX_OK;
 }
 
-/* The exit status of a run from its source's and its links' outcomes. */
+static int
+fanout_exit(enum fanout_result r)
+{
+	switch (r) {
+	case FANOUT_OK:
+		return EX_OK;
+	case FANOUT_NO_SOURCE:
+		return EX_NOINPUT;
+	case FANOUT_BAD_SOURCE:
+		return EX_DATAERR;
+	case FANOUT_READ_FAILED:
+		return EX_IOERR;
+	}
+	return EX_SOFTWARE;
+}
+
+/* A failed link's exit status: 65 when what it was to send is bad (sending
+ * again will not help), else 75: worth retrying on the next run. */
+static int
+link_exit(enum link_outcome o)
+{
+	switch (o) {
+	case LINK_OK:
+		return EX_OK;
+	case LINK_REFUSED:
+	case LINK_BAD_FRAME:
+		return EX_DATAERR;
+	case LINK_CANT_START:
+	case LINK_UNREACHABLE:
+	case LINK_LOST:
+	case LINK_NOT_RECEIVER:
+	case LINK_FELL_BEHIND:
+	case LINK_CANT_CREATE:
+	case LINK_IO:
+		return EX_TEMPFAIL;
+	}
+	return EX_SOFTWARE;
+}
+
+/* The exit status of a run from its source's and its links' outcomes:
+ * bad frames anywhere outweigh a destination to retry. */
 static int
 send_status(int source_status, const struct link *links, int n)
 {
 	int status = source_status;
 
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (links[i].state == LINK_FAILED && links[i].status == EX_DATAERR)
+		if (link_exit(links[i].outcome) == EX_DATAERR)
 			status = EX_DATAERR;
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (links[i].state == LINK_FAILED)
-			status = EX_TEMPFAIL;
+		status = link_exit(links[i].outcome);
 	return status;
 }
 
@@ -354,6 +456,7 @@ run_send(const struct settings *s)
 	struct link *links = xcalloc((size_t)s->ndests, sizeof(*links));
 	bool from_spool = strcmp(s->source, "-") != 0;
 	struct input in;
+	enum fanout_result source;
 	int status, n;
 
 	for (n = 0; n < s->ndests; n++)
@@ -366,11 +469,11 @@ run_send(const struct settings *s)
 		}
 	if (!from_spool)
 		input_init_fd(&in, STDIN_FILENO, "stdin");
-	status = fanout_run(&fs, from_spool ? NULL : &in,
+	source = fanout_run(&fs, from_spool ? NULL : &in,
 	    from_spool ? s->source : NULL, dests, links, (size_t)n);
 	if (!from_spool)
 		input_close(&in);
-	status = send_status(status, links, n);
+	status = send_status(fanout_exit(source), links, n);
 	/* Acknowledgements are recorded from what receivers said they hold. */
 	for (int i = 0; from_spool && i < n; i++)
 		if (links[i].state == LINK_DONE && links[i].acks &&

@@ -10,17 +10,16 @@
  * Exit status, like diff(1): 0 all is well, 1 problems or differences
  * found, >= 64 (sysexits) could not verify.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/cli.h"
 #include "common/input.h"
 #include "common/log.h"
 #include "common/pgconn.h"
-#include "common/version.h"
 #include "common/xalloc.h"
 #include "verify/digest.h"
 #include "verify/digestcmp.h"
@@ -64,17 +63,13 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: pgmesh-verify [-v] [--metrics FILE] [FILE | DIR | -]...\n"
-	    "       pgmesh-verify -d CONNINFO --lag [--metrics FILE] "
-	    "[FILE | DIR | -]...\n"
-	    "       pgmesh-verify -d CONNINFO --digest [--buckets N] [--keys N] "
-	    "[TABLE...]\n"
-	    "       pgmesh-verify -d CONNINFO --compare FILE | - [TABLE...]\n");
-}
+static const char usage[] =
+    "usage: pgmesh-verify [-v] [--metrics file] [file | dir | - ...]\n"
+    "       pgmesh-verify -d conninfo --lag [--metrics file] "
+    "[file | dir | - ...]\n"
+    "       pgmesh-verify -d conninfo --digest [--buckets n] [--keys n] "
+    "[table ...]\n"
+    "       pgmesh-verify -d conninfo --compare file | - [table ...]\n";
 
 static long
 parse_count(const char *s, const char *opt, long max)
@@ -98,9 +93,10 @@ set_mode(struct settings *s, enum mode mode)
 static void
 parse_options(int argc, char **argv, struct settings *s)
 {
+	static const struct cli cli = { usage, ":d:vhV", options };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:vhV", options, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'd': s->conninfo = optarg; break;
 		case OPT_DIGEST: set_mode(s, MODE_DIGEST); break;
@@ -112,9 +108,6 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_KEYS: s->keys = parse_count(optarg, "--keys", 1000000); break;
 		case OPT_METRICS: s->metrics = optarg; break;
 		case 'v': verbosity++; break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("pgmesh-verify %s\n", PGMESH_VERSION); exit(0);
-		default: usage(stderr); exit(EX_USAGE);
 		}
 	}
 	s->args = argv + optind;
@@ -140,6 +133,8 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--keys needs --digest --buckets N");
 	if (s->metrics != NULL && db && s->mode != MODE_LAG)
 		die(EX_USAGE, "--metrics goes with stream mode or --lag");
+	if (s->conninfo != NULL && !pgconn_check_conninfo(s->conninfo))
+		exit(EX_USAGE);
 }
 
 static int
@@ -308,14 +303,16 @@ int
 main(int argc, char **argv)
 {
 	struct settings s = { .buckets = -1, .keys = -1 };
+	enum pgconn_failure failure;
 	PGconn *conn = NULL;
 	int status;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if (s.conninfo != NULL && (conn = pgconn_open(s.conninfo, false)) == NULL)
-		return EX_UNAVAILABLE;
+	if (s.conninfo != NULL &&
+	    (conn = pgconn_open(s.conninfo, false, &failure)) == NULL)
+		return cli_connect_status(failure);
 	switch (s.mode) {
 	case MODE_DIGEST: status = run_digest(&s, conn); break;
 	case MODE_COMPARE: status = run_compare(&s, conn); break;

@@ -5,7 +5,7 @@
  * calls on a change_sink; a writer (change text, a pack, a database) is a
  * change_sink.  The calls always come in this grammar:
  *
- *	stream  = { since | txn | idle }
+ *	stream  = { restart | since | txn | idle }
  *	txn     = begin { row } ( commit | abort )
  *
  * Rows between begin and commit are tentative: a sink must be able to take
@@ -14,7 +14,12 @@
  * input has nothing more for now: the moment to flush and commit groups.
  * since (change text's P record) is a continuity claim: the transactions of
  * origin that follow are all of those it committed after lsn, so a reader
- * that knows where it stood can tell a gap from a quiet origin.
+ * that knows where it stood can tell a gap from a quiet origin.  lsn 0
+ * claims the origin's whole history: what follows starts with the first
+ * transaction pgmesh captured of it.  CLAIM_NONE withdraws a claim: what
+ * follows of origin may come after a gap (a stream that makes no claim).
+ * restart says a new stream begins (a reader's next input, or streams
+ * concatenated): no claim made before it holds for what follows.
  */
 #ifndef PGMESH_CHANGE_H
 #define PGMESH_CHANGE_H
@@ -25,6 +30,10 @@
 
 #include "lsn.h"
 #include "node.h"
+
+/* since's lsn, and a frame's prev_lsn, when there is no continuity claim:
+ * no transaction can follow the highest LSN, so no claim can be it. */
+#define CLAIM_NONE UINT64_MAX
 
 /* A transaction's identity and commit metadata, from its origin node. */
 struct txn {
@@ -67,7 +76,11 @@ enum read_result {
 	READ_OK,		/* clean end of input */
 	READ_BAD_DATA,		/* malformed input, reported (EX_DATAERR) */
 	READ_IO_ERROR,		/* a read failed, reported (EX_IOERR) */
-	READ_SINK_FAILED	/* the sink returned false; it reported why */
+	READ_SINK_FAILED,	/* the sink returned false; it reported why */
+	/* Read to the end, but a transaction was cut short (no C record, a
+	 * part of a split transaction missing): the sink had it aborted,
+	 * and it is reported.  More input may still bring it whole. */
+	READ_INCOMPLETE
 };
 
 struct change_sink {
@@ -82,6 +95,8 @@ struct change_sink {
 	bool (*idle)(void *ctx);
 	/* May be NULL: the claim is then ignored. */
 	bool (*since)(void *ctx, const char *origin, lsn_t lsn);
+	/* May be NULL. */
+	bool (*restart)(void *ctx);
 };
 
 #endif

@@ -85,8 +85,32 @@ pass_notice(void *arg, const char *message)
 	log_verbose("server: %s", pgconn_one_line(message));
 }
 
+/*
+ * Why the connection with these settings failed.  libpq's message says,
+ * but in the server's language and libpq's, which change; its ping says
+ * it in a word.  The ping connects once more: it finds the server as the
+ * failed attempt did, or (rarely) as it has since become.  A server that
+ * answers with any error but "starting up" or "shutting down" (SQLSTATE
+ * cannot_connect_now) is up, so it refused us: PQPING_OK.  Too many
+ * connections (53300) comes out as refused, too: libpq does not tell it
+ * apart without its message.
+ */
+static enum pgconn_failure
+classify(const char *const *keys, const char *const *vals)
+{
+	switch (PQpingParams(keys, vals, 1)) {
+	case PQPING_OK:
+		return PGCONN_REFUSED;
+	case PQPING_NO_ATTEMPT:
+		return PGCONN_BAD_SETTINGS;
+	default:
+		return PGCONN_UNREACHABLE;
+	}
+}
+
 PGconn *
-pgconn_connect(const char *conninfo, bool replication)
+pgconn_connect(const char *conninfo, bool replication,
+    enum pgconn_failure *failure)
 {
 	/* expand_dbname: the user's conninfo goes in dbname and is expanded;
 	 * replication, after it, is the only thing added to it. */
@@ -98,6 +122,7 @@ pgconn_connect(const char *conninfo, bool replication)
 	if (PQstatus(conn) != CONNECTION_OK) {
 		log_error("cannot connect: %s", pgconn_error(conn));
 		PQfinish(conn);
+		*failure = classify(keys, vals);
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, pass_notice, NULL);
@@ -105,9 +130,10 @@ pgconn_connect(const char *conninfo, bool replication)
 }
 
 PGconn *
-pgconn_open(const char *conninfo, bool replication)
+pgconn_open(const char *conninfo, bool replication,
+    enum pgconn_failure *failure)
 {
-	PGconn *conn = pgconn_connect(conninfo, replication);
+	PGconn *conn = pgconn_connect(conninfo, replication, failure);
 	PGresult *res;
 
 	if (conn == NULL)
@@ -115,6 +141,8 @@ pgconn_open(const char *conninfo, bool replication)
 	res = PQexec(conn, session_settings);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_error("cannot set up the session: %s", pgconn_result_error(res));
+		*failure = PQstatus(conn) == CONNECTION_BAD ? PGCONN_UNREACHABLE :
+		    PGCONN_REFUSED;
 		PQclear(res);
 		PQfinish(conn);
 		return NULL;
@@ -151,6 +179,14 @@ pgconn_fetch_value(PGconn *conn, const char *what, const char *sql,
 	value = xstrdup(PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
 	return value;
+}
+
+bool
+pgconn_in_use(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return sqlstate != NULL && strcmp(sqlstate, "55006") == 0;
 }
 
 char *

@@ -18,12 +18,29 @@
 bool pgconn_check_conninfo(const char *conninfo);
 
 /*
- * Connect (replication=database when replication); NULL after log_error.
- * pgconn_open also applies the session settings, for a session whose
- * output must be spelled the same whatever the server's defaults.
+ * Why no connection was made, for the program to choose its exit status:
+ * whether to try again later, or to fix something first.
  */
-PGconn *pgconn_connect(const char *conninfo, bool replication);
-PGconn *pgconn_open(const char *conninfo, bool replication);
+enum pgconn_failure {
+	PGCONN_BAD_SETTINGS,	/* libpq made no attempt: a setting it
+				 * cannot use (sslmode=bogus) */
+	PGCONN_UNREACHABLE,	/* no answer, or the server is starting up
+				 * or shutting down, or went away */
+	PGCONN_REFUSED,		/* the server answered and said no: a login,
+				 * a password, a database that does not
+				 * exist, no permission to connect */
+};
+
+/*
+ * Connect (replication=database when replication); NULL after log_error,
+ * with *failure saying why.  pgconn_open also applies the session
+ * settings, for a session whose output must be spelled the same whatever
+ * the server's defaults.
+ */
+PGconn *pgconn_connect(const char *conninfo, bool replication,
+    enum pgconn_failure *failure);
+PGconn *pgconn_open(const char *conninfo, bool replication,
+    enum pgconn_failure *failure);
 
 /*
  * Run sql with text parameters; the result when it succeeded (tuples or
@@ -38,6 +55,13 @@ PGresult *pgconn_query(PGconn *conn, const char *what, const char *sql,
  */
 char *pgconn_fetch_value(PGconn *conn, const char *what, const char *sql,
     int nparams, const char *const *params);
+
+/*
+ * Did res fail because another session holds what the statement needs
+ * (SQLSTATE object_in_use: a replication slot or origin acquired by
+ * another backend)?  Something to try again later, not to fix.
+ */
+bool pgconn_in_use(const PGresult *res);
 
 /* The identifier quoted for SQL, malloc'd; NULL after log_error. */
 char *pgconn_quote_ident(PGconn *conn, const char *ident);

@@ -122,6 +122,7 @@ name_field(struct reader *r, size_t i, const char *what)
 	return unescape_field(r, i, what);
 }
 
+/* A header starts a stream: no claim made before it holds after it. */
 static bool
 parse_header(struct reader *r)
 {
@@ -132,7 +133,9 @@ parse_header(struct reader *r)
 		return bad(r, "change text version %s is not supported "
 		    "(this pgmesh reads version %d)", r->fields[1],
 		    CHANGETEXT_VERSION);
-	return true;
+	if (r->sink->restart == NULL)
+		return true;
+	return sink_ok(r, r->sink->restart(r->sink->ctx));
 }
 
 static bool
@@ -301,11 +304,6 @@ parse_since(struct reader *r)
 		return bad(r, "P record needs 3 fields, it has %zu", r->nfields);
 	if (!parse_identity(r, &p))
 		return false;
-	/* 0/0 would claim every transaction the origin ever committed, which
-	 * a pack manifest cannot say (its 0 is "no claim"): one spelling. */
-	if (p.lsn == 0)
-		return bad(r, "P record with LSN 0/0 (omit the record to claim "
-		    "nothing)");
 	if (r->sink->since == NULL)
 		return true;
 	return sink_ok(r, r->sink->since(r->sink->ctx, p.origin, p.lsn));
@@ -385,7 +383,7 @@ textread_run(struct input *in, struct catalog *cat,
 		r.sink_failed = false;
 		if (!whole) {
 			bad(&r, "last line has no newline (input cut short?)");
-			return stop(&r, READ_BAD_DATA);
+			return stop(&r, READ_INCOMPLETE);
 		}
 		if (!parse_record(&r, line, len))
 			return stop(&r, r.sink_failed ? READ_SINK_FAILED : READ_BAD_DATA);
@@ -396,7 +394,7 @@ textread_run(struct input *in, struct catalog *cat,
 		log_warn("%s: transaction of origin %s, LSN %s has no C record at "
 		    "end of input; dropped", in->name, r.txn.origin,
 		    lsn_format(r.txn.lsn, lsn));
-		return stop(&r, READ_BAD_DATA);
+		return stop(&r, READ_INCOMPLETE);
 	}
 	reader_free(&r);
 	return READ_OK;

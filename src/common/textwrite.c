@@ -22,6 +22,9 @@ textwriter_free(struct textwriter *w)
 	free(w->written);
 	w->written = NULL;
 	w->nwritten = 0;
+	free(w->claimed);
+	w->claimed = NULL;
+	w->nclaimed = 0;
 	buf_free(&w->row_prefix);
 	w->prefix_of = NULL;
 }
@@ -56,11 +59,36 @@ textwriter_commit(struct textwriter *w, const struct txn *txn)
 	buf_putc(w->out, '\n');
 }
 
+/* Has a P record of origin been written since the last header? */
+static bool
+claimed(const struct textwriter *w, const char *origin)
+{
+	for (size_t i = 0; i < w->nclaimed; i++)
+		if (strcmp(w->claimed[i], origin) == 0)
+			return true;
+	return false;
+}
+
 void
 textwriter_since(struct textwriter *w, const char *origin, lsn_t lsn)
 {
 	char buf[LSN_BUFSIZE];
 
+	/* Change text has no record that withdraws a claim: a header starts
+	 * a new stream, in which no claim holds (never one too many, at the
+	 * price of the other origins' claims; pgmesh-format(5)). */
+	if (lsn == CLAIM_NONE) {
+		if (claimed(w, origin)) {
+			buf_puts(w->out, CHANGETEXT_HEADER);
+			w->nclaimed = 0;
+		}
+		return;
+	}
+	if (!claimed(w, origin)) {
+		w->claimed = xreallocarray(w->claimed, w->nclaimed + 1,
+		    sizeof(*w->claimed));
+		memcpy(w->claimed[w->nclaimed++], origin, strlen(origin) + 1);
+	}
 	buf_puts(w->out, "P\t");
 	buf_puts(w->out, origin);
 	buf_putc(w->out, '\t');

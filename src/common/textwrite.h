@@ -26,6 +26,9 @@ struct textwriter {
 	 * fifth of writing them. */
 	const struct table *prefix_of;
 	struct buf row_prefix;
+	/* Origins with a P record since the last header. */
+	char (*claimed)[NODE_MAX + 1];
+	size_t nclaimed;
 };
 
 /* Start writing into out, header first. */

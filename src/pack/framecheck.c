@@ -120,10 +120,14 @@ frame_read(struct input *in, struct manifest *m, uint64_t *offset,
 	return READ_OK;
 }
 
-/* Decompress one whole zstd frame of len bytes into content. */
+/*
+ * Decompress one whole zstd frame of len bytes into content, which may
+ * hold at most limit bytes: a few kilobytes of zstd can stand for
+ * gigabytes, so the bound is enforced as the bytes come out, not after.
+ */
 static const char *
 decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
-    struct buf *content)
+    uint64_t limit, struct buf *content)
 {
 	ZSTD_inBuffer zin = { data, len, 0 };
 	size_t ret;
@@ -150,8 +154,9 @@ decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
 		if (ZSTD_isError(ret))
 			return ZSTD_getErrorName(ret);
 		content->len += zout.pos;
-		if (content->len > PACK_MAX_DATA)
-			return "data frame decompresses to more than 1 GiB";
+		if (content->len > limit)
+			return "data frame decompresses to more than its manifest's "
+			    "content_len (or 1 GiB)";
 		/* 0: the frame is complete and its checksum matched. */
 		if (ret == 0)
 			return NULL;
@@ -188,12 +193,20 @@ frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
     const unsigned char *frame, size_t len, struct buf *content,
     const char *what, uint64_t offset, struct frame_error *err)
 {
-	const char *why;
+	/* Format 1 declares no content length. */
+	uint64_t limit = m->version == 1 ? PACK_MAX_DATA : m->content_len;
+	const char *why = NULL;
 
 	if (!frame_check_digest(m, frame, len, what, offset, err))
 		return false;
-	why = decompress(dctx, frame + m->manifest_len, (size_t)m->data_len,
-	    content);
+	if (limit > PACK_MAX_DATA)
+		why = "manifest's content_len is above 1 GiB";
+	else
+		why = decompress(dctx, frame + m->manifest_len,
+		    (size_t)m->data_len, limit, content);
+	if (why == NULL && m->version > 1 && content->len != m->content_len)
+		why = "data frame decompresses to less than its manifest's "
+		    "content_len";
 	if (why != NULL) {
 		frame_error_set(err, what, offset, "%s", why);
 		return false;

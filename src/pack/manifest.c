@@ -6,7 +6,7 @@
  *
  *	5E 2A 4D 18     magic 0x184D2A5E, little-endian: zstd skips it
  *	LL LL LL LL     length of the CBOR map, little-endian
- *	{ "version": 1, "origin": "a", "first_lsn": ..., ... }
+ *	{ "version": 2, "origin": "a", "prev_lsn": ..., ... }
  *
  * The map has text keys and a reader ignores keys it does not know, so a
  * later version can add keys without breaking readers of this one; a
@@ -20,12 +20,16 @@
 #include "manifest.h"
 #include "common/xalloc.h"
 
-/* Keys the writer always puts (sig is written as null for now). */
-#define MANIFEST_KEYS 14
+/* Keys of each version's map. */
+#define MANIFEST_KEYS 15
+#define MANIFEST_KEYS_V1 14
 
 void
 manifest_free(struct manifest *m)
 {
+	free(m->sig);
+	m->sig = NULL;
+	m->sig_len = 0;
 	for (size_t i = 0; i < m->ntables; i++) {
 		for (int k = 0; m->table_cols && k < m->table_ncols[i]; k++) {
 			free(m->table_cols[i][k].name);
@@ -78,20 +82,29 @@ put_tables(struct buf *b, const struct manifest *m)
 	}
 }
 
+/*
+ * The map in the version m says (a reader checks that a manifest is in the
+ * form pgmesh writes, format 1 included): format 1 had no content_len and
+ * wrote "no claim" as a prev_lsn of 0.
+ */
 void
 manifest_encode(const struct manifest *m, struct buf *out)
 {
 	size_t start = out->len;
+	bool v1 = m->version == 1;
 
 	buf_reserve(out, MANIFEST_HEADER_LEN);
 	out->len += MANIFEST_HEADER_LEN;
-	cborrec_put_map(out, MANIFEST_KEYS);
+	cborrec_put_map(out, v1 ? MANIFEST_KEYS_V1 : MANIFEST_KEYS);
 	put_key(out, "version");
-	cborrec_put_uint(out, PACK_FORMAT_VERSION);
+	cborrec_put_uint(out, m->version);
 	put_key(out, "origin");
 	cborrec_put_string(out, m->origin, strlen(m->origin));
 	put_key(out, "prev_lsn");
-	cborrec_put_uint(out, m->prev_lsn);
+	if (m->prev_lsn == CLAIM_NONE && !v1)
+		cborrec_put_null(out);
+	else
+		cborrec_put_uint(out, m->prev_lsn == CLAIM_NONE ? 0 : m->prev_lsn);
 	put_key(out, "first_lsn");
 	cborrec_put_uint(out, m->first_lsn);
 	put_key(out, "last_lsn");
@@ -112,9 +125,17 @@ manifest_encode(const struct manifest *m, struct buf *out)
 	cborrec_put_uint(out, m->data_len);
 	put_key(out, "sha256");
 	cborrec_put_bytes(out, m->sha256, SHA256_LEN);
-	/* Reserved for a signature by the origin (pgmesh-format(5)). */
+	if (!v1) {
+		put_key(out, "content_len");
+		cborrec_put_uint(out, m->content_len);
+	}
+	/* The origin's signature, always last: it signs the entries before
+	 * it (pgmesh-format(5)). */
 	put_key(out, "sig");
-	cborrec_put_null(out);
+	if (m->sig == NULL)
+		cborrec_put_null(out);
+	else
+		cborrec_put_bytes(out, m->sig, m->sig_len);
 	/* The skippable frame's header: magic, then the content's length. */
 	put_le32((unsigned char *)out->data + start, MANIFEST_MAGIC);
 	put_le32((unsigned char *)out->data + start + 4,
@@ -206,6 +227,41 @@ decode_sha256(struct cborrec_cursor *c, struct manifest *m)
 	return true;
 }
 
+/* prev_lsn: an LSN, or null for no claim (CLAIM_NONE). */
+static bool
+decode_prev(struct cborrec_cursor *c, struct manifest *m)
+{
+	struct cborrec_item item;
+
+	if (cborrec_next(c, &item) != 1)
+		return false;
+	if (item.kind == CBORREC_NULL) {
+		m->prev_lsn = CLAIM_NONE;
+		return true;
+	}
+	m->prev_lsn = item.u;
+	return item.kind == CBORREC_UINT && item.u != CLAIM_NONE;
+}
+
+/* sig: null (unsigned), or the signature's bytes. */
+static bool
+decode_sig(struct cborrec_cursor *c, struct manifest *m)
+{
+	struct cborrec_item item;
+
+	if (cborrec_next(c, &item) != 1 || m->sig != NULL)
+		return false;
+	if (item.kind == CBORREC_NULL)
+		return true;
+	if (item.kind != CBORREC_BYTES || item.len == 0 ||
+	    item.len > MANIFEST_SIG_MAX)
+		return false;
+	m->sig = xmalloc(item.len);
+	memcpy(m->sig, item.str, item.len);
+	m->sig_len = item.len;
+	return true;
+}
+
 static bool
 decode_u32(struct cborrec_cursor *c, uint32_t *v)
 {
@@ -218,24 +274,29 @@ decode_u32(struct cborrec_cursor *c, uint32_t *v)
 }
 
 /*
- * The keys this version knows, all required: the SHA-256 covers the data
- * frame, not the manifest, so a damaged key name must show up as a missing
- * key rather than pass as an unknown one.
+ * The keys this version knows, all required (content_len from format 2
+ * on): the SHA-256 covers the data frame, not the manifest, so a damaged
+ * key name must show up as a missing key rather than pass as an unknown
+ * one.
  */
 enum key {
 	K_VERSION, K_ORIGIN, K_PREV_LSN, K_FIRST_LSN, K_LAST_LSN, K_TXNS,
 	K_ROWS, K_TABLES, K_DATA_LEN, K_SHA256, K_CONTINUES_PREV,
-	K_CONTINUES_NEXT, K_PART, K_SIG,
+	K_CONTINUES_NEXT, K_PART, K_CONTENT_LEN, K_SIG,
 	K_UNKNOWN
 };
 
 static const char *const key_names[K_UNKNOWN] = {
 	"version", "origin", "prev_lsn", "first_lsn", "last_lsn", "txns",
 	"rows", "tables", "data_len", "sha256", "continues_prev",
-	"continues_next", "part", "sig"
+	"continues_next", "part", "content_len", "sig"
 };
 
+#define KEYS_OF_VERSION_1 ((1u << K_UNKNOWN) - 1 - (1u << K_CONTENT_LEN))
+#define KEYS_OF_VERSION_2 ((1u << K_UNKNOWN) - 1)
+
 _Static_assert(MANIFEST_KEYS == K_UNKNOWN, "the writer puts every key");
+_Static_assert(MANIFEST_KEYS_V1 == K_UNKNOWN - 1, "format 1 had no content_len");
 
 static enum key
 find_key(const struct cborrec_item *key)
@@ -249,7 +310,7 @@ find_key(const struct cborrec_item *key)
 	return k;
 }
 
-/* The value of key k into m; unknown keys (and "sig") are skipped. */
+/* The value of key k into m; unknown keys are skipped. */
 static bool
 decode_value(struct cborrec_cursor *c, enum key k, struct manifest *m)
 {
@@ -263,7 +324,7 @@ decode_value(struct cborrec_cursor *c, enum key k, struct manifest *m)
 		m->version = version;
 		return true;
 	case K_ORIGIN: return decode_origin(c, m);
-	case K_PREV_LSN: return cborrec_next_uint(c, &m->prev_lsn);
+	case K_PREV_LSN: return decode_prev(c, m);
 	case K_FIRST_LSN: return cborrec_next_uint(c, &m->first_lsn);
 	case K_LAST_LSN: return cborrec_next_uint(c, &m->last_lsn);
 	case K_TXNS: return cborrec_next_uint(c, &m->ntxns);
@@ -274,12 +335,68 @@ decode_value(struct cborrec_cursor *c, enum key k, struct manifest *m)
 	case K_CONTINUES_PREV: return decode_bool(c, &m->continues_prev);
 	case K_CONTINUES_NEXT: return decode_bool(c, &m->continues_next);
 	case K_PART: return decode_u32(c, &m->part);
-	/* No signatures yet: anything but null is damage, not a signature. */
-	case K_SIG:
-		return cborrec_next(c, &item) == 1 && item.kind == CBORREC_NULL;
+	case K_CONTENT_LEN: return cborrec_next_uint(c, &m->content_len);
+	case K_SIG: return decode_sig(c, m);
 	case K_UNKNOWN: break;
 	}
 	return cborrec_next(c, &item) == 1 && cborrec_skip(c, &item);
+}
+
+/* Format 1 had no null: its prev_lsn 0 was "no claim". */
+static void
+upgrade_version_1(struct manifest *m)
+{
+	if (m->prev_lsn == 0)
+		m->prev_lsn = CLAIM_NONE;
+}
+
+/*
+ * What every reader may take for granted once a manifest decodes: its
+ * LSNs are in order, which is what spool names, heads and the continuity
+ * check rely on.  A frame's transactions follow prev_lsn, the first one
+ * being first_lsn and the last last_lsn; a part of a split transaction
+ * continues it, so its prev_lsn is that transaction's LSN, its first.
+ */
+static bool
+check_lsns(const struct manifest *m, const char **err)
+{
+	*err = "manifest's first_lsn is above its last_lsn";
+	if (m->first_lsn > m->last_lsn || m->first_lsn == 0)
+		return false;
+	*err = "manifest's part and continues_prev disagree";
+	if (m->continues_prev != (m->part > 0))
+		return false;
+	*err = "manifest's prev_lsn is not the LSN of the transaction it continues";
+	if (m->continues_prev)
+		return m->prev_lsn == CLAIM_NONE || m->prev_lsn == m->first_lsn;
+	*err = "manifest's prev_lsn is not below its first_lsn";
+	return m->prev_lsn == CLAIM_NONE || m->prev_lsn < m->first_lsn;
+}
+
+static bool
+check_decoded(struct manifest *m, unsigned seen, const char **err)
+{
+	bool v1 = m->version == 1;
+
+	/* A later version may drop keys: say what is wrong first. */
+	*err = "pack format version not supported (this pgmesh reads versions "
+	    "1 and 2)";
+	if ((seen & 1u << K_VERSION) && m->version != PACK_FORMAT_VERSION &&
+	    m->version != PACK_FORMAT_OLDEST)
+		return false;
+	*err = "manifest lacks a required key";
+	if ((seen & (v1 ? KEYS_OF_VERSION_1 : KEYS_OF_VERSION_2)) !=
+	    (v1 ? KEYS_OF_VERSION_1 : KEYS_OF_VERSION_2))
+		return false;
+	*err = "a format 1 manifest with a signature or no claim spelled null";
+	if (v1 && (m->sig != NULL || m->prev_lsn == CLAIM_NONE))
+		return false;
+	if (v1)
+		upgrade_version_1(m);
+	if (!check_lsns(m, err))
+		return false;
+	*err = NULL;
+	return true;
 }
 
 bool
@@ -298,6 +415,10 @@ manifest_decode(const void *data, size_t len, struct manifest *m,
 	if (cborrec_next(&c, &item) != 1 || item.kind != CBORREC_MAP)
 		return false;
 	for (uint64_t i = 0; i < item.u; i++) {
+		/* The signature covers the entries before it: none may follow. */
+		*err = "manifest has an entry after sig";
+		if (seen & 1u << K_SIG)
+			return false;
 		*err = "malformed manifest (bad CBOR, a key that is not text, or "
 		    "a value of the wrong type)";
 		if (cborrec_next(&c, &key) != 1 || key.kind != CBORREC_TEXT)
@@ -311,22 +432,7 @@ manifest_decode(const void *data, size_t len, struct manifest *m,
 	*err = "trailing bytes after the manifest's map";
 	if (c.pos != c.len)
 		return false;
-	/* A later version may drop keys: say what is wrong first. */
-	*err = "pack format version not supported (this pgmesh reads version 1)";
-	if ((seen & 1u << K_VERSION) && m->version != PACK_FORMAT_VERSION)
-		return false;
-	*err = "manifest lacks a required key";
-	if (seen != (1u << K_UNKNOWN) - 1)
-		return false;
-	*err = "manifest's part and continues_prev disagree";
-	if (m->continues_prev != (m->part > 0))
-		return false;
-	/* A continued transaction's parts chain by its LSN (manifest.h). */
-	*err = "manifest's prev_lsn is not the LSN of the transaction it continues";
-	if (m->continues_prev && m->prev_lsn != 0 && m->prev_lsn != m->first_lsn)
-		return false;
-	*err = NULL;
-	return true;
+	return check_decoded(m, seen, err);
 }
 
 struct manifest_chain_end {
@@ -346,6 +452,7 @@ manifest_chain_at(struct manifest_chain *c, const char *origin)
 	e = &c->ends[c->n++];
 	memset(e, 0, sizeof(*e));
 	memcpy(e->origin, origin, strnlen(origin, NODE_MAX));
+	e->lsn = CLAIM_NONE;
 	return &e->lsn;
 }
 

@@ -19,7 +19,9 @@
 #include "common/lsn.h"
 #include "common/node.h"
 
-#define PACK_FORMAT_VERSION 1
+/* Written: 2.  Read: 1 and 2 (pgmesh-format(5) says what changed). */
+#define PACK_FORMAT_VERSION 2
+#define PACK_FORMAT_OLDEST 1
 
 struct manifest {
 	unsigned version;
@@ -27,8 +29,10 @@ struct manifest {
 	/*
 	 * Continuity: the frame before this one of its origin ended at
 	 * prev_lsn, so this frame's transactions are all those of the origin
-	 * after it (0: no claim).  With continues_prev it is the LSN of the
-	 * continued transaction, where the previous part's frame ended.
+	 * after it; 0 when they start with the origin's first transaction,
+	 * CLAIM_NONE for no claim (format 1 only).  With continues_prev it is
+	 * the LSN of the continued transaction, where the previous part's
+	 * frame ended.
 	 */
 	lsn_t prev_lsn;
 	lsn_t first_lsn;	/* LSN of the first transaction in the frame */
@@ -53,6 +57,12 @@ struct manifest {
 	struct column **table_cols;
 	uint64_t data_len;	/* bytes of the data frame that follows */
 	unsigned char sha256[SHA256_LEN];	/* of those bytes */
+	/* Bytes of the data frame's content, decompressed (format 2; 0 in
+	 * format 1, where only decompressing tells). */
+	uint64_t content_len;
+	/* The origin's signature (format 2; NULL: unsigned), as decoded. */
+	unsigned char *sig;
+	size_t sig_len;
 	uint64_t manifest_len;	/* bytes of the skippable frame, header included */
 };
 
@@ -60,6 +70,7 @@ struct manifest {
 #define MANIFEST_MAGIC 0x184D2A5Eu
 #define MANIFEST_HEADER_LEN 8	/* magic and length */
 #define MANIFEST_MAX_LEN (16u << 20)
+#define MANIFEST_SIG_MAX 1024	/* an SSHSIG blob of an Ed25519 key: ~300 */
 
 void manifest_free(struct manifest *m);
 
@@ -84,7 +95,7 @@ struct manifest_chain {
 	size_t n;
 };
 
-/* The slot of origin, 0 when the stream has had no frame of it. */
+/* The slot of origin, CLAIM_NONE when the stream has said nothing of it. */
 lsn_t *manifest_chain_at(struct manifest_chain *c, const char *origin);
 void manifest_chain_free(struct manifest_chain *c);
 

@@ -57,7 +57,7 @@ add_txn(struct packdata_frame *f)
 struct decoder {
 	const struct manifest *m;
 	struct catalog *cat;
-	const struct packdata_split *split;
+	struct packdata_split *split;
 	struct packdata_frame *f;
 	struct cborrec_cursor cur;
 	struct idmap ids;
@@ -68,6 +68,9 @@ struct decoder {
 	bool any;		/* a B record was seen */
 	bool open;		/* between B and C */
 	bool since;		/* the P record was seen */
+	bool orphan;		/* the open one is a part not fed (packdata.h) */
+	size_t orphan_events;	/* where its events start, to drop them */
+	size_t orphan_vals;
 	struct txn *txn;	/* the open one */
 	char *err;
 	size_t errlen;
@@ -196,25 +199,28 @@ decode_txn_fields(struct decoder *d, struct txn *txn)
 	return true;
 }
 
-/* The B record that repeats a split transaction's identity. */
+/*
+ * The B record that repeats a split transaction's identity: does it
+ * continue the part the previous frame of the stream left open?  A frame
+ * taken alone (no split) continues whatever it says.
+ */
 static bool
-resume_split(struct decoder *d)
+continues_split(const struct decoder *d)
 {
 	const struct packdata_split *split = d->split;
-	char lsn[LSN_BUFSIZE];
 
-	if (split == NULL)
-		return true;
-	if (!split->open || strcmp(split->txn.origin, d->txn->origin) != 0 ||
-	    split->txn.lsn != d->txn->lsn)
-		return bad(d, "frame continues transaction %s %s, which the "
-		    "previous frame did not begin", d->txn->origin,
-		    lsn_format(d->txn->lsn, lsn));
-	if (d->m->part != split->part)
-		return bad(d, "frame is part %" PRIu32 " of transaction %s %s, "
-		    "part %" PRIu32 " was expected", d->m->part, d->txn->origin,
-		    lsn_format(d->txn->lsn, lsn), split->part);
-	return true;
+	return split == NULL || (split->open &&
+	    strcmp(split->txn.origin, d->txn->origin) == 0 &&
+	    split->txn.lsn == d->txn->lsn && d->m->part == split->part);
+}
+
+/* The events an orphan part added are dropped: nothing of it is fed. */
+static void
+drop_orphan(struct decoder *d)
+{
+	d->f->nevents = d->orphan_events;
+	d->f->nvals = d->orphan_vals;
+	d->orphan = false;
 }
 
 static bool
@@ -229,6 +235,10 @@ decode_begin(struct decoder *d, uint64_t nitems)
 	d->txn = add_txn(d->f);
 	if (!decode_txn_fields(d, d->txn))
 		return false;
+	/* An origin commits in LSN order: anything else is damage, and would
+	 * make a reader skip or repeat transactions. */
+	if (d->any && d->txn->lsn <= d->last)
+		return bad(d, "B record's LSN is not above the one before it");
 	if (!d->any)
 		d->first = d->txn->lsn;
 	d->last = d->txn->lsn;
@@ -236,11 +246,15 @@ decode_begin(struct decoder *d, uint64_t nitems)
 	/* A continued frame's first B repeats the transaction it continues. */
 	resume = d->m->continues_prev && !d->any;
 	d->any = true;
+	if (resume && !continues_split(d)) {
+		d->orphan = d->f->orphan_start = true;
+		d->orphan_events = d->f->nevents;
+		d->orphan_vals = d->f->nvals;
+	}
 	add_event(d->f, resume ? EV_RESUME : EV_BEGIN,
 	    (uint32_t)(d->f->ntxns - 1), NULL);
-	if (resume)
-		return resume_split(d);
-	d->ntxns++;
+	if (!resume)
+		d->ntxns++;
 	return true;
 }
 
@@ -289,6 +303,8 @@ decode_commit(struct decoder *d, uint64_t nitems)
 		return bad(d, "C record outside a transaction");
 	d->open = false;
 	add_event(d->f, EV_COMMIT, 0, NULL);
+	if (d->orphan)
+		drop_orphan(d);
 	return true;
 }
 
@@ -302,7 +318,7 @@ decode_since(struct decoder *d, uint64_t nitems)
 		return bad(d, "P record without an LSN");
 	if (d->record != 1)
 		return bad(d, "P record that is not the frame's first");
-	if (lsn == 0 || lsn != d->m->prev_lsn)
+	if (lsn != d->m->prev_lsn)
 		return bad(d, "P record does not match the manifest's prev_lsn");
 	d->since = true;
 	return true;
@@ -351,29 +367,29 @@ check_totals(struct decoder *d)
 	if (d->ntables != m->ntables)
 		return bad(d, "frame declares %zu tables, its manifest %zu",
 		    d->ntables, m->ntables);
-	if (d->since != (m->prev_lsn != 0))
+	if (d->since != (m->prev_lsn != CLAIM_NONE))
 		return bad(d, "manifest has a prev_lsn but the frame no P record");
 	return true;
 }
 
-/* The frame's records as the previous frame left things. */
-static bool
+/*
+ * The frame's records as the previous frame left things: a transaction
+ * split across frames that this one does not continue has lost its next
+ * part; the reader drops it (packread.c), and this frame starts afresh.
+ */
+static void
 check_start(struct decoder *d)
 {
-	char lsn[LSN_BUFSIZE];
-
-	if (d->split == NULL || d->m->continues_prev || !d->split->open)
-		return true;
-	return bad(d, "the previous frame's transaction %s %s goes on, but "
-	    "this frame does not continue it", d->split->txn.origin,
-	    lsn_format(d->split->txn.lsn, lsn));
+	if (d->split != NULL && !d->m->continues_prev)
+		d->split->open = false;
 }
 
 /* What the next frame must continue: the transaction this one leaves open. */
 static void
 carry_split(const struct decoder *d, struct packdata_split *split)
 {
-	split->open = d->open;
+	/* The next part of an orphan is an orphan too. */
+	split->open = d->open && !d->orphan;
 	if (d->open) {
 		split->txn = *d->txn;
 		split->part = d->m->continues_prev && d->m->ntxns == 0 ?
@@ -394,13 +410,17 @@ packdata_check(const void *content, size_t len, const struct manifest *m,
 
 	f->nevents = f->nvals = f->ntxns = 0;
 	f->content = content;
+	f->orphan_start = false;
 	cborrec_cursor_init(&d.cur, content, len);
-	ok = check_start(&d);
+	check_start(&d);
+	ok = true;
 	while (ok && d.cur.pos < d.cur.len)
 		ok = decode_record(&d);
 	ok = ok && check_totals(&d);
 	if (ok && split != NULL)
 		carry_split(&d, split);
+	if (ok && d.orphan)
+		drop_orphan(&d);
 	idmap_free(&d.ids);
 	return ok ? READ_OK : READ_BAD_DATA;
 }

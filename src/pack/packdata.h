@@ -70,6 +70,10 @@ struct packdata_frame {
 	struct value *row;	/* one row's values while feeding */
 	size_t row_cap;
 	const char *content;	/* the content it was decoded from */
+	/* Its first part continues a transaction the stream did not begin
+	 * (what came before was pruned, or is missing): that part is checked
+	 * but not fed, and txns[0] is that transaction. */
+	bool orphan_start;
 };
 
 void packdata_frame_free(struct packdata_frame *f);

@@ -174,9 +174,9 @@ compress_held(struct packframe *f, const struct buf *cbor)
 
 /*
  * Open a frame for txn's origin, starting with part of txn.  Its first
- * record, the manifest's prev_lsn again, goes straight into held: held is
- * empty, as every closed frame leaves it, so that record alone could never
- * make a job for compress_held.
+ * record, the manifest's prev_lsn again (when its input made a claim),
+ * goes straight into held: held is empty, as every closed frame leaves
+ * it, so that record alone could never make a job for compress_held.
  */
 static void
 frame_open(struct packframe *f, const struct txn *txn, uint32_t part)
@@ -187,10 +187,9 @@ frame_open(struct packframe *f, const struct txn *txn, uint32_t part)
 	f->continues_prev = part > 0;
 	f->part = part;
 	f->opened_ms = now_ms();
-	if (f->prev_lsn != 0) {
+	if (f->prev_lsn != CLAIM_NONE)
 		packdata_put_since(&f->held, f->prev_lsn);
-		f->cbor = f->held.len;
-	}
+	f->cbor = f->held.len;
 }
 
 bool
@@ -233,6 +232,7 @@ write_frame(struct packframe *f, bool continues_next)
 		m.table_cols[i] = f->tables[i]->cols;
 	}
 	m.data_len = f->zout.len;
+	m.content_len = f->cbor;
 	ok = sha256(f->zout.data, f->zout.len, m.sha256);
 	buf_reset(&f->head);
 	manifest_encode(&m, &f->head);

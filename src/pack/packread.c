@@ -7,6 +7,7 @@
  * stream reader holds the frame it feeds and the one fetched after it.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <zstd.h>
@@ -16,6 +17,7 @@
 #include "packread.h"
 #include "prefetch.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 bool
 pack_detect(const unsigned char *data, size_t len)
@@ -54,20 +56,18 @@ pack_next_frame(struct input *in, struct manifest *m, struct buf *raw,
  * Before a checked frame's transactions: its prev_lsn as a continuity claim
  * (P record), unless the frames before it in the stream (chain) say as much
  * already, so that pack | pack -d gives back change text byte for byte.
+ * The first frame of an origin in the stream always says it, a claim or
+ * CLAIM_NONE (format 1).
  */
 static enum read_result
 feed_since(const struct manifest *m, struct manifest_chain *chain,
     const struct change_sink *sink)
 {
-	lsn_t *end;
-	bool claim;
+	lsn_t *end = manifest_chain_at(chain, m->origin);
+	bool said = *end != CLAIM_NONE && m->prev_lsn == *end;
 
-	if (chain == NULL)
-		return READ_OK;
-	end = manifest_chain_at(chain, m->origin);
-	claim = m->prev_lsn != 0 && m->prev_lsn != *end;
-	*end = m->last_lsn;
-	if (!claim || sink->since == NULL ||
+	*end = m->prev_lsn == CLAIM_NONE ? CLAIM_NONE : m->last_lsn;
+	if (said || sink->since == NULL ||
 	    sink->since(sink->ctx, m->origin, m->prev_lsn))
 		return READ_OK;
 	return READ_SINK_FAILED;
@@ -159,58 +159,141 @@ take_frame(struct prefetch *p, const struct change_sink *sink,
 	return (*s)->result;
 }
 
+/* What a stream's frames have fed the sink so far, input after input. */
+struct feeding {
+	struct manifest_chain chain;	/* where each origin's frames ended */
+	struct txn open;	/* a split transaction the sink has begun */
+	bool inside;		/* ... and the frames left it open */
+	bool incomplete;	/* a transaction was cut short and dropped */
+	const char *name;	/* the input, for messages */
+};
+
+struct packread {
+	struct catalog *cat;
+	const struct change_sink *sink;
+	bool threads;
+	bool started;		/* the sink was told a stream begins */
+	struct packdata_split split;	/* what the last frame left open */
+	struct feeding fd;
+};
+
+/* The split transaction the sink has begun lost its next part: drop it. */
+static void
+drop_open(struct feeding *fd, const struct change_sink *sink, const char *why)
+{
+	char lsn[LSN_BUFSIZE];
+
+	log_warn("%s: transaction of origin %s, LSN %s is split across frames "
+	    "and its %s; dropped", fd->name, fd->open.origin,
+	    lsn_format(fd->open.lsn, lsn), why);
+	sink->abort(sink->ctx);
+	fd->inside = false;
+	fd->incomplete = true;
+}
+
+/* A frame whose first part continues a transaction never begun here. */
+static void
+note_orphan(struct feeding *fd, const struct prefetched *s)
+{
+	char lsn[LSN_BUFSIZE];
+
+	log_warn("%s: frame at byte %" PRIu64 " continues transaction of origin "
+	    "%s, LSN %s, whose first part is not in this stream; that part is "
+	    "left out", fd->name, s->offset, s->m.origin,
+	    lsn_format(s->m.first_lsn, lsn));
+	fd->incomplete = true;
+}
+
 /*
- * Feed a checked frame of a stream to sink.  *open is the transaction the
- * sink has begun and the frame leaves open (it goes on in the next frame),
- * NULL when none; the sink has aborted it when feeding fails.
+ * Feed a checked frame of a stream to sink.  A split transaction the
+ * frames before left open, which this one does not continue, is dropped;
+ * a part whose beginning the stream never had is left out (packcheck.c).
+ * The frame's claim then tells the sink what it lacks.
  */
 static enum read_result
-feed_frame(struct prefetched *s, struct manifest_chain *chain,
-    const struct change_sink *sink, struct txn *open, bool *inside)
+feed_frame(struct prefetched *s, struct feeding *fd,
+    const struct change_sink *sink)
 {
 	enum read_result r;
 
-	if ((r = feed_since(&s->m, chain, sink)) != READ_OK)
+	if (fd->inside && (!s->m.continues_prev || s->f.orphan_start))
+		drop_open(fd, sink, "next part is missing");
+	if (s->f.orphan_start)
+		note_orphan(fd, s);
+	if ((r = feed_since(&s->m, &fd->chain, sink)) != READ_OK)
 		return r;
 	if ((r = packdata_feed(&s->f, sink)) != READ_OK) {
-		*inside = false;
+		fd->inside = false;
 		return r;
 	}
-	*inside = s->m.continues_next;
-	if (*inside)
-		*open = s->f.txns[s->f.ntxns - 1];
+	fd->inside = s->m.continues_next && !s->f.orphan_start;
+	if (fd->inside)
+		fd->open = s->f.txns[s->f.ntxns - 1];
 	return READ_OK;
+}
+
+struct packread *
+packread_open(struct catalog *cat, const struct change_sink *sink,
+    bool threads)
+{
+	struct packread *r = xcalloc(1, sizeof(*r));
+
+	r->cat = cat;
+	r->sink = sink;
+	r->threads = threads;
+	return r;
+}
+
+enum read_result
+packread_input(struct packread *r, struct input *in)
+{
+	const struct change_sink *sink = r->sink;
+	struct prefetched *s;
+	struct prefetch *p;
+	enum read_result res;
+
+	/* A new stream: its first input starts it. */
+	if (!r->started && sink->restart != NULL && !sink->restart(sink->ctx))
+		return READ_SINK_FAILED;
+	r->started = true;
+	r->fd.name = in->name;
+	if ((p = prefetch_start(in, r->cat, &r->split, r->threads)) == NULL)
+		return READ_IO_ERROR;
+	while ((res = take_frame(p, sink, r->fd.inside, &s)) == READ_OK && s->got)
+		if ((res = feed_frame(s, &r->fd, sink)) != READ_OK)
+			break;
+	prefetch_stop(p);
+	/* The frames after a damaged one start from what came before it. */
+	if (res != READ_OK && r->fd.inside && res != READ_BAD_DATA)
+		drop_open(&r->fd, sink, "feeding stopped");
+	return res;
+}
+
+enum read_result
+packread_close(struct packread *r)
+{
+	enum read_result res = READ_OK;
+
+	if (r == NULL)
+		return READ_OK;
+	if (r->fd.inside)
+		drop_open(&r->fd, r->sink, "last part is missing at end of input");
+	if (r->fd.incomplete)
+		res = READ_INCOMPLETE;
+	manifest_chain_free(&r->fd.chain);
+	free(r);
+	return res;
 }
 
 static enum read_result
 run(struct input *in, struct catalog *cat, const struct change_sink *sink,
     bool threads)
 {
-	struct manifest_chain chain = { .n = 0 };
-	struct prefetched *s;
-	struct prefetch *p;
-	enum read_result r;
-	struct txn open;
-	bool inside = false;
-	char lsn[LSN_BUFSIZE];
+	struct packread *r = packread_open(cat, sink, threads);
+	enum read_result res = packread_input(r, in);
+	enum read_result end = packread_close(r);
 
-	if ((p = prefetch_start(in, cat, threads)) == NULL)
-		return READ_IO_ERROR;
-	while ((r = take_frame(p, sink, inside, &s)) == READ_OK && s->got)
-		if ((r = feed_frame(s, &chain, sink, &open, &inside)) != READ_OK)
-			break;
-	prefetch_stop(p);
-	if (r == READ_OK && inside) {
-		log_warn("%s: transaction of origin %s, LSN %s is split across "
-		    "frames and its last part is missing at end of input; dropped",
-		    in->name, open.origin, lsn_format(open.lsn, lsn));
-		r = READ_BAD_DATA;
-	}
-	/* A split transaction the sink has begun must not stay half-fed. */
-	if (r != READ_OK && inside)
-		sink->abort(sink->ctx);
-	manifest_chain_free(&chain);
-	return r;
+	return res == READ_OK ? end : res;
 }
 
 enum read_result

@@ -76,6 +76,21 @@ enum read_result pack_check_frame(struct pack_checker *pc,
     const struct change_sink *sink, const char *what, uint64_t offset);
 
 /*
+ * A stream read from several inputs one after the other (the files of a
+ * spool), as one: a transaction split across frames may span inputs, and
+ * the chain of each origin's frames carries on.  Each input is fed until
+ * its end or its first damaged frame (reported; the caller may go on with
+ * the next input, and the frames after it start from what came before
+ * it).  packread_close drops a split transaction still open and says
+ * READ_INCOMPLETE when a transaction was cut short anywhere.
+ */
+struct packread;
+struct packread *packread_open(struct catalog *cat,
+    const struct change_sink *sink, bool threads);
+enum read_result packread_input(struct packread *r, struct input *in);
+enum read_result packread_close(struct packread *r);
+
+/*
  * A whole pack stream into sink.  Calls sink->idle between frames when the
  * next one is not already there.  One thread, so that a frame reaches the
  * sink as soon as it arrives (apply, whose speed is the database's).

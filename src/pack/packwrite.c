@@ -286,6 +286,21 @@ sink_since(void *ctx, const char *origin, lsn_t lsn)
 	return true;
 }
 
+/*
+ * A new stream: the claims of the one before do not carry over.  The open
+ * frame is closed first, since closing sets its origin's chain.
+ */
+static bool
+sink_restart(void *ctx)
+{
+	struct packwriter *pw = ctx;
+
+	if (!packframe_close(&pw->frame, false))
+		return false;
+	manifest_chain_free(&pw->frame.chain);
+	return true;
+}
+
 struct change_sink
 packwriter_sink(struct packwriter *pw)
 {
@@ -297,6 +312,7 @@ packwriter_sink(struct packwriter *pw)
 		.abort = sink_abort,
 		.idle = sink_idle,
 		.since = sink_since,
+		.restart = sink_restart,
 	};
 }
 

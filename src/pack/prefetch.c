@@ -35,7 +35,7 @@ struct prefetch {
 	struct input *in;		/* the unpacker's */
 	ZSTD_DCtx *dctx;		/* the unpacker's */
 	struct catalog *cat;		/* the checker's */
-	struct packdata_split split;	/* the checker's: what the last
+	struct packdata_split *split;	/* the checker's: what the last
 					 * frame left open */
 	bool threads;			/* false: every step in the caller's */
 	pthread_t unpacker, checker;
@@ -129,7 +129,7 @@ check(struct prefetch *p, struct prefetched *s)
 	char why[600];
 
 	if (packdata_check(s->content.data, s->content.len, &s->m, p->cat,
-	    &p->split, &s->f, why, sizeof(why)) == READ_OK)
+	    p->split, &s->f, why, sizeof(why)) == READ_OK)
 		return;
 	frame_error_set(&s->err, p->in->name, s->offset, "%s", why);
 	s->result = READ_BAD_DATA;
@@ -227,12 +227,14 @@ start_threads(struct prefetch *p)
 }
 
 struct prefetch *
-prefetch_start(struct input *in, struct catalog *cat, bool threads)
+prefetch_start(struct input *in, struct catalog *cat,
+    struct packdata_split *split, bool threads)
 {
 	struct prefetch *p = xcalloc(1, sizeof(*p));
 
 	p->in = in;
 	p->cat = cat;
+	p->split = split;
 	p->threads = threads;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);

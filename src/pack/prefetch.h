@@ -42,7 +42,7 @@ struct prefetch;
  * log_error.
  */
 struct prefetch *prefetch_start(struct input *in, struct catalog *cat,
-    bool threads);
+    struct packdata_split *split, bool threads);
 
 /*
  * The next frame, valid until the next call.  The last one has got false

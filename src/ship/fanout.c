@@ -7,11 +7,10 @@
  * anybody.  A stream source (stdin) can be read only once, so its frames
  * are shared; stdin is read while some destination keeps up, and a
  * destination that falls QUEUE_MAX behind the others is dropped (it fails
- * with 75, and catches up from a spool on a later run) instead of holding
- * them up or growing memory without bound.
+ * as worth retrying, and catches up from a spool on a later run) instead
+ * of holding them up or growing memory without bound.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,8 +28,9 @@ struct fanout {
 	struct input *in;
 	struct spool_entry *entries;
 	size_t nentries;
+	size_t *cursor;		/* spool source: each link's next entry */
 	bool source_done;	/* stream source: no more frames */
-	int source_status;
+	enum fanout_result source_result;
 	struct link *links;
 	size_t n;
 };
@@ -64,23 +64,23 @@ load_frame(const char *path)
 
 /* Spool source: queue l's next frames, skipping by name what it holds. */
 static void
-refill_from_spool(struct fanout *fo, struct link *l)
+refill_from_spool(struct fanout *fo, size_t i)
 {
-	while (l->state == LINK_SEND && l->qbytes < QUEUE_LOW &&
-	    l->cursor < fo->nentries) {
-		const struct spool_entry *e = &fo->entries[l->cursor++];
+	struct link *l = &fo->links[i];
+
+	while (l->state == LINK_SEND && l->q.bytes < QUEUE_LOW &&
+	    fo->cursor[i] < fo->nentries) {
+		const struct spool_entry *e = &fo->entries[fo->cursor[i]++];
 		struct frame *f;
 
 		if (!link_routes(l, e->origin))
 			continue;
-		/* The same rule as link_holds, from the name alone. */
-		if (e->last_lsn <= heads_get(&l->have, e->origin)) {
-			l->skipped++;
+		/* Skipped by its name alone, before it is loaded. */
+		if (link_skips(l, e->origin, e->last_lsn))
 			continue;
-		}
 		if ((f = load_frame(e->path)) == NULL) {
-			fo->source_status = EX_DATAERR;
-			link_fail(l, EX_DATAERR, "bad spool frame %s", e->path);
+			fo->source_result = FANOUT_BAD_SOURCE;
+			link_fail(l, LINK_BAD_FRAME, "bad spool frame %s", e->path);
 			return;
 		}
 		link_enqueue(l, f);
@@ -89,11 +89,11 @@ refill_from_spool(struct fanout *fo, struct link *l)
 }
 
 static bool
-source_exhausted(const struct fanout *fo, const struct link *l)
+source_exhausted(const struct fanout *fo, size_t i)
 {
-	if (l->qlen > 0)
+	if (fo->links[i].q.len > 0)
 		return false;
-	return fo->in != NULL ? fo->source_done : l->cursor == fo->nentries;
+	return fo->in != NULL ? fo->source_done : fo->cursor[i] == fo->nentries;
 }
 
 /* Stream source: read while at least one live link has room. */
@@ -103,7 +103,7 @@ stream_wanted(const struct fanout *fo)
 	if (fo->in == NULL || fo->source_done)
 		return false;
 	for (size_t i = 0; i < fo->n; i++)
-		if (link_live(&fo->links[i]) && fo->links[i].qbytes < QUEUE_HIGH)
+		if (link_live(&fo->links[i]) && fo->links[i].q.bytes < QUEUE_HIGH)
 			return true;
 	return false;
 }
@@ -114,8 +114,8 @@ drop_laggards(struct fanout *fo)
 	for (size_t i = 0; i < fo->n; i++) {
 		struct link *l = &fo->links[i];
 
-		if (link_live(l) && l->qbytes > QUEUE_MAX)
-			link_fail(l, EX_TEMPFAIL, "fell %zu MiB behind the "
+		if (link_live(l) && l->q.bytes > QUEUE_MAX)
+			link_fail(l, LINK_FELL_BEHIND, "fell %zu MiB behind the "
 			    "other destinations", QUEUE_MAX >> 20);
 	}
 }
@@ -141,7 +141,8 @@ read_stream_frame(struct fanout *fo)
 	if (rr != READ_OK || !got) {
 		fo->source_done = true;
 		if (rr != READ_OK)
-			fo->source_status = rr == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
+			fo->source_result = rr == READ_IO_ERROR ?
+			    FANOUT_READ_FAILED : FANOUT_BAD_SOURCE;
 		frame_release(f);
 		return;
 	}
@@ -167,9 +168,9 @@ advance_links(struct fanout *fo)
 		if (l->state != LINK_SEND)
 			continue;
 		if (fo->in == NULL)
-			refill_from_spool(fo, l);
+			refill_from_spool(fo, i);
 		link_pump(l);
-		if (l->state == LINK_SEND && source_exhausted(fo, l))
+		if (l->state == LINK_SEND && source_exhausted(fo, i))
 			link_close(l);
 	}
 }
@@ -183,70 +184,40 @@ any_live(const struct fanout *fo)
 	return false;
 }
 
-static void
-watch(struct pollfd *p, nfds_t *np, int fd, short events, int *slot)
+/* Link i's part of the descriptors run_loop polls; p[0] is the source. */
+static struct pollfd *
+pollfds_of(struct pollfd *p, size_t i)
 {
-	*slot = -1;
-	if (fd < 0)
-		return;
-	p[*np].fd = fd;
-	p[*np].events = events;
-	p[*np].revents = 0;
-	*slot = (int)(*np)++;
-}
-
-static bool
-fired(const struct pollfd *p, int slot)
-{
-	return slot >= 0 && p[slot].revents != 0;
+	return p + 1 + i * LINK_POLLFDS;
 }
 
 /* Wait for something to do, then do it. */
 static void
-wait_and_dispatch(struct fanout *fo, struct pollfd *p, int *slots)
+wait_and_dispatch(struct fanout *fo, struct pollfd *p)
 {
-	nfds_t np = 0;
-	int in_slot, rc, timeout = -1;
+	int rc, timeout = -1;
 
-	watch(p, &np, stream_wanted(fo) ? fo->in->fd : -1, POLLIN, &in_slot);
+	p[0] = (struct pollfd){ .fd = stream_wanted(fo) ? fo->in->fd : -1,
+	    .events = POLLIN };
 	for (size_t i = 0; i < fo->n; i++) {
-		struct link *l = &fo->links[i];
-		int *s = &slots[3 * i];
-		bool sending = l->state == LINK_SEND && l->qlen > 0;
-
-		watch(p, &np, sending ? l->fd : -1, POLLOUT, &s[0]);
-		watch(p, &np, l->ssh.out, POLLIN, &s[1]);
-		watch(p, &np, l->ssh.err, POLLIN, &s[2]);
-	}
-	for (size_t i = 0; i < fo->n; i++) {
-		int t = link_check_deadline(&fo->links[i], link_now());
+		int t = link_watch(&fo->links[i], pollfds_of(p, i));
 
 		if (t >= 0 && (timeout < 0 || t < timeout))
 			timeout = t;
 	}
 	do
-		rc = poll(p, np, timeout);
+		rc = poll(p, 1 + fo->n * LINK_POLLFDS, timeout);
 	while (rc < 0 && errno == EINTR);
-	if (fired(p, in_slot))
+	if (p[0].revents != 0)
 		read_stream_frame(fo);
-	for (size_t i = 0; i < fo->n; i++) {
-		struct link *l = &fo->links[i];
-		int *s = &slots[3 * i];
-
-		if (fired(p, s[2]))
-			link_read_stderr(l);
-		if (fired(p, s[1]) && l->ssh.out >= 0)
-			link_read_lines(l);
-		if (fired(p, s[0]))
-			link_pump(l);
-	}
+	for (size_t i = 0; i < fo->n; i++)
+		link_ready(&fo->links[i], pollfds_of(p, i));
 }
 
 static void
 run_loop(struct fanout *fo)
 {
-	struct pollfd *p = xcalloc(3 * fo->n + 1, sizeof(*p));
-	int *slots = xcalloc(3 * fo->n, sizeof(*slots));
+	struct pollfd *p = xcalloc(1 + fo->n * LINK_POLLFDS, sizeof(*p));
 
 	for (;;) {
 		advance_links(fo);
@@ -257,13 +228,12 @@ run_loop(struct fanout *fo)
 			read_stream_frame(fo);
 			continue;
 		}
-		wait_and_dispatch(fo, p, slots);
+		wait_and_dispatch(fo, p);
 	}
 	free(p);
-	free(slots);
 }
 
-int
+enum fanout_result
 fanout_run(const struct fanout_settings *s, struct input *in,
     const char *spool, const struct dest *dests, struct link *links,
     size_t n)
@@ -273,7 +243,8 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 	for (size_t i = 0; i < n; i++)
 		link_init(&links[i], &dests[i], s->exclude, s->nexclude);
 	if (spool != NULL && !spool_list(spool, &fo.entries, &fo.nentries))
-		return EX_NOINPUT;
+		return FANOUT_NO_SOURCE;
+	fo.cursor = xcalloc(n, sizeof(*fo.cursor));
 	for (size_t i = 0; i < n; i++)
 		link_start(&links[i], &s->ssh);
 	run_loop(&fo);
@@ -281,5 +252,6 @@ fanout_run(const struct fanout_settings *s, struct input *in,
 		link_report(&links[i]);
 	if (spool != NULL)
 		spool_entries_free(fo.entries, fo.nentries);
-	return fo.source_status;
+	free(fo.cursor);
+	return fo.source_result;
 }

@@ -17,15 +17,22 @@ struct fanout_settings {
 	int nexclude;
 };
 
+/* How the source fared; each destination's outcome is in its link. */
+enum fanout_result {
+	FANOUT_OK,
+	FANOUT_NO_SOURCE,	/* the source spool cannot be listed */
+	FANOUT_BAD_SOURCE,	/* a bad frame in the source (reported) */
+	FANOUT_READ_FAILED,	/* reading stdin failed (reported) */
+};
+
 /*
  * Send the frames of in (a pack stream) or of spool (a spool directory:
  * exactly one of the two) to every destination.  links has n entries, one
  * per destination; after the call they hold each destination's outcome
- * (state, status, acknowledged heads), have been reported on stderr, and
+ * (state, outcome, acknowledged heads), have been reported on stderr, and
  * are to be freed with link_free.
- * Returns EX_OK, or EX_DATAERR / EX_IOERR when the source itself was bad.
  */
-int fanout_run(const struct fanout_settings *s, struct input *in,
+enum fanout_result fanout_run(const struct fanout_settings *s, struct input *in,
     const char *spool, const struct dest *dests, struct link *links,
     size_t n);
 

@@ -1,73 +1,22 @@
 /*
  * link.c: one destination's side of a fan-out, as far as every kind of
- * destination shares it: the link's state, its queue of frames, the
- * non-blocking writes of the stream (to ssh and tcp alike), the report.
+ * destination shares it: routing, queueing, the report.  Its state is
+ * linkstate.c's.
  *
- * What differs by kind has a file of its own: linkssh.c (the resume
- * protocol of shipproto.h), linktcp.c (a raw stream, no acknowledgement)
- * and linkspool.c (a local spool, stored into directly).
+ * What differs by kind is a struct link_ops of its own file: linkssh.c
+ * (the resume protocol of shipproto.h), linktcp.c (a raw stream, no
+ * acknowledgement) and linkspool.c (a local spool, stored into directly).
  */
-#include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "link_int.h"
+#include "link.h"
+#include "linkspool.h"
+#include "linkssh.h"
+#include "linktcp.h"
 #include "common/log.h"
-#include "common/xalloc.h"
-
-struct frame *
-frame_new(void)
-{
-	struct frame *f = xcalloc(1, sizeof(*f));
-
-	f->refs = 1;
-	buf_init(&f->raw);
-	return f;
-}
-
-void
-frame_release(struct frame *f)
-{
-	if (f == NULL || --f->refs > 0)
-		return;
-	manifest_free(&f->m);
-	buf_free(&f->raw);
-	free(f);
-}
-
-uint64_t
-link_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-void
-link_fail(struct link *l, int status, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (l->state == LINK_FAILED)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	l->failure = xstrdup(msg);
-	l->status = status;
-	l->state = LINK_FAILED;
-	l->t_end = link_now();
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-}
 
 void
 link_init(struct link *l, const struct dest *d, const char *const *exclude,
@@ -76,62 +25,42 @@ link_init(struct link *l, const struct dest *d, const char *const *exclude,
 	memset(l, 0, sizeof(*l));
 	l->d = d;
 	l->fd = -1;
-	l->ssh.pid = -1;
-	l->ssh.out = l->ssh.err = -1;
 	l->exclude = exclude;
 	l->nexclude = nexclude;
 	heads_init(&l->have);
 	heads_init(&l->acked);
-	buf_init(&l->lines);
+}
+
+/* The one place that knows which kinds of destination there are. */
+static const struct link_ops *
+kind_ops(enum dest_kind kind)
+{
+	if (kind == DEST_SSH)
+		return &link_ssh_ops;
+	if (kind == DEST_TCP)
+		return &link_tcp_ops;
+	return &link_spool_ops;
 }
 
 void
 link_start(struct link *l, const struct ssh_settings *ssh)
 {
-	const struct dest *d = l->d;
-
+	l->ops = kind_ops(l->d->kind);
 	l->t_start = link_now();
-	if (d->kind == DEST_SSH)
-		link_ssh_start(l, ssh);
-	else if (d->kind == DEST_TCP)
-		link_tcp_start(l, ssh->connect_timeout);
-	else
-		link_spool_start(l);
-}
-
-struct frame *
-link_dequeue(struct link *l)
-{
-	struct frame *f = l->q[l->qhead];
-
-	l->qhead++;
-	l->qlen--;
-	l->qbytes -= f->raw.len;
-	l->woff = 0;
-	return f;
+	l->ops->start(l, ssh);
 }
 
 void
 link_free(struct link *l)
 {
-	while (l->qlen > 0)
-		frame_release(link_dequeue(l));
-	free(l->q);
+	framequeue_free(&l->q);
 	heads_free(&l->have);
 	heads_free(&l->acked);
-	buf_free(&l->lines);
 	free(l->failure);
 	if (l->fd >= 0)
 		close(l->fd);
-	if (l->ssh.out >= 0)
-		close(l->ssh.out);
-	if (l->ssh.err >= 0)
-		close(l->ssh.err);
-	/* A link that failed early may leave its ssh running: ours to end. */
-	if (l->ssh.pid > 0) {
-		kill(l->ssh.pid, SIGTERM);
-		transport_wait(l->ssh.pid);
-	}
+	if (l->ops != NULL && l->ops->free != NULL)
+		l->ops->free(l);
 }
 
 bool
@@ -148,84 +77,44 @@ link_routes(const struct link *l, const char *origin)
 void
 link_enqueue(struct link *l, struct frame *f)
 {
-	if (l->qhead + l->qlen == l->qcap) {
-		if (l->qhead > 0) {
-			memmove(l->q, l->q + l->qhead, l->qlen * sizeof(*l->q));
-			l->qhead = 0;
-		} else {
-			l->qcap = l->qcap ? 2 * l->qcap : 16;
-			l->q = xreallocarray(l->q, l->qcap, sizeof(*l->q));
-		}
-	}
-	f->refs++;
-	l->q[l->qhead + l->qlen++] = f;
-	l->qbytes += f->raw.len;
-}
-
-/*
- * Resume: does the receiver hold every transaction f touches?  Compare the
- * last LSN, not the whole one: a frame with part of a split transaction is
- * needed until the receiver holds that transaction entirely (parts it
- * already has are left alone by spool_store).
- */
-bool
-link_holds(const struct link *l, const struct frame *f)
-{
-	return f->m.last_lsn <= heads_get(&l->have, f->m.origin);
-}
-
-/* ssh and tcp: write queued frames to l->fd until it would block. */
-static void
-write_queued(struct link *l)
-{
-	while (l->state == LINK_SEND && l->qlen > 0) {
-		struct frame *f = l->q[l->qhead];
-		ssize_t n;
-
-		if (l->woff == 0 && link_holds(l, f)) {
-			l->skipped++;
-			frame_release(link_dequeue(l));
-			continue;
-		}
-		n = write(l->fd, f->raw.data + l->woff, f->raw.len - l->woff);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			link_fail(l, EX_TEMPFAIL, "write: %s", strerror(errno));
-			return;
-		}
-		l->woff += (size_t)n;
-		l->bytes += (size_t)n;
-		if (l->woff == f->raw.len) {
-			l->frames++;
-			frame_release(link_dequeue(l));
-		}
-	}
+	framequeue_push(&l->q, f);
 }
 
 void
 link_pump(struct link *l)
 {
-	if (l->d->kind == DEST_DIR)
-		link_spool_store(l);
-	else
-		write_queued(l);
+	l->ops->pump(l);
 }
 
 void
 link_close(struct link *l)
 {
 	l->t_eof = link_now();
-	if (l->d->kind == DEST_SSH) {
-		link_ssh_close(l);
-		return;
-	}
-	if (l->d->kind == DEST_TCP)
-		link_tcp_close(l);
-	else if (!link_spool_close(l))
-		return;
-	l->t_end = link_now();
-	l->state = LINK_DONE;
+	l->ops->close(l);
+}
+
+/* The stream is watched for room only when there is something to write:
+ * a writable socket would otherwise wake poll at once, every time. */
+int
+link_watch(struct link *l, struct pollfd p[LINK_POLLFDS])
+{
+	bool sending = l->state == LINK_SEND && l->q.len > 0;
+
+	p[0] = (struct pollfd){ .fd = sending ? l->fd : -1, .events = POLLOUT };
+	for (int i = 1; i < LINK_POLLFDS; i++)
+		p[i] = (struct pollfd){ .fd = -1 };
+	if (l->ops->watch != NULL)
+		l->ops->watch(l, p + 1);
+	return l->ops->deadline != NULL ? l->ops->deadline(l, link_now()) : -1;
+}
+
+void
+link_ready(struct link *l, const struct pollfd p[LINK_POLLFDS])
+{
+	if (l->ops->ready != NULL)
+		l->ops->ready(l, p + 1);
+	if (p[0].revents != 0)
+		l->ops->pump(l);
 }
 
 static double

@@ -7,64 +7,15 @@
 #ifndef PGMESH_LINK_H
 #define PGMESH_LINK_H
 
+#include <poll.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include "dest.h"
-#include "shipproto.h"
+#include "linkops.h"
+#include "linkstate.h"
 #include "sshcmd.h"
-#include "transport.h"
-#include "common/buf.h"
-#include "pack/manifest.h"
 
-struct frame {
-	unsigned refs;
-	struct manifest m;
-	struct buf raw;		/* manifest and data frame, as read */
-};
-
-struct frame *frame_new(void);
-void frame_release(struct frame *f);
-
-enum link_state {
-	LINK_GREET,		/* ssh: waiting for the receiver's heads */
-	LINK_SEND,		/* streaming frames */
-	LINK_ACK,		/* ssh: stream closed, waiting for "done" */
-	LINK_DONE,
-	LINK_FAILED
-};
-
-struct link {
-	const struct dest *d;
-	enum link_state state;
-	struct child ssh;	/* ssh only */
-	int fd;			/* frames go here; -1 for a local spool */
-	struct heads have;	/* receiver's heads before we sent */
-	struct heads acked;	/* and after: valid when acks and DONE */
-	bool acks;		/* this kind of destination acknowledges */
-	const char *const *exclude;	/* origins never sent to it */
-	int nexclude;
-
-	struct frame **q;	/* frames waiting, q[qhead..qhead+qlen) */
-	size_t qhead, qlen, qcap;
-	size_t qbytes;
-	size_t woff;		/* bytes of q[qhead] already written */
-	size_t cursor;		/* spool source: next entry to load */
-
-	struct buf lines;	/* ssh stdout, up to a whole line */
-	char lasterr[256];	/* last line ssh wrote on stderr */
-	bool greeted;
-	bool got_done;
-
-	int status;		/* EX_OK, or the failure's exit status */
-	char *failure;		/* and what it was */
-	uint64_t frames, bytes, skipped;
-	uint64_t t_start, t_ready, t_ping, t_eof, t_end, rtt_usec;
-	uint64_t greet_deadline;	/* ssh: fail when not greeted by then */
-};
-
-uint64_t link_now(void);
+/* The descriptors a link may wait on: its stream, and its kind's own. */
+#define LINK_POLLFDS (1 + LINK_KIND_FDS)
 
 /* An idle link for d, safe to link_free. */
 void link_init(struct link *l, const struct dest *d,
@@ -81,15 +32,14 @@ void link_enqueue(struct link *l, struct frame *f);
 void link_pump(struct link *l);
 /* No more frames will come: close the stream. */
 void link_close(struct link *l);
-/* ssh's stdout / stderr became readable. */
-void link_read_lines(struct link *l);
-void link_read_stderr(struct link *l);
-/* Fail with a message (kept for the report) and a status. */
-void link_fail(struct link *l, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Fail a link whose receiver has not greeted by its deadline; returns
- * the milliseconds until the nearest deadline of l, or -1. */
-int link_check_deadline(struct link *l, uint64_t now);
+/*
+ * What l waits for, in p[0..LINK_POLLFDS) for poll() (fd -1 where
+ * nothing); returns the milliseconds until l's deadline, or -1.  A link
+ * past its deadline fails here.
+ */
+int link_watch(struct link *l, struct pollfd p[LINK_POLLFDS]);
+/* After poll: move l on by what became ready in p. */
+void link_ready(struct link *l, const struct pollfd p[LINK_POLLFDS]);
 /* The one line at the end. */
 void link_report(const struct link *l);
 

@@ -1,21 +1,25 @@
 /*
- * linktcp.c: a tcp destination: the raw pack stream, written by link.c as
- * for ssh, with no protocol around it.  Nothing comes back, so there are
+ * linktcp.c: a tcp destination: the raw pack stream, written by linkstream.c
+ * as for ssh, with no protocol around it.  Nothing comes back, so there are
  * no heads to resume from and nothing is ever acknowledged.
  */
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "link_int.h"
+#include "linkstream.h"
+#include "linktcp.h"
+#include "transport.h"
 #include "common/log.h"
 
-void
-link_tcp_start(struct link *l, int timeout)
+static void
+tcp_start(struct link *l, const struct ssh_settings *ssh)
 {
+	int timeout_ms = ssh->connect_timeout * 1000;
+
 	/* The connect is the one round trip a raw stream has. */
-	if (!transport_connect(l->d->host, l->d->port, timeout * 1000, &l->fd)) {
+	if (!transport_connect(l->d->host, l->d->port, timeout_ms, &l->fd)) {
 		l->fd = -1;
-		link_fail(l, EX_TEMPFAIL, "cannot connect");
+		link_fail(l, LINK_UNREACHABLE, "cannot connect");
 		return;
 	}
 	l->t_ready = link_now();
@@ -23,10 +27,17 @@ link_tcp_start(struct link *l, int timeout)
 	l->state = LINK_SEND;
 }
 
-void
-link_tcp_close(struct link *l)
+static void
+tcp_close(struct link *l)
 {
 	shutdown(l->fd, SHUT_WR);
 	close(l->fd);
 	l->fd = -1;
+	link_done(l);
 }
+
+const struct link_ops link_tcp_ops = {
+	.start = tcp_start,
+	.pump = linkstream_pump,
+	.close = tcp_close,
+};

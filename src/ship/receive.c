@@ -26,6 +26,7 @@
 #include "common/input.h"
 #include "common/log.h"
 #include "pack/packread.h"
+#include "spool/chain.h"
 #include "spool/spool.h"
 
 struct receiver {
@@ -78,51 +79,49 @@ start_apply(struct receiver *r)
 	return ok;
 }
 
-/* Close apply's input and wait for it; EX_OK or its failure. */
+/* Close apply's input and wait for it: its exit status (0 without it). */
 static int
 finish_apply(struct receiver *r)
 {
 	int status;
 
 	if (!r->applying)
-		return EX_OK;
+		return 0;
 	close(r->apply.in);
 	r->applying = false;
 	status = transport_wait(r->apply.pid);
-	if (status != 0) {
+	if (status != 0)
 		log_error("%s exited with status %d", r->s->apply_program, status);
-		return status < 64 || status > 78 ? EX_SOFTWARE : status;
-	}
-	return EX_OK;
+	return status;
 }
 
-/* One checked frame to wherever it goes. */
-static int
+/* One checked frame to wherever it goes; false after log_error. */
+static bool
 deliver_frame(struct receiver *r, const struct manifest *m,
     const struct buf *raw)
 {
 	if (r->s->dir != NULL && !spool_store(r->s->dir, m, raw))
-		return EX_IOERR;
+		return false;
 	if (r->applying &&
 	    !write_all(r->apply.in, raw->data, raw->len, r->s->apply_program))
-		return EX_IOERR;
+		return false;
 	if (r->s->dir == NULL && r->s->apply == NULL &&
 	    !write_all(STDOUT_FILENO, raw->data, raw->len, "stdout"))
-		return EX_IOERR;
+		return false;
 	heads_raise(&r->heads, m->origin,
 	    frame_whole_lsn(m->last_lsn, m->continues_next));
 	r->frames++;
 	r->bytes += raw->len;
-	return EX_OK;
+	return true;
 }
 
-static int
+static enum receive_outcome
 read_frames(struct receiver *r, struct input *in)
 {
 	struct catalog *cat = catalog_new();
 	struct pack_checker pc = { .dctx = NULL };
 	struct buf raw;
-	int status = EX_OK;
+	enum receive_outcome outcome = RECEIVE_OK;
 
 	buf_init(&raw);
 	for (;;) {
@@ -141,17 +140,19 @@ read_frames(struct receiver *r, struct input *in)
 			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
 			    offset);
 		if (rr == READ_OK)
-			status = deliver_frame(r, &m, &raw);
+			outcome = deliver_frame(r, &m, &raw) ? RECEIVE_OK :
+			    RECEIVE_IO_ERROR;
 		else
-			status = rr == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
+			outcome = rr == READ_IO_ERROR ? RECEIVE_IO_ERROR :
+			    RECEIVE_BAD_FRAME;
 		manifest_free(&m);
-		if (status != EX_OK)
+		if (outcome != RECEIVE_OK)
 			break;
 	}
 	buf_free(&raw);
 	pack_checker_free(&pc);
 	catalog_free(cat);
-	return status;
+	return outcome;
 }
 
 static bool
@@ -204,44 +205,47 @@ send_done(const struct receiver *r, int fd)
 	return send_lines(fd, &b);
 }
 
-int
+struct receive_result
 receive_stream(const struct receive_settings *s, int in_fd, const char *what,
     int proto_fd)
 {
 	struct receiver r = { .s = s };
+	struct receive_result res = { .outcome = RECEIVE_IO_ERROR };
 	struct input in;
-	int status, astatus;
+	int apply_status;
 
 	heads_init(&r.heads);
 	if (s->dir != NULL &&
-	    (!receive_make_spool(s->dir) || !heads_from_spool(s->dir, &r.heads))) {
+	    (!receive_make_spool(s->dir) || !chain_heads(s->dir, &r.heads))) {
 		heads_free(&r.heads);
-		return EX_IOERR;
+		return res;
 	}
 	if ((s->handshake && !send_greeting(&r, proto_fd)) ||
 	    (s->apply != NULL && !start_apply(&r))) {
 		heads_free(&r.heads);
-		return EX_IOERR;
+		return res;
 	}
 	transport_widen_pipe(in_fd);
 	input_init_fd(&in, in_fd, what);
-	status = s->handshake && !answer_ping(&in, proto_fd) ? EX_IOERR :
-	    read_frames(&r, &in);
-	astatus = finish_apply(&r);
-	if (status == EX_OK)
-		status = astatus;
-	if (status == EX_OK && s->dir != NULL && !spool_sync(s->dir))
-		status = EX_IOERR;
-	if (status == EX_OK && s->handshake &&
-	    (s->dir == NULL || heads_from_spool(s->dir, &r.heads)) &&
+	res.outcome = s->handshake && !answer_ping(&in, proto_fd) ?
+	    RECEIVE_IO_ERROR : read_frames(&r, &in);
+	apply_status = finish_apply(&r);
+	if (res.outcome == RECEIVE_OK && apply_status != 0) {
+		res.outcome = RECEIVE_APPLY_FAILED;
+		res.apply_status = apply_status;
+	}
+	if (res.outcome == RECEIVE_OK && s->dir != NULL && !spool_sync(s->dir))
+		res.outcome = RECEIVE_IO_ERROR;
+	if (res.outcome == RECEIVE_OK && s->handshake &&
+	    (s->dir == NULL || chain_heads(s->dir, &r.heads)) &&
 	    !send_done(&r, proto_fd))
-		status = EX_IOERR;
+		res.outcome = RECEIVE_IO_ERROR;
 	in.fd = -1;		/* the caller owns in_fd */
 	input_close(&in);
 	log_verbose("%s: %llu frames, %llu bytes received", what,
 	    (unsigned long long)r.frames, (unsigned long long)r.bytes);
 	heads_free(&r.heads);
-	return status;
+	return res;
 }
 
 static void
@@ -258,34 +262,36 @@ describe_peer(const struct sockaddr_storage *sa, char *buf, size_t size)
 	snprintf(buf, size, "tcp peer %s", addr);
 }
 
-int
+struct receive_result
 receive_listen(const struct receive_settings *s, const char *host,
-    const char *port)
+    const char *port, receive_dropped_fn *dropped)
 {
 	int lfd;
 
 	if (!transport_listen(host, port, &lfd))
-		return EX_UNAVAILABLE;
+		return (struct receive_result){ .outcome = RECEIVE_CANT_LISTEN };
 	log_verbose("listening on port %s", port);
 	for (;;) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
+		struct receive_result res;
 		char what[80];
-		int fd = accept(lfd, (struct sockaddr *)&sa, &len), status;
+		int fd = accept(lfd, (struct sockaddr *)&sa, &len);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			log_error("accept on port %s: %s", port, strerror(errno));
 			close(lfd);
-			return EX_OSERR;
+			return (struct receive_result){
+			    .outcome = RECEIVE_ACCEPT_FAILED };
 		}
 		describe_peer(&sa, what, sizeof(what));
 		/* A bad connection is that sender's problem, not the end of
 		 * the service: report it and take the next one. */
-		status = receive_stream(s, fd, what, -1);
-		if (status != EX_OK)
-			log_error("%s: connection dropped (status %d)", what, status);
+		res = receive_stream(s, fd, what, -1);
+		if (res.outcome != RECEIVE_OK)
+			dropped(what, res);
 		close(fd);
 	}
 }

@@ -33,17 +33,37 @@ struct receive_settings {
  * False after log_error. */
 bool receive_make_spool(const char *dir);
 
+/* How receiving ended. */
+enum receive_outcome {
+	RECEIVE_OK,
+	RECEIVE_BAD_FRAME,	/* bad or cut: the whole frames before it are kept */
+	RECEIVE_IO_ERROR,	/* reading, storing, passing on or answering */
+	RECEIVE_APPLY_FAILED,	/* pgmesh-apply exited with apply_status */
+	RECEIVE_CANT_LISTEN,
+	RECEIVE_ACCEPT_FAILED,
+};
+
+/* Every failure was reported where it happened. */
+struct receive_result {
+	enum receive_outcome outcome;
+	int apply_status;	/* RECEIVE_APPLY_FAILED: not 0 (128 + signal
+				 * when a signal ended it) */
+};
+
 /*
- * Receive one stream from in_fd (named what in messages).  Returns an exit
- * status: EX_OK, EX_DATAERR (a bad or cut frame: whole frames before it are
- * kept), EX_IOERR, or pgmesh-apply's status.
+ * Receive one stream from in_fd (named what in messages), speaking the
+ * resume protocol on proto_fd when s->handshake.
  */
-int receive_stream(const struct receive_settings *s, int in_fd,
-    const char *what, int proto_fd);
+struct receive_result receive_stream(const struct receive_settings *s,
+    int in_fd, const char *what, int proto_fd);
+
+/* Told of a connection that ended badly, from peer (the service goes on). */
+typedef void receive_dropped_fn(const char *peer, struct receive_result r);
 
 /* Accept connections on [host:]port one after another, receiving each;
- * returns only when listening fails. */
-int receive_listen(const struct receive_settings *s, const char *host,
-    const char *port);
+ * returns only when listening fails (RECEIVE_CANT_LISTEN or
+ * RECEIVE_ACCEPT_FAILED). */
+struct receive_result receive_listen(const struct receive_settings *s,
+    const char *host, const char *port, receive_dropped_fn *dropped);
 
 #endif

@@ -1,12 +1,16 @@
 /*
  * heads.c: per-origin positions of a spool, and their text form.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "heads.h"
-#include "spool.h"
+#include "common/log.h"
+#include "common/partial.h"
 #include "common/xalloc.h"
 
 void
@@ -62,21 +66,6 @@ frame_whole_lsn(lsn_t last_lsn, bool continues_next)
 	return continues_next ? last_lsn - 1 : last_lsn;
 }
 
-bool
-heads_from_spool(const char *dir, struct heads *h)
-{
-	struct spool_entry *entries;
-	size_t n;
-
-	if (!spool_list(dir, &entries, &n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		heads_raise(h, entries[i].origin,
-		    frame_whole_lsn(entries[i].last_lsn, entries[i].continues_next));
-	spool_entries_free(entries, n);
-	return true;
-}
-
 void
 heads_describe(const struct heads *h, struct buf *out)
 {
@@ -121,4 +110,81 @@ heads_parse_line(const char *s, struct head *head)
 	memcpy(head->origin, s, olen);
 	head->origin[olen] = '\0';
 	return true;
+}
+
+bool
+heads_load(const char *path, struct heads *h)
+{
+	char line[128];
+	FILE *f;
+	bool ok = true;
+	int lineno = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return true;
+		log_error("%s: %s", path, strerror(errno));
+		return false;
+	}
+	while (ok && fgets(line, sizeof(line), f) != NULL) {
+		struct head head;
+
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (heads_parse_line(line, &head))
+			heads_raise(h, head.origin, head.lsn);
+		else {
+			log_error("%s:%d: expected ORIGIN LSN", path, lineno);
+			ok = false;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/* The temporary name of path: ".tmp-PID-" before its last component. */
+static void
+temporary_name(const char *path, char *tmp, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash != NULL ? (int)(slash - path + 1) : 0;
+
+	snprintf(tmp, size, "%.*s.tmp-%ld-%s", dirlen, path, (long)getpid(),
+	    path + dirlen);
+}
+
+bool
+heads_save(const char *path, const struct heads *h)
+{
+	char tmp[4200];
+	struct buf b;
+	int fd;
+	bool ok;
+
+	temporary_name(path, tmp, sizeof(tmp));
+	/* Named after this process, it is removed by nobody else: neither a
+	 * failure nor an exit nor a signal before the rename may leave it. */
+	partial_watch(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		log_error("%s: %s", tmp, strerror(errno));
+		partial_done();
+		return false;
+	}
+	buf_init(&b);
+	heads_put_lines(&b, h, "");
+	ok = buf_write_fd(&b, fd, tmp);
+	buf_free(&b);
+	if (ok && fsync(fd) != 0) {
+		log_error("fsync %s: %s", tmp, strerror(errno));
+		ok = false;
+	}
+	close(fd);
+	if (ok && rename(tmp, path) != 0) {
+		log_error("%s: %s", path, strerror(errno));
+		ok = false;
+	}
+	if (!ok)
+		unlink(tmp);
+	partial_done();
+	return ok;
 }

@@ -34,8 +34,6 @@ void heads_free(struct heads *h);
 lsn_t heads_get(const struct heads *h, const char *origin);
 /* Raise origin's head to lsn (never lowers it). */
 void heads_raise(struct heads *h, const char *origin, lsn_t lsn);
-/* Everything a spool holds, per origin (as spool_head counts it). */
-bool heads_from_spool(const char *dir, struct heads *h);
 /* "ORIGIN LSN, ORIGIN LSN" for messages ("nothing" when empty). */
 void heads_describe(const struct heads *h, struct buf *out);
 
@@ -44,6 +42,14 @@ void heads_put_lines(struct buf *out, const struct heads *h,
     const char *prefix);
 /* Parse "ORIGIN LSN" (the whole string); false when it is not that. */
 bool heads_parse_line(const char *s, struct head *head);
+
+/*
+ * A file of "ORIGIN LSN" lines: raise h by the file at path (nothing when
+ * there is none), or replace the file by h, atomically and durably
+ * (temporary file, fsync, rename).  False after log_error.
+ */
+bool heads_load(const char *path, struct heads *h);
+bool heads_save(const char *path, const struct heads *h);
 
 /*
  * The LSN up to which a frame holds whole transactions: a frame whose

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,29 @@
 
 #include "spool.h"
 #include "common/log.h"
+#include "common/partial.h"
 #include "common/xalloc.h"
 
 #define LSN_HEX LSN_FIXED_LEN
 
-/* FIRST-LAST[.PART][+].pack, as spool_store names frames. */
+/* "@PREV.pack", or ".pack" for a frame that makes no claim. */
+static bool
+parse_name_tail(const char *p, struct spool_entry *e)
+{
+	e->prev_lsn = CLAIM_NONE;
+	if (*p == '@') {
+		if (!lsn_parse_fixed(p + 1, &e->prev_lsn) || e->prev_lsn == CLAIM_NONE)
+			return false;
+		p += 1 + LSN_HEX;
+	}
+	return strcmp(p, ".pack") == 0;
+}
+
+/*
+ * FIRST-LAST[.PART][+][@PREV].pack, as spool_store names frames, with the
+ * LSNs in the order every manifest has them (manifest.c): a name a
+ * manifest could not have is not a frame's.
+ */
 static bool
 parse_frame_name(const char *name, struct spool_entry *e)
 {
@@ -30,7 +49,7 @@ parse_frame_name(const char *name, struct spool_entry *e)
 	if (strlen(name) < 2 * LSN_HEX + 1 || name[LSN_HEX] != '-' ||
 	    !lsn_parse_fixed(name, &e->first_lsn) ||
 	    !lsn_parse_fixed(name + LSN_HEX + 1, &e->last_lsn) ||
-	    e->last_lsn < e->first_lsn)
+	    e->first_lsn == 0 || e->last_lsn < e->first_lsn)
 		return false;
 	e->part = 0;
 	if (*p == '.' && p[1] >= '1' && p[1] <= '9') {
@@ -44,18 +63,26 @@ parse_frame_name(const char *name, struct spool_entry *e)
 	e->continues_next = *p == '+';
 	if (e->continues_next)
 		p++;
-	return strcmp(p, ".pack") == 0;
+	if (!parse_name_tail(p, e))
+		return false;
+	if (e->prev_lsn == CLAIM_NONE)
+		return true;
+	return e->part > 0 ? e->prev_lsn == e->first_lsn :
+	    e->prev_lsn < e->first_lsn;
 }
 
 static void
 format_frame_name(char *buf, size_t size, const struct manifest *m)
 {
-	char part[16] = "";
+	char part[16] = "", prev[2 + LSN_HEX] = "";
 
 	if (m->part > 0)
 		snprintf(part, sizeof(part), ".%" PRIu32, m->part);
-	snprintf(buf, size, "%016" PRIX64 "-%016" PRIX64 "%s%s.pack",
-	    m->first_lsn, m->last_lsn, part, m->continues_next ? "+" : "");
+	if (m->prev_lsn != CLAIM_NONE)
+		snprintf(prev, sizeof(prev), "@%016" PRIX64, m->prev_lsn);
+	snprintf(buf, size, "%016" PRIX64 "-%016" PRIX64 "%s%s%s.pack",
+	    m->first_lsn, m->last_lsn, part, m->continues_next ? "+" : "",
+	    prev);
 }
 
 static int
@@ -70,7 +97,10 @@ compare_entries(const void *a, const void *b)
 		return x->first_lsn < y->first_lsn ? -1 : 1;
 	if (x->part != y->part)
 		return x->part < y->part ? -1 : 1;
-	return x->last_lsn < y->last_lsn ? -1 : x->last_lsn > y->last_lsn;
+	if (x->last_lsn != y->last_lsn)
+		return x->last_lsn < y->last_lsn ? -1 : 1;
+	/* The same frame with two claims: the lower one chains sooner. */
+	return x->prev_lsn < y->prev_lsn ? -1 : x->prev_lsn > y->prev_lsn;
 }
 
 struct listing {
@@ -79,47 +109,73 @@ struct listing {
 	size_t cap;
 };
 
+/*
+ * A temporary file ".tmp-PID-NAME" whose writer is gone: a writer killed
+ * before its rename leaves one, and nothing else would ever remove it.
+ * (A spool is local to its machine: PIDs name processes here.)
+ */
+static void
+remove_if_orphan(const char *odir, const char *name)
+{
+	char path[4200];
+	long pid;
+
+	if (strncmp(name, ".tmp-", 5) != 0 || (pid = strtol(name + 5, NULL, 10)) <= 0)
+		return;
+	if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", odir, name);
+	if (unlink(path) == 0)
+		log_verbose("%s: removed, its writer (process %ld) is gone", path, pid);
+}
+
+static void
+add_entry(struct listing *l, const struct spool_entry *e)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->entries = xreallocarray(l->entries, l->cap, sizeof(*l->entries));
+	}
+	l->entries[l->n++] = *e;
+}
+
 static bool
 list_origin(const char *dir, const char *origin, void *ctx)
 {
 	struct listing *l = ctx;
-	char path[4096];
+	char path[4096], file[4400];
 	struct dirent *d;
 	DIR *dp;
-	bool ok = true;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, origin);
 	if ((dp = opendir(path)) == NULL) {
 		log_error("spool %s: %s", path, strerror(errno));
 		return false;
 	}
-	while (ok && (d = readdir(dp)) != NULL) {
+	while ((d = readdir(dp)) != NULL) {
 		struct spool_entry e = { 0 };
 
-		if (d->d_name[0] == '.')
+		if (d->d_name[0] == '.') {
+			remove_if_orphan(path, d->d_name);
 			continue;
+		}
+		snprintf(file, sizeof(file), "%s/%s", path, d->d_name);
 		if (!parse_frame_name(d->d_name, &e)) {
-			log_error("spool %s: %s is not a frame file "
-			    "(FIRST-LAST.pack)", path, d->d_name);
-			ok = false;
-			break;
+			spool_quarantine(dir, origin, file, "not the name of a "
+			    "frame (FIRST-LAST[.PART][+]@PREV.pack)");
+			continue;
 		}
 		memcpy(e.origin, origin, strlen(origin) + 1);
-		e.path = xmalloc(strlen(path) + strlen(d->d_name) + 2);
-		sprintf(e.path, "%s/%s", path, d->d_name);
-		if (l->n == l->cap) {
-			l->cap = l->cap ? 2 * l->cap : 64;
-			l->entries = xreallocarray(l->entries, l->cap, sizeof(*l->entries));
-		}
-		l->entries[l->n++] = e;
+		e.path = xstrdup(file);
+		add_entry(l, &e);
 	}
 	closedir(dp);
-	return ok;
+	return true;
 }
 
 /*
- * Call visit for each origin directory of the spool, in no order; a name
- * that is not a node name (and not hidden) is an error.
+ * Call visit for each origin directory of the spool, in no order; what is
+ * not a node name (and not hidden) is quarantined.
  */
 static bool
 each_origin(const char *dir, bool (*visit)(const char *dir,
@@ -134,15 +190,16 @@ each_origin(const char *dir, bool (*visit)(const char *dir,
 		return false;
 	}
 	while (ok && (d = readdir(dp)) != NULL) {
+		char path[4400];
+
 		if (d->d_name[0] == '.')
 			continue;
-		if (!node_valid(d->d_name, strlen(d->d_name))) {
-			log_error("spool %s: %s is not an origin node directory",
-			    dir, d->d_name);
-			ok = false;
-			break;
+		if (node_valid(d->d_name, strlen(d->d_name))) {
+			ok = visit(dir, d->d_name, ctx);
+			continue;
 		}
-		ok = visit(dir, d->d_name, ctx);
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		spool_quarantine(dir, NULL, path, "not an origin node's folder");
 	}
 	closedir(dp);
 	return ok;
@@ -220,6 +277,7 @@ spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 {
 	char odir[4096], name[64], path[4200], tmp[4200];
 	struct stat st;
+	bool ok;
 
 	snprintf(odir, sizeof(odir), "%s/%s", dir, m->origin);
 	if (!make_dir(dir) || !make_dir(odir))
@@ -230,16 +288,18 @@ spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
 	if (stat(path, &st) == 0)
 		return true;
 	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%s", odir, (long)getpid(), name);
-	if (!write_durably(tmp, raw)) {
-		unlink(tmp);
-		return false;
-	}
-	if (rename(tmp, path) != 0) {
+	/* Named after this process, it is removed by nobody else: neither a
+	 * failure nor an exit nor a signal before the rename may leave it. */
+	partial_watch(tmp);
+	ok = write_durably(tmp, raw);
+	if (ok && rename(tmp, path) != 0) {
 		log_error("spool %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return false;
+		ok = false;
 	}
-	return true;
+	if (!ok)
+		unlink(tmp);
+	partial_done();
+	return ok;
 }
 
 static bool
@@ -258,23 +318,35 @@ spool_sync(const char *dir)
 	return each_origin(dir, visit_sync, NULL) && fsync_path(dir);
 }
 
-bool
-spool_head(const char *dir, const char *origin, lsn_t *head)
+/* DIR/.quarantine/ORIGIN (or DIR/.quarantine for what is not an origin's). */
+static bool
+quarantine_dir(const char *dir, const char *origin, char *path, size_t size)
 {
-	struct spool_entry *entries;
-	size_t n;
-
-	*head = 0;
-	if (!spool_list(dir, &entries, &n))
+	snprintf(path, size, "%s/.quarantine", dir);
+	if (!make_dir(path))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		const struct spool_entry *e = &entries[i];
-		/* The last transaction of a "+" frame is not whole here yet. */
-		lsn_t whole = e->continues_next ? e->last_lsn - 1 : e->last_lsn;
+	if (origin == NULL)
+		return true;
+	snprintf(path + strlen(path), size - strlen(path), "/%s", origin);
+	return make_dir(path);
+}
 
-		if (strcmp(e->origin, origin) == 0 && whole > *head)
-			*head = whole;
+bool
+spool_quarantine(const char *dir, const char *origin, const char *path,
+    const char *why)
+{
+	const char *name = strrchr(path, '/');
+	char to[4200], qdir[4096];
+
+	if (!quarantine_dir(dir, origin, qdir, sizeof(qdir)))
+		return false;
+	snprintf(to, sizeof(to), "%s/%s", qdir, name != NULL ? name + 1 : path);
+	/* Another reader may have moved it already: that is the same end. */
+	if (rename(path, to) != 0 && errno != ENOENT) {
+		log_error("%s: %s; cannot move it into %s: %s", path, why, qdir,
+		    strerror(errno));
+		return false;
 	}
-	spool_entries_free(entries, n);
+	log_warn("%s: %s; moved into %s", path, why, qdir);
 	return true;
 }

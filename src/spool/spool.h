@@ -4,23 +4,34 @@
  *
  * A spool holds one file per pack frame (manifest and data frame, exactly as
  * pack wrote them), in a subdirectory per origin node, named by the frame's
- * LSN range in fixed-width hexadecimal so that name order is LSN order:
+ * LSN range in fixed-width hexadecimal so that name order is LSN order,
+ * and after "@" its continuity claim (the manifest's prev_lsn; no "@" for
+ * a frame of format 1 that makes none):
  *
- *	SPOOL/a/00000000016B3F08-00000000016C0000.pack
+ *	SPOOL/a/00000000016B3F08-00000000016C0000@00000000016B3E00.pack
  *
  * The frames of a transaction split across frames share LSNs, so their
  * names say more: ".N" after the range for the Nth continuation part, and
  * "+" when the frame's last transaction goes on in the next frame:
  *
- *	SPOOL/a/00000000016C1000-00000000016D0000+.pack
- *	SPOOL/a/00000000016D0000-00000000016D0000.1+.pack
- *	SPOOL/a/00000000016D0000-00000000016E2000.2.pack
+ *	SPOOL/a/00000000016C1000-00000000016D0000+@00000000016C0000.pack
+ *	SPOOL/a/00000000016D0000-00000000016D0000.1+@00000000016D0000.pack
+ *	SPOOL/a/00000000016D0000-00000000016E2000.2@00000000016D0000.pack
+ *
+ * Everything a spool reader needs to chain frames (spool/chain.h) is in
+ * the names, so reading a spool's position never opens a frame.
  *
  * Files appear atomically (written under a temporary name starting with
- * ".", fsynced, renamed): a reader never sees a partial frame, and ignores
- * names starting with ".".  The renames become durable with spool_sync,
- * once per batch rather than once per frame: a writer syncs before it says
- * what it stored, and whoever reads a spool's position syncs first.
+ * ".tmp-PID-", fsynced, renamed): a reader never sees a partial frame, and
+ * ignores names starting with "."; the temporary file of a writer that
+ * died is removed by the next reader.  The renames become durable with
+ * spool_sync, once per batch rather than once per frame: a writer syncs
+ * before it says what it stored, and whoever reads a spool's position
+ * syncs first.
+ *
+ * A file that no reader can use (a name that is not a frame's, a damaged
+ * frame, impossible LSNs) is moved into SPOOL/.quarantine/ORIGIN/, with a
+ * message, and every other frame goes on being used.
  */
 #ifndef PGMESH_SPOOL_H
 #define PGMESH_SPOOL_H
@@ -36,6 +47,7 @@
 
 struct spool_entry {
 	char origin[NODE_MAX + 1];
+	lsn_t prev_lsn;		/* manifest.prev_lsn: CLAIM_NONE for none */
 	lsn_t first_lsn;
 	lsn_t last_lsn;
 	uint32_t part;		/* manifest.part */
@@ -43,8 +55,9 @@ struct spool_entry {
 	char *path;
 };
 
-/* All frames of the spool, sorted by origin, then first LSN.  False after
- * log_error (no such directory, a name that is not a frame). */
+/* All frames of the spool, sorted by origin, then first LSN, part, last LSN
+ * and claim.  A file whose name is not a frame's is quarantined.  False
+ * after log_error (no such directory). */
 bool spool_list(const char *dir, struct spool_entry **entries, size_t *n);
 void spool_entries_free(struct spool_entry *entries, size_t n);
 
@@ -58,11 +71,11 @@ bool spool_store(const char *dir, const struct manifest *m,
 bool spool_sync(const char *dir);
 
 /*
- * The highest LSN up to which the spool holds whole transactions of origin
- * (0 when none): what a receiver tells a sender it already has.  A frame
- * whose last transaction goes on in a frame not yet stored counts only up
- * to just below that transaction's LSN.
+ * Move the file at path, which a reader found it cannot use (why), into
+ * the spool's quarantine folder.  False after log_error (the file is then
+ * to be left alone).
  */
-bool spool_head(const char *dir, const char *origin, lsn_t *head);
+bool spool_quarantine(const char *dir, const char *origin, const char *path,
+    const char *why);
 
 #endif

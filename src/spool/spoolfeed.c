@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "spoolfeed.h"
@@ -58,12 +57,14 @@ spoolfeed_start(char *const *paths, size_t n, int *fd, pid_t *pid)
 		return false;
 	}
 	if (*pid == 0) {
-		/* The child: a reader that stopped early ends it quietly. */
+		/* The child: a reader that stopped early ends it quietly.
+		 * Its exit status is for spoolfeed_finish alone: 0 when every
+		 * file was copied. */
 		signal(SIGPIPE, SIG_DFL);
 		close(p[0]);
 		for (size_t i = 0; i < n; i++)
 			if (!copy_file(paths[i], p[1]))
-				_exit(EX_IOERR);
+				_exit(1);
 		_exit(0);
 	}
 	close(p[1]);

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/partial.h"
 #include "common/xalloc.h"
 
 /* A per-origin value: one of these per metric. */
@@ -82,7 +83,12 @@ put_origins(struct buf *out, const struct streamcheck *sc, enum field f)
 	}
 }
 
-/* Write content to a temporary file beside path, then rename it there. */
+/*
+ * Write content to a temporary file beside path, then rename it there: a
+ * collector reading path sees the old metrics or the new, whole.  The
+ * temporary file goes on failure, and on exit or a signal before the
+ * rename.
+ */
 static bool
 replace_file(const char *path, const struct buf *content)
 {
@@ -100,6 +106,7 @@ replace_file(const char *path, const struct buf *content)
 		free(tmp);
 		return false;
 	}
+	partial_watch(tmp);
 	/* mkstemp makes the file private; the collector runs as another user.
 	 * write_all reports its own failure. */
 	ok = write_all(fd, content->data, content->len, tmp);
@@ -117,6 +124,7 @@ replace_file(const char *path, const struct buf *content)
 	}
 	if (!ok)
 		unlink(tmp);
+	partial_done();
 	free(tmp);
 	return ok;
 }

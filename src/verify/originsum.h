@@ -19,6 +19,7 @@ struct origin_summary {
 	lsn_t last_lsn;		/* of the last one */
 	lsn_t last_frame_lsn;	/* highest frame last LSN (head, for lag) */
 	lsn_t chain_lsn;	/* where its last frame or transaction ended */
+	lsn_t base;		/* a spool's base (spool/chain.h), 0 if none */
 	uint64_t frames;
 	uint64_t txns;
 	uint64_t rows;

@@ -11,6 +11,7 @@
  * an altered signature placeholder) is found: pgmesh writes exactly one
  * form of a manifest.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "common/textread.h"
 #include "common/xalloc.h"
 #include "pack/packread.h"
+#include "spool/chain.h"
 #include "spool/spool.h"
 
 /* One input being checked. */
@@ -140,8 +142,8 @@ check_abort(void *ctx)
 }
 
 /*
- * Continuity: o's frames or transactions before, which ended at chain_lsn,
- * and what comes now, which says it follows prev_lsn (0: no claim).
+ * Continuity: o's frames or transactions before, which ended at chain_lsn
+ * (0: none yet), and what comes now, which says it follows prev_lsn.
  */
 static void
 check_gap(struct checker *c, struct origin_summary *o, lsn_t prev_lsn,
@@ -149,7 +151,8 @@ check_gap(struct checker *c, struct origin_summary *o, lsn_t prev_lsn,
 {
 	char prev[LSN_BUFSIZE], end[LSN_BUFSIZE];
 
-	if (prev_lsn == 0 || o->chain_lsn == 0 || prev_lsn == o->chain_lsn)
+	if (prev_lsn == CLAIM_NONE || o->chain_lsn == 0 ||
+	    prev_lsn == o->chain_lsn)
 		return;
 	lsn_format(prev_lsn, prev);
 	lsn_format(o->chain_lsn, end);
@@ -197,10 +200,22 @@ check_spool_name(struct checker *c, const struct manifest *m)
 		problem(c, "a spool file holds one frame; this is frame %" PRIu64,
 		    c->nframes);
 	else if (strcmp(e->origin, m->origin) != 0 ||
-	    e->first_lsn != m->first_lsn || e->last_lsn != m->last_lsn ||
-	    e->part != m->part || e->continues_next != m->continues_next)
+	    e->prev_lsn != m->prev_lsn || e->first_lsn != m->first_lsn ||
+	    e->last_lsn != m->last_lsn || e->part != m->part ||
+	    e->continues_next != m->continues_next)
 		problem(c, "file name does not match the frame's manifest "
 		    "(origin %s)", m->origin);
+}
+
+/*
+ * The first frame of an origin in a spool may be the last part of a
+ * transaction the spool's base covers: its first parts were pruned, once
+ * every consumer had the transaction whole.
+ */
+static bool
+pruned_part(const struct origin_summary *o, const struct manifest *m)
+{
+	return !o->split_open && o->frames == 1 && m->first_lsn <= o->base;
 }
 
 /* Parts of a transaction split over frames follow each other in order. */
@@ -212,8 +227,8 @@ check_chain(struct checker *c, const struct manifest *m,
 	char where[1024];
 
 	if (m->continues_prev) {
-		if (!o->split_open || o->split_lsn != m->first_lsn ||
-		    m->part != o->split_part + 1)
+		if (!pruned_part(o, m) && (!o->split_open ||
+		    o->split_lsn != m->first_lsn || m->part != o->split_part + 1))
 			problem(c, "origin %s: part %u of transaction LSN %s, but "
 			    "part %u before it is missing", m->origin, m->part,
 			    lsn_format(m->first_lsn, lsn), m->part - 1);
@@ -383,7 +398,7 @@ check_input(struct streamcheck *sc, struct input *in,
 {
 	struct checker c = { .sc = sc, .in = in, .entry = entry };
 	struct change_sink sink = { &c, check_begin, check_row, check_commit,
-	    check_abort, NULL, check_since };
+	    check_abort, NULL, check_since, NULL };
 	struct catalog *cat;
 	enum check_status st = CHECK_OK;
 	ssize_t n = input_fill(in, 8);
@@ -417,6 +432,56 @@ check_file(struct streamcheck *sc, const char *path,
 	return st;
 }
 
+/* Each origin of the spool starts its chain at the spool's base. */
+static bool
+load_base(struct streamcheck *sc, const char *dir)
+{
+	struct heads base;
+	bool ok;
+
+	heads_init(&base);
+	ok = chain_base_read(dir, &base);
+	for (size_t i = 0; ok && i < base.n; i++) {
+		struct origin_summary *o = streamcheck_origin(sc, base.v[i].origin);
+
+		o->base = base.v[i].lsn;
+		if (o->chain_lsn < o->base)
+			o->chain_lsn = o->base;
+	}
+	heads_free(&base);
+	return ok;
+}
+
+/* Files readers moved into the quarantine: each one is a problem. */
+static void
+count_quarantined(struct streamcheck *sc, const char *dir)
+{
+	char path[4200], sub[4500];
+	struct dirent *d, *f;
+	DIR *qp, *op;
+
+	snprintf(path, sizeof(path), "%s/.quarantine", dir);
+	if ((qp = opendir(path)) == NULL)
+		return;
+	while ((d = readdir(qp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
+		if ((op = opendir(sub)) == NULL) {
+			log_error("%s: in quarantine", sub);
+			sc->problems++;
+			continue;
+		}
+		while ((f = readdir(op)) != NULL)
+			if (f->d_name[0] != '.') {
+				log_error("%s/%s: in quarantine", sub, f->d_name);
+				sc->problems++;
+			}
+		closedir(op);
+	}
+	closedir(qp);
+}
+
 static enum check_status
 check_spool(struct streamcheck *sc, const char *dir)
 {
@@ -424,11 +489,12 @@ check_spool(struct streamcheck *sc, const char *dir)
 	enum check_status st = CHECK_OK;
 	size_t n;
 
-	if (!spool_list(dir, &entries, &n))
+	if (!load_base(sc, dir) || !spool_list(dir, &entries, &n))
 		return CHECK_NO_INPUT;
 	for (size_t i = 0; i < n && st == CHECK_OK; i++)
 		st = check_file(sc, entries[i].path, &entries[i]);
 	spool_entries_free(entries, n);
+	count_quarantined(sc, dir);
 	return st;
 }
 

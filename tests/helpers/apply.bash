@@ -12,12 +12,15 @@ PAYMENTS_SQL="CREATE TABLE payments (
 # gen_payments ROWS PER_TXN [ORIGIN] [FIRST_ID]: change text of ROWS
 # payments rows in transactions of PER_TXN rows, ids from FIRST_ID (1).
 # The transaction holding id i has origin LSN (1 + (i - 1) / PER_TXN) *
-# 0x10000, so streams cut from one sequence agree on LSNs.
+# 0x10000, so streams cut from one sequence agree on LSNs; the stream
+# claims to hold every transaction of ORIGIN after the one before its
+# first (P record), so that streams cut from one sequence chain.
 gen_payments() {
 	awk -v rows="$1" -v per="$2" -v origin="${3:-a}" -v first="${4:-1}" '
 	BEGIN {
 		print "#pgmesh\t1"
 		k = int((first - 1) / per)
+		printf "P\t%s\t0/%X\n", origin, k * 65536
 		for (i = first; i < first + rows; i += per) {
 			k++
 			lsn = sprintf("0/%X", k * 65536)

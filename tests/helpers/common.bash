@@ -11,8 +11,27 @@ export PATH PGMESH_BIN REPO_DIR TESTS_DIR
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+# Test data drawn at random comes from RANDOM seeded with PGMESH_TEST_SEED:
+# a fresh seed for each run of a test file unless it is set, the same for
+# the file's setup_file and every test (they inherit it from the first
+# load).  seed_random prints the seed, which bats shows when the test
+# fails, so that `PGMESH_TEST_SEED=N tests/run FILE` replays the failure.
+export PGMESH_TEST_SEED=${PGMESH_TEST_SEED:-$SRANDOM}
+
+seed_random() {
+	case $PGMESH_TEST_SEED in
+	'' | *[!0-9]*)
+		echo "PGMESH_TEST_SEED must be a number, not $PGMESH_TEST_SEED" >&2
+		return 1 ;;
+	esac
+	echo "PGMESH_TEST_SEED=$PGMESH_TEST_SEED"
+	RANDOM=$PGMESH_TEST_SEED
+}
+
 # shellcheck source=tests/helpers/pg.bash
 source "$TESTS_DIR/helpers/pg.bash"
+# shellcheck source=tests/helpers/wait.bash
+source "$TESTS_DIR/helpers/wait.bash"
 
 # assert_status N: the last `run` exited N (bats' run -N does the same, but
 # this one also prints the output when it did not).

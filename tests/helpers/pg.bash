@@ -35,11 +35,15 @@ pg_tmp_init() {
 	fi
 }
 
-# A TCP port nobody listens on (the socket file is named after it).
+# A TCP port nobody listens on (the socket file is named after it).  The
+# candidates follow from the PID of the shell that asks, not from RANDOM:
+# a test may seed RANDOM, and two runs with the same seed side by side
+# must not try the same ports.  Each call runs in a subshell of its own
+# ($(pg_free_port)), so each starts from another PID.
 pg_free_port() {
-	local port
-	while :; do
-		port=$((20000 + RANDOM % 20000))
+	local port i
+	for ((i = 0; ; i++)); do
+		port=$((20000 + (BASHPID + i) % 20000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
 	done
 	echo "$port"

@@ -14,6 +14,9 @@
 # The server needs root (it switches to the logged-in user); the client
 # trusts the throwaway host key without a known_hosts file.
 
+# shellcheck source=tests/helpers/wait.bash
+source "$(dirname "${BASH_SOURCE[0]}")/wait.bash"
+
 sshd_start() {
 	SSHD_DIR=${1:-$(mktemp -d /tmp/pgmesh-sshd.XXXXXX)}
 	mkdir -p "$SSHD_DIR" /run/sshd
@@ -44,13 +47,7 @@ sshd_start() {
 	SHIP_SSH=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 		-o LogLevel=ERROR -i "$SSH_KEY")
 	export SSHD_DIR SSHD_PORT SSH_KEY SSHD_PID
-	local i
-	for i in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$SSHD_DIR/sshd.log" >&2
-	return 1
+	wait_until 5 listening "$SSHD_PORT" || { cat "$SSHD_DIR/sshd.log" >&2; return 1; }
 }
 
 # Like pg_watchdog: once the shell that started the server is gone (a
