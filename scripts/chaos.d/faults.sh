@@ -383,25 +383,17 @@ spool_frames() {
 
 # damage_pick ID P1 P2: a spool and a frame of it no other fault holds:
 # SPOOL, FRAME, FAULT_NODE (the spool's node), and a pristine copy of the
-# frame in RUN/saved/ID.pack, to restore it from.  Not an outbox's newest
-# frame: that is the cursor of the peer's next capture, which would take
-# its transactions again into a frame of another range, while the old one
-# comes back from the copy.
+# frame in RUN/saved/ID.pack, to restore it from.  An outbox's newest
+# frame too: its position then falls behind, and the next capture either
+# takes the frame's transactions again from the slot (into a frame that
+# overlaps it, and the copy is not restored) or refuses the gap (65)
+# until the copy is back.
 damage_pick() {
-	local frames=() i next
 	pick SPOOLS "$2"
 	SPOOL=$PICKED
 	FAULT_NODE=${SPOOL_OWNER[$SPOOL]}
 	spool_frames "$SPOOL"
-	for ((i = 0; i < ${#FRAMES[@]}; i++)); do
-		next=${FRAMES[i + 1]:-}
-		if [ "${SPOOL_ROLE[$SPOOL]}" = outbox ] &&
-		    [ "${FRAMES[i]%/*}" != "${next%/*}" ]; then
-			continue
-		fi
-		frames+=("${FRAMES[i]}")
-	done
-	if ! pick frames "$3"; then
+	if ! pick FRAMES "$3"; then
 		FAULT_WHAT="no frame to damage in ${SPOOL_LABEL[$SPOOL]}"
 		return 1
 	fi
