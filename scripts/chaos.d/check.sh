@@ -188,10 +188,12 @@ check_spools() {
 	done
 }
 
-# check_leftovers: temporary files left in the spools.
+# check_leftovers: temporary files left in the spools, pgmesh's (.tmp-)
+# and the faults' own (.chaos-: a copy or a filler never renamed or
+# removed would be a fault of this script's).
 check_leftovers() {
 	local files=()
-	mapfile -t files < <(find "${SPOOLS[@]}" -name '.tmp-*' | sort)
+	mapfile -t files < <(find "${SPOOLS[@]}" -name '.tmp-*' -o -name '.chaos-*' | sort)
 	((${#files[@]} == 0)) && return 0
 	echo "chaos: ${#files[@]} temporary files left in the spools:"
 	printf '    %s\n' "${files[@]#"$RUN"/nodes/}" | head -n 5

@@ -301,22 +301,24 @@ pg_data() {
 	echo "$PG_TMP/$1/data"
 }
 
-# pg_up NODE: its postmaster runs (by its pid file).
+# pg_up NODE: its postmaster runs (by its pid file).  Not a zombie: a
+# killed postmaster was reparented to init when pg_ctl left, and init may
+# take its time to reap it, while kill -0 still finds it.
 pg_up() {
-	local pid
+	local pid state
 	pid=$(head -n 1 "$(pg_data "$1")/postmaster.pid" 2>/dev/null) || return
-	kill -0 "$pid" 2>/dev/null
+	state=$(ps -o stat= -o comm= -p "$pid") || return
+	[[ $state != Z* && $state == *postgres ]]
 }
 
 # pg_restart NODE: start NODE's server again (END_SAID says so); false
 # while it will not start yet (a killed postmaster's backends still hold
 # its shared memory for a moment).
 pg_restart() {
+	END_SAID="$1's server started again"
 	pg_up "$1" && return 0
 	pg_as_owner "$PG_BINDIR/pg_ctl" -D "$(pg_data "$1")" \
-		-l "$PG_TMP/$1/server.log" -w -t 30 -s start >/dev/null 2>&1 3>&- ||
-		return
-	END_SAID="$1's server started again"
+		-l "$PG_TMP/$1/server.log" -w -t 30 -s start >/dev/null 2>&1 3>&-
 }
 
 # pg_ready NODE: NODE's server takes connections.
@@ -490,7 +492,9 @@ flip_bytes() {
 
 # A frame delivered a second time, or early by another way: a frame of
 # another spool that this one may hold (an inbox: other origins; an
-# outbox: its own; the hub: any) and does not hold now.
+# outbox: its own; the hub: any) and does not hold now.  Not a frame
+# another fault damaged: its copy would be damage with no copy to
+# restore it from.
 fault_duplicate() {
 	local spool from f name tmp paths=() names=()
 	pick SPOOLS "$2"
@@ -506,6 +510,7 @@ fault_duplicate() {
 			outbox) [ "${name%%/*}" = "$FAULT_NODE" ] || continue ;;
 			esac
 			[ -e "$spool/$name" ] && continue
+			[ -n "${BUSY[frame:$f]:-}" ] && continue
 			paths+=("$f")
 			names+=("$name")
 		done

@@ -13,6 +13,7 @@
 #	RUN/nodes/NODE/env	the environment of NODE's rounds (PGMESH_*)
 #	RUN/nodes/NODE/rounds	one line per round: start end status kind
 #	RUN/nodes/NODE/stderr.log  every round's stderr, after a header line
+#	RUN/nodes/NODE/server.log  its PostgreSQL log (in a kept folder)
 #	RUN/nodes/NODE/spool/	the node's spools
 #	RUN/load/NODE.*		what NODE's load generator attempted and committed
 #	RUN/faults		one line per fault: id start end kind target nodes
