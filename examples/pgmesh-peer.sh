@@ -5,7 +5,9 @@
 #      the outbox already holds (the cursor lives with the durable copy);
 #   2. the outbox to its regional hub over ssh (the hub says what it holds,
 #      only the rest travels), pruning what the hub acknowledged;
-#   3. whatever the hub delivered into its inbox, into its database.
+#   3. whatever the hub delivered into its inbox, into its database,
+#      pruning what the database holds durably.  A frame that is missing
+#      holds its origin back (exit 75) until the hub delivers it.
 #
 # Settings come from the environment (systemd: EnvironmentFile=):
 #   PGMESH_NODE   this peer's node name            a
@@ -30,4 +32,4 @@ status=0
 pgmesh-ship --prune "$spool/outbox" "$PGMESH_HUB" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
 
-pgmesh-apply -d "$PGMESH_DB" "$spool/inbox"
+pgmesh-apply -d "$PGMESH_DB" --prune "$spool/inbox"

@@ -42,7 +42,7 @@ setup() {
 
 @test "columns are matched by name; extra destination columns take defaults" {
 	sql "CREATE TABLE notes (note text, id int PRIMARY KEY, seen boolean NOT NULL DEFAULT false)"
-	printf '#pgmesh\t1\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tnote\ttext\nI\tpublic.notes\t1\trent\\tmarch\\\\x\nI\tpublic.notes\t2\t\\N\nC\ta\t0/16B3F08\n' >in.txt
+	printf '#pgmesh\t1\nP\ta\t0/0\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tnote\ttext\nI\tpublic.notes\t1\trent\\tmarch\\\\x\nI\tpublic.notes\t2\t\\N\nC\ta\t0/16B3F08\n' >in.txt
 	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
 	assert_equal "$output" ""
 	assert_equal "$stderr" "$NOTICE"
@@ -55,7 +55,7 @@ setup() {
 	pg_sql dst "ALTER DATABASE t$BATS_TEST_NUMBER SET TimeZone = 'Asia/Tokyo'"
 	sql "CREATE TABLE notes (id int PRIMARY KEY, at timestamptz,
 	     zone text DEFAULT current_setting('TimeZone'))"
-	printf '#pgmesh\t1\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tat\ttimestamp with time zone\nI\tpublic.notes\t1\t2026-11-21 13:16:41+00\nC\ta\t0/16B3F08\n' >in.txt
+	printf '#pgmesh\t1\nP\ta\t0/0\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tat\ttimestamp with time zone\nI\tpublic.notes\t1\t2026-11-21 13:16:41+00\nC\ta\t0/16B3F08\n' >in.txt
 	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
 	run -0 sql "SELECT zone, at = '2026-11-21 13:16:41+00' FROM notes"
 	assert_equal "$output" "Asia/Tokyo|t"
@@ -113,7 +113,7 @@ payments_summary_db() {
 	run -0 --separate-stderr pgmesh-apply -d "$DB" --position --origin a
 	assert_equal "$output" "0/0"
 	gen_payments 30 10 a >a.txt
-	gen_payments 10 10 b 1001 >b.txt
+	gen_payments 10 10 b 1001 | from_genesis >b.txt
 	pgmesh-apply -d "$DB" a.txt b.txt 2>/dev/null
 	run -0 --separate-stderr pgmesh-apply -d "$DB" --position --origin a
 	assert_equal "$output" "0/30000"
@@ -197,7 +197,7 @@ payments_are() {
 	sql "GRANT INSERT, SELECT ON payments TO app"
 	gen_payments 10 10 >in.txt
 	run -77 --separate-stderr pgmesh-apply -d "${DB/user=postgres/user=app}" in.txt
-	assert_contains "$stderr" "pgmesh-apply: origin a: permission denied for function pg_replication_origin_create (replication origins need a superuser, or GRANT EXECUTE on the pg_replication_origin_* functions)"
+	assert_contains "$stderr" "pgmesh-apply: origin a: permission denied for function pg_replication_origin_oid (replication origins need a superuser, or GRANT EXECUTE on the pg_replication_origin_* functions)"
 	run -77 --separate-stderr pgmesh-apply -d "${DB/user=postgres/user=app}" --position --origin a
 	assert_contains "$stderr" "permission denied"
 	run -0 sql "SELECT count(*) FROM payments"
@@ -207,7 +207,7 @@ payments_are() {
 @test "interleaved origins, two tables in a transaction, a definition that changes" {
 	sql "CREATE TABLE notes (id int PRIMARY KEY, note text, extra text)"
 	{
-		printf '#pgmesh\t1\n'
+		printf '#pgmesh\t1\nP\ta\t0/0\nP\tb\t0/0\n'
 		printf 'B\ta\t0/100\t2026-11-21 13:16:41.123456+00\t1\n'
 		printf 'T\tpublic.notes\tid\tinteger\tnote\ttext\n'
 		printf 'I\tpublic.notes\t1\tone\n'

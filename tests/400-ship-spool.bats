@@ -181,3 +181,78 @@ frames_in() {
 	assert_equal "$(frames_in hub/b)" "$nb"
 	[ ! -e hub/.base ]
 }
+
+@test "a stray high frame raises no head: the origin's frames still go, none pruned unsent" {
+	# Anyone who may send to the hub stores one frame of a far ahead.
+	changes a 90 1 | pgmesh-pack | pgmesh-ship hub/ 2>/dev/null
+	pgmesh-ship outbox <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	run -0 --separate-stderr pgmesh-ship --position --origin a hub
+	assert_equal "$output" "0/0"
+	local n
+	n=$(frames_in outbox)
+	run -0 --separate-stderr pgmesh-ship --prune outbox hub/
+	assert_contains "$stderr" "hub/: ok, $n frames"
+	run -0 --separate-stderr pgmesh-ship --position --origin a hub
+	assert_equal "$output" "0/1002800"
+	assert_equal "$(frames_in hub)" "$((n + 1))"
+}
+
+@test "names no frame has are quarantined; a dead writer's temporary file goes" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local n dead
+	n=$(frames_in spool)
+	echo junk >spool/a/notes.pack
+	mkdir spool/Not-A-Node
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	echo partial >"spool/a/.tmp-$dead-0000000001000100-0000000001000200.pack"
+	sleep infinity &
+	local live=$!
+	echo partial >"spool/a/.tmp-$live-0000000001000100-0000000001000200.pack"
+	run -0 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "pgmesh-ship: warning: spool/a/notes.pack: not the name of a frame (FIRST-LAST[.PART][+]@PREV.pack); moved into spool/.quarantine/a"
+	assert_contains "$stderr" "pgmesh-ship: warning: spool/Not-A-Node: not an origin node's folder; moved into spool/.quarantine"
+	assert_equal "$(frames_in out)" "$n"
+	[ -f spool/.quarantine/a/notes.pack ]
+	[ ! -e "spool/a/.tmp-$dead-0000000001000100-0000000001000200.pack" ]
+	[ -e "spool/a/.tmp-$live-0000000001000100-0000000001000200.pack" ]
+	kill "$live"
+}
+
+# flip_byte FILE: damage the last bytes of a file (its data frame).
+flip_byte() {
+	local size
+	size=$(stat -c %s "$1")
+	printf '\125' | dd of="$1" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null
+}
+
+@test "a damaged frame in a source spool is set aside; everything else goes (65)" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	local n bad
+	n=$(frames_in spool)
+	bad=$(find spool/a -name '*.pack' | sort | sed -n 2p)
+	flip_byte "$bad"
+	run -65 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "pgmesh-ship: warning: $bad: a damaged frame; moved into spool/.quarantine/a"
+	assert_equal "$(frames_in out)" "$((n - 1))"
+	assert_equal "$(frames_in spool/.quarantine)" 1
+	# a's head there stops before the hole: the frames after it wait.
+	local first last
+	first=$(find spool/a -name '*.pack' | sort | sed -n 1p)
+	last=$(basename "$first" | cut -c18-33)
+	run -0 --separate-stderr pgmesh-ship --position --origin a out
+	assert_equal "$output" "$(printf '%X/%X' $((16#${last:0:8})) $((16#${last:8:8})))"
+	run -0 --separate-stderr pgmesh-ship spool out/
+}
+
+@test "a frame under another frame's name is set aside, never sent" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local first second
+	first=$(find spool/a -name '*.pack' | sort | sed -n 1p)
+	second=$(find spool/a -name '*.pack' | sort | sed -n 2p)
+	cp "$first" "$second"
+	run -65 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "$second: a frame whose manifest does not match its name; moved into spool/.quarantine/a"
+	[ ! -e "out/a/$(basename "$second")" ]
+}

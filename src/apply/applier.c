@@ -158,8 +158,12 @@ group_committed(void *ctx, const struct txn *last,
     const struct apply_counts *counts)
 {
 	struct applier *a = ctx;
+	struct origin_state *os = origin_find(a, last->origin);
 
-	origin_find(a, last->origin)->applied = last->lsn;
+	/* A replayed transaction's commit leaves the server's progress
+	 * where it was: the server never moves it back. */
+	if (last->lsn > os->applied)
+		os->applied = last->lsn;
 	a->done.txns += counts->txns;
 	a->done.rows += counts->rows;
 	a->done.dups += counts->dups;
@@ -246,7 +250,8 @@ sink_begin(void *ctx, const struct txn *txn)
 	    (os = origin_load(a, txn->origin)) == NULL)
 		return false;
 	/* At or below the progress, or behind the group in hand: applied. */
-	if (txn->lsn <= os->applied || (last != NULL && txn->lsn <= last->txn.lsn)) {
+	if ((txn->lsn <= os->applied && !a->opt.replay) ||
+	    (last != NULL && txn->lsn <= last->txn.lsn)) {
 		a->skipping = true;
 		a->done.skipped++;
 		return true;

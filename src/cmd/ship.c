@@ -11,7 +11,6 @@
  * (receive.c).  Over ssh the two talk a little first (shipproto.h) so that
  * nothing the receiver holds is sent again.
  */
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,28 +82,6 @@ static const char usage[] =
     "                   [--listen [host:]port]\n"
     "       pgmesh-ship --position [--origin node] spool\n";
 
-/* "90", "90s", "15m", "12h", "7d": seconds, or -1. */
-static long
-parse_age(const char *s)
-{
-	char *end;
-	long n = strtol(s, &end, 10), unit = 1;
-
-	if (end == s || n <= 0)
-		return -1;
-	switch (*end) {
-	case 'd': unit *= 24;	/* FALLTHROUGH */
-	case 'h': unit *= 60;	/* FALLTHROUGH */
-	case 'm': unit *= 60;	/* FALLTHROUGH */
-	case 's': end++;	/* FALLTHROUGH */
-	case '\0': break;
-	default: return -1;
-	}
-	if (*end != '\0' || n > LONG_MAX / unit)
-		return -1;
-	return n * unit;
-}
-
 static void
 add_option(const char **v, int *n, const char *value, const char *what)
 {
@@ -149,7 +126,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			add_option(s->exclude, &s->nexclude, optarg, "-x");
 			break;
 		case 'M':
-			if ((s->max_age = parse_age(optarg)) < 0)
+			if ((s->max_age = cli_parse_age(optarg)) < 0)
 				die(EX_USAGE, "--max-age %s: expected N[smhd]", optarg);
 			break;
 		case 'T':

@@ -35,4 +35,8 @@ int cli_getopt(const struct cli *cli, int argc, char **argv);
  */
 int cli_connect_status(enum pgconn_failure failure);
 
+/* An age as options take it, "90", "90s", "15m", "12h", "7d": seconds,
+ * or -1 when it is not one. */
+long cli_parse_age(const char *s);
+
 #endif

@@ -165,7 +165,8 @@ struct feeding {
 	struct txn open;	/* a split transaction the sink has begun */
 	bool inside;		/* ... and the frames left it open */
 	bool incomplete;	/* a transaction was cut short and dropped */
-	const char *name;	/* the input, for messages */
+	char *name;		/* the input, for messages (a copy: a
+				 * message at close outlives the input) */
 };
 
 struct packread {
@@ -256,7 +257,8 @@ packread_input(struct packread *r, struct input *in)
 	if (!r->started && sink->restart != NULL && !sink->restart(sink->ctx))
 		return READ_SINK_FAILED;
 	r->started = true;
-	r->fd.name = in->name;
+	free(r->fd.name);
+	r->fd.name = xstrdup(in->name);
 	if ((p = prefetch_start(in, r->cat, &r->split, r->threads)) == NULL)
 		return READ_IO_ERROR;
 	while ((res = take_frame(p, sink, r->fd.inside, &s)) == READ_OK && s->got)
@@ -281,6 +283,7 @@ packread_close(struct packread *r)
 	if (r->fd.incomplete)
 		res = READ_INCOMPLETE;
 	manifest_chain_free(&r->fd.chain);
+	free(r->fd.name);
 	free(r);
 	return res;
 }

@@ -243,3 +243,18 @@ spoolack_prune(const char *spool, const struct heads *downstreams, size_t n,
 	spool_entries_free(e, count);
 	return ok;
 }
+
+bool
+spoolack_prune_recorded(const char *spool, struct prune_result *res)
+{
+	char **names;
+	struct heads *h;
+	size_t n;
+	bool ok;
+
+	if (!spoolack_consumers(spool, &names, &h, &n))
+		return false;
+	ok = spoolack_prune(spool, h, n, 0, false, res);
+	spoolack_consumers_free(names, h, n);
+	return ok;
+}

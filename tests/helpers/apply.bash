@@ -57,9 +57,8 @@ sql() {
 	pg_sql dst "t$BATS_TEST_NUMBER" "$1"
 }
 
-# forget_progress NAME: drop every pgmesh replication origin of the
-# cluster, as if nothing had ever been applied.
-forget_progress() {
-	pg_sql "$1" "SELECT pg_replication_origin_drop(roname)
-		FROM pg_replication_origin WHERE roname LIKE 'pgmesh\_%'" >/dev/null
+# from_genesis: the change text on stdin, claiming its origins' whole
+# history (P ORIGIN 0/0), as an origin's first capture does.
+from_genesis() {
+	sed 's|^P\t\([^\t]*\)\t.*|P\t\1\t0/0|'
 }
