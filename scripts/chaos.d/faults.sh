@@ -416,8 +416,14 @@ damage_pick() {
 # as a spool writer would, unless the spool holds it whole again (sent
 # anew, or never changed) or holds its transactions in another frame.  A
 # frame the spool pruned meanwhile comes back as a second delivery, which
-# the next prune removes again.
+# the next prune removes again.  Then, as an operator would, remove the
+# damaged copy a reader moved into quarantine.
 frame_restore() {
+	frame_put_back "$@" || return
+	quarantine_clear "$@"
+}
+
+frame_put_back() {
 	local tmp other
 	if cmp -s "$RUN/saved/$1.pack" "$2"; then
 		END_SAID="${2#"$RUN"/nodes/} is whole"
@@ -434,6 +440,21 @@ frame_restore() {
 		return 1
 	fi
 	END_SAID="restored ${2#"$RUN"/nodes/} from the copy"
+}
+
+# quarantine_clear ID FRAME: remove FRAME's copy from its spool's
+# quarantine (SPOOL/.quarantine/ORIGIN/NAME for SPOOL/ORIGIN/NAME), when it
+# is the damaged one.  A pristine copy there is no damage of this run's:
+# it stays, and verify reports it.
+quarantine_clear() {
+	local origin_dir spool q
+	origin_dir=$(dirname "$2")
+	spool=$(dirname "$origin_dir")
+	q=$spool/.quarantine/$(basename "$origin_dir")/$(basename "$2")
+	[ -e "$q" ] || return 0
+	cmp -s "$RUN/saved/$1.pack" "$q" && return 0
+	rm -f "$q" || return
+	END_SAID+=", its damaged copy removed from quarantine"
 }
 
 # frame_overlap FRAME: print another frame of its spool and origin whose
