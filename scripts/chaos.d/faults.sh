@@ -478,20 +478,28 @@ frame_overlap() {
 
 fault_truncate() {
 	local size keep
-	damage_pick "$@" || return
-	size=$(stat -c %s "$FRAME")
+	damage_pick "$@" && frame_size || return
+	size=$FRAME_SIZE
 	keep=$((size * (5 + $4 % 90) / 100))
-	truncate -s "$keep" "$FRAME"
+	truncate -c -s "$keep" "$FRAME"
 	FAULT_WHAT="${FRAME#"$RUN"/nodes/} cut from $size to $keep bytes for $((3 + $5 * 7 / 1000)) s"
 }
 
 fault_corrupt() {
 	local size off
-	damage_pick "$@" || return
-	size=$(stat -c %s "$FRAME")
+	damage_pick "$@" && frame_size || return
+	size=$FRAME_SIZE
 	off=$(($4 * size / 1000))
 	flip_bytes "$FRAME" "$off" 4
 	FAULT_WHAT="${FRAME#"$RUN"/nodes/} with bytes $off-$((off + 3)) of $size flipped for $((3 + $5 * 7 / 1000)) s"
+}
+
+# frame_size: FRAME_SIZE, the size of FRAME; false when it left its spool
+# since it was picked (pruned): the damage must not create it again.
+frame_size() {
+	FRAME_SIZE=$(stat -c %s "$FRAME" 2>/dev/null) && return 0
+	FAULT_WHAT="${FRAME#"$RUN"/nodes/} left ${SPOOL_LABEL[$SPOOL]} first"
+	return 1
 }
 
 fault_delete() {
@@ -508,7 +516,7 @@ flip_bytes() {
 		out+=$hex
 	done
 	# shellcheck disable=SC2059 # the escapes are the bytes to write
-	printf "$out" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+	printf "$out" | dd of="$1" bs=1 seek="$2" conv=notrunc,nocreat status=none
 }
 
 # A frame delivered a second time, or early by another way: a frame of
