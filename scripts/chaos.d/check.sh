@@ -153,6 +153,27 @@ check_rows() {
 		END { for (k in more) printf "chaos: ... %d more %s lines in %s\n", more[k], k, FILENAME }' \
 		"$out"
 	read -r _ TXNS LOST DUPLICATED PARTIAL UNKNOWN < <(tail -n 1 "$out")
+	check_counts "$out.in"
+}
+
+# check_counts TALLY_INPUT: one line, the transactions each generator
+# committed (its COMMIT returned) and those each node holds, of every
+# origin.
+check_counts() {
+	awk -v peers="${PEERS[*]}" -v nodes="${NODES[*]}" '
+		$1 == "C" { committed[$2]++ }
+		$1 == "R" { held[$2]++ }
+		END {
+			np = split(peers, p, " ")
+			nn = split(nodes, n, " ")
+			line = "chaos: txns committed"
+			for (i = 1; i <= np; i++)
+				line = line sprintf(" %s %d", p[i], committed[p[i]])
+			line = line "; held"
+			for (i = 1; i <= nn; i++)
+				line = line sprintf(" %s %d", n[i], held[n[i]])
+			print line
+		}' "$1"
 }
 
 # check_digests: every node's digest of the table against the hub's; sets
