@@ -95,6 +95,26 @@ frames_in() {
 	assert_equal "${lines[1]}" "have a 0/1002800"
 }
 
+@test "--receive DIR acknowledges no frame beyond a missing one" {
+	# The frames of a with the second one missing, as a hub sends them
+	# when that one is in quarantine: the receiver stores the rest, but
+	# holds nothing beyond the gap, and must not say so when done (the
+	# sender records what it says, and prunes by it).
+	pgmesh-ship src <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local files=()
+	mapfile -t files < <(find src/a -name '*.pack' | sort)
+	[ "${#files[@]}" -ge 3 ]
+	local first=${files[0]##*/}
+	local head=${first:17:16}
+	cat "${files[0]}" "${files[@]:2}" >holed.pack
+	run -0 --separate-stderr pgmesh-ship --receive in <holed.pack
+	assert_equal "${lines[2]}" "have a $(printf '%X/%X' $((16#${head:0:8})) $((16#${head:8:8})))"
+	assert_equal "${lines[3]}" "done $((${#files[@]} - 1)) $(wc -c <holed.pack)"
+	# The missing frame comes: the chain, and the head, reach the end.
+	run -0 --separate-stderr pgmesh-ship --receive in <"${files[1]}"
+	assert_equal "${lines[-2]}" "have a 0/1002800"
+}
+
 @test "--receive - passes checked frames to stdout unchanged" {
 	pgmesh-ship --receive - <"$BATS_FILE_TMPDIR/ab.pack" >copy.pack
 	cmp copy.pack "$BATS_FILE_TMPDIR/ab.pack"

@@ -205,6 +205,20 @@ answer_ping(struct input *in, int fd)
 	return send_lines(fd, &b);
 }
 
+/*
+ * What a spool receiver acknowledges when done: its heads read back from
+ * the spool, not raised by the frames just stored.  A frame stored beyond
+ * a missing one is held, not whole from the base: acknowledged, the
+ * sender would record it and prune the missing frame it still has.
+ */
+static bool
+read_back_heads(struct receiver *r)
+{
+	heads_free(&r->heads);
+	heads_init(&r->heads);
+	return chain_heads(r->s->dir, &r->heads);
+}
+
 static bool
 send_done(const struct receiver *r, int fd)
 {
@@ -252,7 +266,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	if (res.outcome == RECEIVE_OK && s->dir != NULL && !spool_sync(s->dir))
 		res.outcome = RECEIVE_IO_ERROR;
 	if (res.outcome == RECEIVE_OK && s->handshake &&
-	    (s->dir == NULL || chain_heads(s->dir, &r.heads)) &&
+	    (s->dir == NULL || read_back_heads(&r)) &&
 	    !send_done(&r, proto_fd))
 		res.outcome = RECEIVE_IO_ERROR;
 	in.fd = -1;		/* the caller owns in_fd */
