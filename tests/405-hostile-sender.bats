@@ -154,7 +154,7 @@ LIAR="frame at byte 0: data frame decompresses to more than its manifest's conte
 
 @test "--limit takes a known name and a size in range" {
 	run -64 --separate-stderr pgmesh-verify --limit frame-bytes=1M x.pack
-	assert_equal "$stderr" "pgmesh-verify: --limit frame-bytes=1M: want NAME=SIZE, NAME one of frame-content, frame-records, manifest, text-line, spool-free"
+	assert_equal "$stderr" "pgmesh-verify: --limit frame-bytes=1M: want NAME=SIZE, NAME one of frame-content, frame-records, manifest, text-line, spool-free, txn-memory"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --limit manifest=1T x.pack
 	assert_equal "$stderr" "pgmesh-apply: --limit manifest=1T: want a size from 4096 to 16777216 (K, M, G allowed)"
 	run -64 --separate-stderr pgmesh-ship --receive spool --limit frame-content=2G

@@ -31,7 +31,9 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
-/* A group also ends when its log holds this much COPY text (memory). */
+/* A group also ends when its log holds this much COPY text: what a failed
+ * group costs to send again, and below the txn-memory limit's default, so
+ * that only a larger transaction spills to disk. */
 #define GROUP_BYTES (32 * 1024 * 1024)
 /* Send logged rows once this much waits, so the server works meanwhile. */
 #define SEND_BYTES (256 * 1024)
@@ -272,8 +274,10 @@ sink_row(void *ctx, const struct table *t, const struct value *vals)
 	lt = &a->log.txns[a->log.ntxns - 1];
 	if (lt->denied == NULL && !allowed(a, lt->txn.origin, t))
 		lt->denied = t;
-	applylog_row(&a->log, t, vals);
-	return true;
+	if (applylog_row(&a->log, t, vals))
+		return true;
+	a->dx.status = APPLY_IO_ERROR;
+	return false;
 }
 
 /* The transaction just read touches a table outside its origin's grant. */
@@ -296,6 +300,8 @@ txn_denied(struct applier *a, struct applylog_txn *lt)
 		applylog_commit(&a->log);
 		return true;
 	}
+	if (a->dx.status != APPLY_OK)
+		return false;
 	/* Commit the transactions before it, then stop. */
 	applylog_drop_open(&a->log);
 	return group_commit(a) && destxact_stop(&a->dx, a->failure.data);
@@ -322,7 +328,7 @@ sink_commit(void *ctx, const struct txn *txn)
 		a->dx.pend.rows += lt->nrows;
 	}
 	if (applylog_committed(&a->log) >= (size_t)a->opt.group ||
-	    a->log.data.len >= GROUP_BYTES)
+	    applylog_bytes(&a->log) >= GROUP_BYTES)
 		return group_commit(a);
 	if (destxact_unsent_bytes(&a->dx, &a->log) >= SEND_BYTES &&
 	    !destxact_send_pending(&a->dx, &a->log)) {

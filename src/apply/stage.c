@@ -56,12 +56,12 @@ staging_prepare(struct staging *st, struct buf *sql)
 }
 
 static bool
-staging_load(struct staging *st, const struct applylog *l,
+staging_load(struct staging *st, struct applylog *l,
     const struct applylog_seg *s)
 {
 	return copyin_start(st->c, st->t, st->stage, false, st->err) &&
-	    copyin_put(st->c, l->data.data + s->start, s->end - s->start,
-	    st->err) && copyin_end(st->c, st->err);
+	    copyin_put_segment(st->c, l, s, st->err) &&
+	    copyin_end(st->c, st->err);
 }
 
 static bool
@@ -157,7 +157,7 @@ describe_conflict(struct staging *st, PGresult *res, struct buf *key)
 }
 
 static enum stage_result
-staging_apply(struct staging *st, const struct applylog *l,
+staging_apply(struct staging *st, struct applylog *l,
     const struct applylog_seg *s, uint64_t *dups, struct buf *key)
 {
 	struct buf sql;
@@ -184,7 +184,7 @@ out:
 }
 
 enum stage_result
-stage_segment(PGconn *c, const struct applylog *l,
+stage_segment(PGconn *c, struct applylog *l,
     const struct applylog_seg *s, uint64_t *dups, struct buf *key,
     struct dberror *err)
 {

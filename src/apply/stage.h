@@ -24,7 +24,7 @@ enum stage_result {
 	STAGE_FAILED		/* *err says why */
 };
 
-enum stage_result stage_segment(PGconn *c, const struct applylog *l,
+enum stage_result stage_segment(PGconn *c, struct applylog *l,
     const struct applylog_seg *s, uint64_t *dups, struct buf *key,
     struct dberror *err);
 
