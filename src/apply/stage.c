@@ -56,12 +56,10 @@ staging_prepare(struct staging *st, struct buf *sql)
 }
 
 static bool
-staging_load(struct staging *st, const struct applylog *l,
-    const struct applylog_seg *s)
+staging_load(struct staging *st, const char *rows, size_t len)
 {
 	return copyin_start(st->c, st->t, st->stage, false, st->err) &&
-	    copyin_put(st->c, l->data.data + s->start, s->end - s->start,
-	    st->err) && copyin_end(st->c, st->err);
+	    copyin_put(st->c, rows, len, st->err) && copyin_end(st->c, st->err);
 }
 
 static bool
@@ -157,8 +155,8 @@ describe_conflict(struct staging *st, PGresult *res, struct buf *key)
 }
 
 static enum stage_result
-staging_apply(struct staging *st, const struct applylog *l,
-    const struct applylog_seg *s, uint64_t *dups, struct buf *key)
+staging_apply(struct staging *st, const char *rows, size_t len,
+    uint64_t nrows, uint64_t *dups, struct buf *key)
 {
 	struct buf sql;
 	PGresult *res;
@@ -166,7 +164,7 @@ staging_apply(struct staging *st, const struct applylog *l,
 	enum stage_result r = STAGE_FAILED;
 
 	buf_init(&sql);
-	if (!staging_prepare(st, &sql) || !staging_load(st, l, s) ||
+	if (!staging_prepare(st, &sql) || !staging_load(st, rows, len) ||
 	    !staging_insert(st, &sql, &inserted) ||
 	    (res = staging_conflict(st, &sql)) == NULL)
 		goto out;
@@ -174,7 +172,7 @@ staging_apply(struct staging *st, const struct applylog *l,
 		describe_conflict(st, res, key);
 		r = STAGE_CONFLICT;
 	} else {
-		*dups += s->nrows - inserted;
+		*dups += nrows - inserted;
 		r = STAGE_OK;
 	}
 	PQclear(res);
@@ -188,16 +186,24 @@ stage_segment(PGconn *c, const struct applylog *l,
     const struct applylog_seg *s, uint64_t *dups, struct buf *key,
     struct dberror *err)
 {
-	struct staging st = { .c = c, .t = s->table, .err = err };
+	return stage_rows(c, s->table, l->data.data + s->start,
+	    s->end - s->start, s->nrows, dups, key, err);
+}
+
+enum stage_result
+stage_rows(PGconn *c, const struct table *t, const char *rows, size_t len,
+    uint64_t nrows, uint64_t *dups, struct buf *key, struct dberror *err)
+{
+	struct staging st = { .c = c, .t = t, .err = err };
 	enum stage_result r = STAGE_FAILED;
 
-	snprintf(st.stage, sizeof(st.stage), "pgmesh_stage_%u", s->table->def_id);
+	snprintf(st.stage, sizeof(st.stage), "pgmesh_stage_%u", t->def_id);
 	buf_init(&st.target);
 	buf_init(&st.cols);
-	if (dbconn_quote_table(c, &st.target, s->table, err) &&
-	    dbconn_quote_columns(c, &st.cols, s->table, NULL, err) &&
-	    rowkey_lookup(c, s->table, &st.key, err))
-		r = staging_apply(&st, l, s, dups, key);
+	if (dbconn_quote_table(c, &st.target, t, err) &&
+	    dbconn_quote_columns(c, &st.cols, t, NULL, err) &&
+	    rowkey_lookup(c, t, &st.key, err))
+		r = staging_apply(&st, rows, len, nrows, dups, key);
 	rowkey_free(&st.key);
 	buf_free(&st.target);
 	buf_free(&st.cols);

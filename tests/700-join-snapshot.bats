@@ -1,0 +1,145 @@
+# A new node joins by a snapshot: pgmesh-capture --snapshot writes every
+# row of the tables as of one snapshot with a watermark per origin, and
+# pgmesh-apply --snapshot-from loads it, then raises progress to the
+# watermarks, from where the streams carry on (or hold back at a gap).
+load helpers/common
+load helpers/apply
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	pg_start src
+	pg_start dst
+}
+
+teardown_file() {
+	pg_stop_all
+}
+
+# Each test: a fresh source database (node a, its capture set up, rows
+# of its own and of origin b applied to it) and a fresh destination.
+setup() {
+	apply_setup
+	SRC=$(pg_conninfo src "s$BATS_TEST_NUMBER")
+	pg_sql src "CREATE DATABASE s$BATS_TEST_NUMBER"
+	pg_sql src "s$BATS_TEST_NUMBER" "$PAYMENTS_SQL"
+	pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --node a --init 2>/dev/null
+}
+
+src_sql() {
+	pg_sql src "s$BATS_TEST_NUMBER" "$1"
+}
+
+# b_rows N [FIRST]: N transactions of one row of origin b applied to the
+# source, ids from FIRST (LSN of id i: i * 0x10000).
+b_rows() {
+	gen_payments "$1" 1 b "${2:-1}" | from_genesis |
+		pgmesh-apply -d "$SRC" --allow '*:*' 2>/dev/null
+}
+
+local_rows() {
+	src_sql "INSERT INTO payments SELECT i, i, 1, 'EUR', '2026-01-01', 'local' FROM generate_series($1, $2) i"
+}
+
+@test "a snapshot holds every row, a watermark per origin and its row count" {
+	b_rows 20
+	local_rows 1001 1005
+	run -0 --separate-stderr pgmesh-capture -d "$SRC" --snapshot
+	assert_equal "$stderr" ""
+	assert_equal "$(sed -n 1p <<<"$output")" "#pgmesh	1"
+	assert_equal "$(sed -n 2p <<<"$output" | cut -f1,2)" "S	a"
+	assert_equal "$(sed -n 3p <<<"$output")" "W	b	0/140000"
+	assert_equal "$(sed -n 4p <<<"$output" | cut -f1,2)" "W	a"
+	assert_equal "$(grep -c '^I	public.payments	' <<<"$output")" 25
+	assert_equal "$(tail -n1 <<<"$output")" "E	a	25"
+}
+
+@test "a snapshot leaves generated columns out and turns COPY's extra escapes into bytes" {
+	src_sql "CREATE TABLE g (id int PRIMARY KEY, x int, y int GENERATED ALWAYS AS (x * 2) STORED, m text)"
+	src_sql "INSERT INTO g (id, x, m) VALUES (1, 2, 'a' || chr(8) || 'b' || chr(12) || 'c' || chr(11) || 'd' || chr(92) || 'e' || chr(9) || 'f')"
+	run -0 --separate-stderr pgmesh-capture -d "$SRC" --snapshot public.g
+	assert_equal "$(sed -n 4p <<<"$output")" "T	public.g	id	integer	x	integer	m	text"
+	assert_equal "$(sed -n 5p <<<"$output")" "I	public.g	1	2	a"$'\b'"b"$'\f'"c"$'\v'"d\\\\e\\tf"
+	assert_equal "$(sed -n 6p <<<"$output")" "E	a	1"
+}
+
+@test "--snapshot-from loads the rows, then raises progress to the watermarks" {
+	b_rows 20
+	local_rows 1001 1005
+	pgmesh-capture -d "$SRC" --snapshot >snap.txt
+	own=$(awk -F'\t' '$1 == "W" && $2 == "a" { print $3 }' snap.txt)
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a snap.txt
+	assert_equal "$stderr" ""
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 25
+	run -0 pgmesh-apply -d "$DB" --position --origin b
+	assert_equal "$output" "0/140000"
+	run -0 pgmesh-apply -d "$DB" --position --origin a
+	assert_equal "$output" "$own"
+	# Again: every row is a duplicate, progress never goes down.
+	run -0 --separate-stderr pgmesh-apply -d "$DB" -v --snapshot-from a snap.txt
+	assert_contains "$stderr" "snapshot of a: 25 rows, 25 of them here already"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 25
+}
+
+@test "a row with the same key and other values stops the load, nothing of it applied" {
+	local_rows 1 5
+	pgmesh-capture -d "$SRC" --snapshot >snap.txt
+	sql "INSERT INTO payments VALUES (3, 3, 9.99, 'USD', '2026-01-01', 'other')"
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a snap.txt
+	assert_equal "$stderr" "pgmesh-apply: snapshot of a, table public.payments: a row with the same key and other values is here already (id=3); nothing of the snapshot is applied"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 1
+	run -0 pgmesh-apply -d "$DB" --position --origin a
+	assert_equal "$output" "0/0"
+}
+
+@test "a snapshot is refused without --snapshot-from, from another node, or cut short" {
+	local_rows 1 5
+	pgmesh-capture -d "$SRC" --snapshot >snap.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' snap.txt
+	assert_equal "$stderr" "pgmesh-apply: snap.txt:2: a snapshot (S record, from node a) where none is taken (pgmesh-apply takes one with --snapshot-from)"
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from c snap.txt
+	assert_equal "$stderr" "pgmesh-apply: the input holds a snapshot of node a, not of c (--snapshot-from)"
+	head -n -1 snap.txt >cut.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a cut.txt
+	assert_equal "$stderr" "pgmesh-apply: warning: cut.txt: the snapshot of a has no E record at end of input; dropped"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 0
+	run -0 pgmesh-apply -d "$DB" --position
+	assert_equal "$output" ""
+}
+
+@test "race: origin b's commits on the source while snapshots are taken; no row at or below a watermark is missing" {
+	gen_payments 3000 1 b | from_genesis >b.txt
+	pgmesh-apply -d "$SRC" --allow '*:*' --group 1 b.txt 2>/dev/null &
+	applier=$!
+	n=0
+	while kill -0 "$applier" 2>/dev/null || ((n < 5)); do
+		pgmesh-capture -d "$SRC" --snapshot >snap.txt
+		w=$(awk -F'\t' '$1 == "W" && $2 == "b" { print $3 }' snap.txt)
+		upto=$((16#${w#0/} / 65536))
+		have=$(awk -F'\t' -v upto="$upto" '$1 == "I" && $3 <= upto { n++ } END { print n + 0 }' snap.txt)
+		assert_equal "snapshot $n: $have rows at or below id $upto" "snapshot $n: $upto rows at or below id $upto"
+		n=$((n + 1))
+	done
+	wait "$applier"
+	echo "snapshots taken: $n"
+}
+
+@test "a snapshot older than the spool holds: the streams hold back at the gap, nothing skipped" {
+	local_rows 1 5
+	pgmesh-capture -d "$SRC" --snapshot >snap.txt
+	own=$(awk -F'\t' '$1 == "W" && $2 == "a" { print $3 }' snap.txt)
+	# Two rounds of a's capture after the snapshot; the spool the new
+	# node reads has only the second.
+	local_rows 6 8
+	head=$(pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --drain | awk -F'\t' '$1 == "C" { l = $3 } END { print l }')
+	local_rows 9 10
+	pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --drain --after "$head" | pgmesh-pack | pgmesh-ship spool2/ 2>/dev/null
+	run -0 pgmesh-apply -d "$DB" --snapshot-from a snap.txt
+	run -75 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' spool2
+	assert_contains "$stderr" "pgmesh-apply: origin a: its transactions after $own up to $head are missing here"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 5
+}
