@@ -364,6 +364,7 @@ static bool
 take(struct taker *k)
 {
 	struct snapshot snap = { .taken = 0 };
+	bool whole = k->o->ntables == 0;
 	char at[LSN_BUFSIZE];
 	lsn_t c;
 
@@ -374,9 +375,13 @@ take(struct taker *k)
 	 * must be read before the slot exists, and written with it. */
 	snap.taken = now_us();
 	textwriter_snapshot_begin(&k->w, &snap);
-	if (!write_watermarks(k) || !open_snapshot(k, &c))
+	/* Progress is per origin, not per table: a snapshot of some tables
+	 * says nothing of the transactions of others, so it has no
+	 * watermark (it adds a table to a network, see pgmesh(7)). */
+	if ((whole && !write_watermarks(k)) || !open_snapshot(k, &c))
 		return false;
-	textwriter_watermark(&k->w, k->o->node, c);
+	if (whole)
+		textwriter_watermark(&k->w, k->o->node, c);
 	log_verbose("snapshot of %s at %s", k->o->node, lsn_format(c, at));
 	for (int i = 0; i < k->ntables; i++)
 		if (!copy_table(k, k->tables[i]))

@@ -6,6 +6,8 @@
  * between an S and an E record, with a W record per origin the database
  * holds transactions of: every transaction of that origin at or below the
  * watermark is in the snapshot.  snaptake.c proves the watermarks safe.
+ * A snapshot of tables named has no watermark: it says nothing of the
+ * other tables' rows, and progress is per origin.
  */
 #ifndef PGMESH_SNAPTAKE_H
 #define PGMESH_SNAPTAKE_H
