@@ -63,9 +63,9 @@ static const char usage[] =
     "                    [--accept-gap node:lsn] [--ack name | --prune]\n"
     "                    [file | dir ...]\n"
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
+    "       pgmesh-apply -d conninfo --position [--origin node]\n"
     "       pgmesh-apply -d conninfo [-v] [--allow node:table]\n"
-    "                    --snapshot-from node [file ...]\n"
-    "       pgmesh-apply -d conninfo --position [--origin node]\n";
+    "                    --snapshot-from node [file ...]\n";
 
 static int
 parse_group(const char *s)
