@@ -28,9 +28,10 @@
 #   PGMESH_SOURCE_DB    its database (libpq conninfo)   dbname=shop
 #   PGMESH_SOURCE_SSH   where to run its capture, or empty to connect
 #                       from here                       hub-eu.example
-#   PGMESH_ALLOW        --allow rules for its rows, space-separated
+# PGMESH_ALLOW's rules judge the snapshot's rows as the source's, whatever
+# origin first inserted them: "*:public.*" grants them.
 set -euo pipefail
-: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}"
+: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}" "${PGMESH_ALLOW:?}"
 : "${PGMESH_SOURCE_NODE:?}" "${PGMESH_SOURCE_DB:?}"
 here=$(dirname "$0")
 
@@ -42,12 +43,8 @@ if [ -n "${PGMESH_SOURCE_SSH:-}" ]; then
 	# ssh hands the remote shell one string: quote each word for it.
 	snapshot=(ssh "$PGMESH_SOURCE_SSH" "${snapshot[*]@Q}")
 fi
-allow=()
-for rule in ${PGMESH_ALLOW:-}; do
-	allow+=(--allow "$rule")
-done
 "${snapshot[@]}" |
-	pgmesh-apply -d "$PGMESH_DB" -v "${allow[@]}" \
+	pgmesh-apply -d "$PGMESH_DB" -v --allow-file "$PGMESH_ALLOW" \
 		--snapshot-from "$PGMESH_SOURCE_NODE"
 
 "$here/pgmesh-peer.sh"

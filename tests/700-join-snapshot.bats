@@ -68,7 +68,7 @@ local_rows() {
 	local_rows 1001 1005
 	pgmesh-capture -d "$SRC" --snapshot >snap.txt
 	own=$(awk -F'\t' '$1 == "W" && $2 == "a" { print $3 }' snap.txt)
-	run -0 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a snap.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow "a:public.*" --snapshot-from a snap.txt
 	assert_equal "$stderr" ""
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" 25
@@ -77,7 +77,7 @@ local_rows() {
 	run -0 pgmesh-apply -d "$DB" --position --origin a
 	assert_equal "$output" "$own"
 	# Again: every row is a duplicate, progress never goes down.
-	run -0 --separate-stderr pgmesh-apply -d "$DB" -v --snapshot-from a snap.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" -v --allow "a:public.*" --snapshot-from a snap.txt
 	assert_contains "$stderr" "snapshot of a: 25 rows, 25 of them here already"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" 25
@@ -87,7 +87,7 @@ local_rows() {
 	local_rows 1 5
 	pgmesh-capture -d "$SRC" --snapshot >snap.txt
 	sql "INSERT INTO payments VALUES (3, 3, 9.99, 'USD', '2026-01-01', 'other')"
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a snap.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow "a:public.*" --snapshot-from a snap.txt
 	assert_equal "$stderr" "pgmesh-apply: snapshot of a, table public.payments: a row with the same key and other values is here already (id=3); nothing of the snapshot is applied"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" 1
@@ -100,10 +100,10 @@ local_rows() {
 	pgmesh-capture -d "$SRC" --snapshot >snap.txt
 	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' snap.txt
 	assert_equal "$stderr" "pgmesh-apply: snap.txt:2: a snapshot (S record, from node a) where none is taken (pgmesh-apply takes one with --snapshot-from)"
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from c snap.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow "*:public.*" --snapshot-from c snap.txt
 	assert_equal "$stderr" "pgmesh-apply: the input holds a snapshot of node a, not of c (--snapshot-from)"
 	head -n -1 snap.txt >cut.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a cut.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow "a:public.*" --snapshot-from a cut.txt
 	assert_equal "$stderr" "pgmesh-apply: warning: cut.txt: the snapshot of a has no E record at end of input; dropped"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" 0
@@ -140,7 +140,7 @@ local_rows() {
 	head=$(pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --drain | awk -F'\t' '$1 == "C" { l = $3 } END { print l }')
 	local_rows 9 10
 	pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --drain --after "$head" | pgmesh-pack | pgmesh-ship spool2/ 2>/dev/null
-	run -0 pgmesh-apply -d "$DB" --snapshot-from a snap.txt
+	run -0 pgmesh-apply -d "$DB" --allow "a:public.*" --snapshot-from a snap.txt
 	run -75 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' spool2
 	assert_contains "$stderr" "pgmesh-apply: origin a: its transactions after $own up to $head are missing here"
 	run -0 sql "SELECT count(*) FROM payments"
@@ -158,7 +158,7 @@ local_rows() {
 	pgmesh-capture -d "$SRC" --snapshot public.late >late.txt
 	run -1 grep -c '^W' late.txt
 	assert_equal "$output" 0
-	run -0 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a late.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow "a:public.*" --snapshot-from a late.txt
 	assert_equal "$stderr" ""
 	run -0 sql "SELECT count(*) FROM late"
 	assert_equal "$output" 50

@@ -213,6 +213,25 @@ sink_watermark(void *ctx, const char *origin, lsn_t lsn)
 	return true;
 }
 
+/* The source's grants judge every row of its snapshot, whatever origin
+ * first inserted it: the snapshot is the source's word alone. */
+static bool
+table_granted(struct snapload *l, const struct table *t)
+{
+	if (grants_allow(l->grants, l->from, t->schema, t->relname))
+		return true;
+	if (grants_system_schema(t->schema))
+		log_error("snapshot of %s, table %s: a system schema: no "
+		    "--allow rule grants it; nothing of the snapshot is "
+		    "applied", l->from, t->name);
+	else
+		log_error("snapshot of %s, table %s: %s may not insert into "
+		    "this table (no --allow rule matches); nothing of the "
+		    "snapshot is applied", l->from, t->name, l->from);
+	l->status = APPLY_STOPPED;
+	return false;
+}
+
 static bool
 sink_row(void *ctx, const struct table *t, const struct value *vals)
 {
@@ -222,13 +241,8 @@ sink_row(void *ctx, const struct table *t, const struct value *vals)
 		if (!chunk_flush(l))
 			return false;
 		table_done(l);
-		if (!grants_allow(l->grants, l->from, t->name)) {
-			log_error("snapshot of %s, table %s: not granted to %s "
-			    "(--allow); nothing of the snapshot is applied",
-			    l->from, t->name, l->from);
-			l->status = APPLY_STOPPED;
+		if (!table_granted(l, t))
 			return false;
-		}
 		l->table = t;
 		clock_gettime(CLOCK_MONOTONIC, &l->table_start);
 	}

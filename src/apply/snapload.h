@@ -30,7 +30,7 @@
 
 struct snapload;
 
-/* Snapshots of node from only; grants (may be empty: all) judge its rows
+/* Snapshots of node from only; grants judge its rows
  * as that node's. */
 struct snapload *snapload_new(PGconn *c, const char *from,
     const struct grants *grants);
