@@ -63,6 +63,18 @@ local_rows() {
 	assert_equal "$(sed -n 5p <<<"$output")" "E	a	1"
 }
 
+@test "a database without a publication (a hub's) gives a snapshot of every table of its own" {
+	gen_payments 3 1 b | from_genesis | pgmesh-apply -d "$DB" --allow '*:*' 2>/dev/null
+	sql "CREATE TABLE other (id int PRIMARY KEY); INSERT INTO other VALUES (1)"
+	run -0 --separate-stderr pgmesh-capture -d "$(pg_conninfo dst "t$BATS_TEST_NUMBER")" --node h --snapshot
+	assert_equal "$stderr" ""
+	assert_equal "$(sed -n 3p <<<"$output")" "W	b	0/30000"
+	assert_equal "$(grep -c '^I	public.other	' <<<"$output")" 1
+	assert_equal "$(grep -c '^I	public.payments	' <<<"$output")" 3
+	assert_equal "$(grep -c '^I	pgmesh' <<<"$output")" 0
+	assert_equal "$(tail -n1 <<<"$output")" "E	h	4"
+}
+
 @test "--snapshot-from loads the rows, then raises progress to the watermarks" {
 	b_rows 20
 	local_rows 1001 1005

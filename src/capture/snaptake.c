@@ -136,39 +136,78 @@ add_tables(struct taker *k, PGresult *res)
 	return ok;
 }
 
-/* The tables named, or the publication's (partitioned ones by their
- * root, as capture publishes them, so a snapshot reads every partition). */
+/* The publication's tables, partitioned ones by their root, as capture
+ * publishes them, so that a snapshot reads every partition. */
+static const char published_sql[] =
+    "SELECT schemaname, tablename, pg_catalog.format('%I.%I', schemaname, "
+    "tablename)::regclass::oid FROM pg_catalog.pg_publication_tables "
+    "WHERE pubname = $1 ORDER BY 1, 2";
+
+/* A database that captures nothing (a hub's, which applies everything):
+ * every table of its own, partitioned ones by their root. */
+static const char all_sql[] =
+    "SELECT n.nspname, c.relname, c.oid FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+    "AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' "
+    "AND n.nspname <> 'pgmesh' ORDER BY 1, 2";
+
+static const char named_sql[] =
+    "SELECT n.nspname, c.relname, c.oid FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.oid = $1::regclass";
+
+/* 1 when the publication exists, 0 when not, -1 on failure (logged). */
+static int
+publication_exists(struct taker *k)
+{
+	const char *params[1] = { k->o->publication };
+	PGresult *res = pgconn_query(k->meta, "reading publications",
+	    "SELECT FROM pg_catalog.pg_publication WHERE pubname = $1", 1,
+	    params);
+	int n = res == NULL ? -1 : PQntuples(res) > 0;
+
+	PQclear(res);
+	return n;
+}
+
+/* The tables named; or the publication's; or, on a node without one,
+ * every table. */
 static bool
 list_tables(struct taker *k)
 {
-	static const char named[] =
-	    "SELECT n.nspname, c.relname, c.oid FROM pg_catalog.pg_class c "
-	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	    "WHERE c.oid = $1::regclass";
 	PGresult *res;
+	int published;
 
-	if (k->o->ntables == 0) {
-		const char *params[1] = { k->o->publication };
-
-		res = pgconn_query(k->meta, "listing the publication's tables",
-		    "SELECT schemaname, tablename, pg_catalog.format('%I.%I', "
-		    "schemaname, tablename)::regclass::oid "
-		    "FROM pg_catalog.pg_publication_tables WHERE pubname = $1 "
-		    "ORDER BY 1, 2", 1, params);
-		if (res == NULL || !add_tables(k, res))
-			return fail(k, k->meta);
-		if (k->ntables == 0)
-			log_warn("publication %s has no tables: the snapshot is "
-			    "empty", k->o->publication);
-		return true;
-	}
 	for (int i = 0; i < k->o->ntables; i++) {
 		const char *params[1] = { k->o->tables[i] };
 
-		res = pgconn_query(k->meta, k->o->tables[i], named, 1, params);
+		res = pgconn_query(k->meta, k->o->tables[i], named_sql, 1,
+		    params);
 		if (res == NULL || !add_tables(k, res))
 			return fail(k, k->meta);
 	}
+	if (k->o->ntables > 0)
+		return true;
+	if ((published = publication_exists(k)) < 0)
+		return fail(k, k->meta);
+	if (published) {
+		const char *params[1] = { k->o->publication };
+
+		res = pgconn_query(k->meta, "listing the publication's tables",
+		    published_sql, 1, params);
+	} else {
+		log_verbose("no publication %s: a snapshot of every table",
+		    k->o->publication);
+		res = pgconn_query(k->meta, "listing the tables", all_sql, 0,
+		    NULL);
+	}
+	if (res == NULL || !add_tables(k, res))
+		return fail(k, k->meta);
+	if (k->ntables == 0)
+		log_warn("%s: the snapshot is empty", published ?
+		    "the publication has no tables" : "the database has no "
+		    "tables");
 	return true;
 }
 
