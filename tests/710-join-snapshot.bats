@@ -177,3 +177,50 @@ local_rows() {
 	run -0 pgmesh-apply -d "$DB" --position
 	assert_equal "$output" "b	0/20000"
 }
+
+# hostile_snapshot TABLE: a snapshot of node a as a hostile source could
+# write it: one granted row of payments, then one of TABLE, and a
+# watermark that would silence origin b.
+hostile_snapshot() {
+	printf '#pgmesh\t1\nS\ta\t2026-11-21 13:16:41.123456+00\nW\tb\tFF/0\n'
+	printf 'T\tpublic.payments\tid\tbigint\taccount_id\tbigint\tamount\tnumeric(12,2)\tcurrency\tcharacter(3)\tcreated_at\ttimestamp with time zone\tmemo\ttext\n'
+	printf 'I\tpublic.payments\t1\t1\t1.00\tEUR\t2026-01-01 00:00:00+00\tgranted\n'
+	printf 'T\t%s\tid\tinteger\tnote\ttext\n' "$1"
+	printf 'I\t%s\t1\thostile\n' "$1"
+	printf 'E\ta\t2\n'
+}
+
+@test "a hostile snapshot writes nowhere its source is not granted, and moves no progress" {
+	sql "CREATE TABLE late (id int PRIMARY KEY, note text)"
+	hostile_snapshot public.late >late.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:public.payments' --allow 'b:public.late' --snapshot-from a late.txt
+	assert_equal "$stderr" "pgmesh-apply: snapshot of a, table public.late: a may not insert into this table (no --allow rule matches); nothing of the snapshot is applied"
+	hostile_snapshot pgmesh.late >system.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a system.txt
+	assert_equal "$stderr" "pgmesh-apply: snapshot of a, table pgmesh.late: a system schema: no --allow rule grants it; nothing of the snapshot is applied"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 0
+	run -0 sql "SELECT count(*) FROM late"
+	assert_equal "$output" 0
+	run -0 pgmesh-apply -d "$DB" --position
+	assert_equal "$output" ""
+}
+
+@test "bad snapshot records are refused, naming the line" {
+	hostile_snapshot public.payments | sed 's/^E\ta\t2$/E\ta\t3/' >count.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a count.txt
+	assert_equal "$stderr" "pgmesh-apply: count.txt:8: the snapshot of a says it has 3 rows, it has 2"
+	hostile_snapshot public.payments | sed 's/^W\tb\tFF\/0$/W\tb\tnowhere/' >lsn.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a lsn.txt
+	assert_contains "$stderr" "pgmesh-apply: lsn.txt:3: "
+	hostile_snapshot public.payments | sed '3a B\tb\t0/10\t2026-11-21 13:16:41.123456+00\t7' >txn.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a txn.txt
+	assert_equal "$stderr" "pgmesh-apply: txn.txt:4: B record inside the snapshot of a (its E record is missing)"
+	hostile_snapshot public.payments | sed 's/^S\ta\t/S\tA!\t/' >name.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a name.txt
+	assert_contains "$stderr" "pgmesh-apply: name.txt:2: bad source node name \"A!\""
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 0
+	run -0 pgmesh-apply -d "$DB" --position
+	assert_equal "$output" ""
+}
