@@ -224,3 +224,23 @@ hostile_snapshot() {
 	run -0 pgmesh-apply -d "$DB" --position
 	assert_equal "$output" ""
 }
+
+@test "a snapshot of 1,000,000 rows goes from source to destination with flat memory" {
+	local limit=65536
+	# Under AddressSanitizer: its shadow memory, and a small quarantine.
+	case $PGMESH_BIN in */asan) limit=131072 ;; esac
+	src_sql "CREATE TABLE million (id bigint PRIMARY KEY, note text)"
+	src_sql "INSERT INTO million SELECT i, lpad(i::text, 100, 'x') FROM generate_series(1, 1000000) i"
+	sql "CREATE TABLE million (id bigint PRIMARY KEY, note text)"
+	export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=16
+	run -0 --separate-stderr bash -c '
+		/usr/bin/time -f %M -o capture.rss pgmesh-capture -d "$1" --snapshot public.million |
+			/usr/bin/time -f %M -o apply.rss pgmesh-apply -d "$2" -v \
+				--allow "a:public.million" --snapshot-from a' _ "$SRC" "$DB"
+	assert_contains "$stderr" "pgmesh-apply: snapshot of a, table public.million: 1000000 rows, "
+	run -0 sql "SELECT count(*), sum(id) FROM million"
+	assert_equal "$output" "1000000|500000500000"
+	echo "peak RSS: capture $(tail -1 capture.rss) kB, apply $(tail -1 apply.rss) kB"
+	[ "$(tail -1 capture.rss)" -lt "$limit" ]
+	[ "$(tail -1 apply.rss)" -lt "$limit" ]
+}
