@@ -19,6 +19,8 @@
 /* Rows are sent, and kept for a second try through staging, in chunks
  * of about this much COPY text: what bounds apply's memory. */
 #define CHUNK_BYTES (4 << 20)
+/* With -v, a long table's progress is told this often. */
+#define PROGRESS_SECONDS 10
 
 struct snapload {
 	PGconn *c;
@@ -35,7 +37,7 @@ struct snapload {
 	uint64_t chunk_rows;
 	/* The current table's totals, for -v. */
 	uint64_t table_rows, table_bytes, dups;
-	struct timespec table_start;
+	struct timespec table_start, reported;
 };
 
 struct snapload *
@@ -137,6 +139,39 @@ chunk_stage(struct snapload *l)
 	return ok;
 }
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* -v: the current table's rows so far, or all of them. */
+static void
+report_table(struct snapload *l, const char *so_far)
+{
+	double s = seconds_since(&l->table_start);
+
+	log_verbose("snapshot of %s, table %s: %" PRIu64 " rows, %" PRIu64
+	    " bytes, %.0f rows/s%s", l->snap.source, l->table->name,
+	    l->table_rows, l->table_bytes,
+	    s > 0 ? (double)l->table_rows / s : 0.0, so_far);
+	clock_gettime(CLOCK_MONOTONIC, &l->reported);
+}
+
+/* The table's rows are all in: say so with -v. */
+static void
+table_done(struct snapload *l)
+{
+	if (l->table != NULL)
+		report_table(l, "");
+	l->table = NULL;
+	l->table_rows = l->table_bytes = 0;
+}
+
 static bool
 chunk_flush(struct snapload *l)
 {
@@ -157,32 +192,9 @@ chunk_flush(struct snapload *l)
 	l->table_bytes += l->chunk.len;
 	buf_reset(&l->chunk);
 	l->chunk_rows = 0;
+	if (seconds_since(&l->reported) >= PROGRESS_SECONDS)
+		report_table(l, " so far");
 	return exec(l, "RELEASE SAVEPOINT pgmesh_chunk", "RELEASE SAVEPOINT");
-}
-
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* The table's rows are all in: say so with -v. */
-static void
-table_done(struct snapload *l)
-{
-	double s = seconds_since(&l->table_start);
-
-	if (l->table != NULL)
-		log_verbose("snapshot of %s, table %s: %" PRIu64 " rows, %"
-		    PRIu64 " bytes, %.0f rows/s", l->snap.source,
-		    l->table->name, l->table_rows, l->table_bytes,
-		    s > 0 ? (double)l->table_rows / s : 0.0);
-	l->table = NULL;
-	l->table_rows = l->table_bytes = 0;
 }
 
 static bool
@@ -245,6 +257,7 @@ sink_row(void *ctx, const struct table *t, const struct value *vals)
 			return false;
 		l->table = t;
 		clock_gettime(CLOCK_MONOTONIC, &l->table_start);
+		l->reported = l->table_start;
 	}
 	copytext_line(&l->chunk, NULL, 0, vals, t->ncols);
 	l->chunk_rows++;
