@@ -47,4 +47,13 @@ fi
 	pgmesh-apply -d "$PGMESH_DB" -v --allow-file "$PGMESH_ALLOW" \
 		--snapshot-from "$PGMESH_SOURCE_NODE"
 
-"$here/pgmesh-peer.sh"
+# 75 is apply holding an origin back at a gap (it named the origin and
+# the range), or the hub out of reach: either way, not joined yet.
+status=0
+"$here/pgmesh-peer.sh" || status=$?
+if [ "$status" -eq 75 ]; then
+	echo "pgmesh-join.sh: not joined yet: if an origin is held back" \
+		"above, its hub no longer holds what follows the snapshot:" \
+		"take a fresher snapshot (run this again)" >&2
+fi
+exit "$status"

@@ -244,3 +244,23 @@ hostile_snapshot() {
 	[ "$(tail -1 capture.rss)" -lt "$limit" ]
 	[ "$(tail -1 apply.rss)" -lt "$limit" ]
 }
+
+@test "pgmesh-join.sh with a snapshot older than its inbox holds: 75, the gap named, take a fresher one" {
+	b_rows 3
+	mkdir -p hub c/inbox
+	# What the hub delivered: b's transactions from 0/60000 on, where
+	# the snapshot will stand at 0/30000.
+	gen_payments 2 1 b 6 | pgmesh-pack | pgmesh-ship c/inbox 2>/dev/null
+	echo '*:public.*' >allow
+	run -75 --separate-stderr env PGMESH_NODE=c \
+		PGMESH_DB="$(pg_conninfo dst "t$BATS_TEST_NUMBER")" \
+		PGMESH_HUB="hub=$PWD/hub" PGMESH_SPOOL="$PWD/c" PGMESH_ALLOW="$PWD/allow" \
+		PGMESH_SOURCE_NODE=a PGMESH_SOURCE_DB="$SRC" \
+		"$BATS_TEST_DIRNAME/../examples/pgmesh-join.sh"
+	assert_contains "$stderr" "pgmesh-apply: origin b: its transactions after 0/30000 up to 0/50000 are missing here"
+	assert_contains "$stderr" "pgmesh-join.sh: not joined yet: if an origin is held back above, its hub no longer holds what follows the snapshot: take a fresher snapshot (run this again)"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" 3
+	run -0 pgmesh-apply -d "$DB" --position --origin b
+	assert_equal "$output" "0/30000"
+}
