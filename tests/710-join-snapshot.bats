@@ -266,3 +266,10 @@ hostile_snapshot() {
 	run -0 pgmesh-apply -d "$DB" --position --origin b
 	assert_equal "$output" "0/30000"
 }
+
+@test "--snapshot-from as a superuser warns that only the grants guard the database" {
+	local_rows 1 2
+	pgmesh-capture -d "$SRC" --snapshot >snap.txt
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "t$BATS_TEST_NUMBER")" --allow 'a:public.*' --snapshot-from a snap.txt
+	assert_equal "$stderr" "pgmesh-apply: warning: role postgres is a superuser: only the --allow rules guard this database (pgmesh-apply(1) says which privileges a role of its own needs)"
+}

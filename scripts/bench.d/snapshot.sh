@@ -21,7 +21,8 @@ snapshot_pgmesh_run() {
 	bench_measure RUN_S RUN_KB "
 		pgmesh-capture -d '$(pg_conninfo "$BENCH_SOURCE")' --snapshot payments |
 		pgmesh-apply -d '$(pg_conninfo "$SNAPSHOT_DST" "snapped_$1")' \
-			--allow '$BENCH_NODE:public.payments' --snapshot-from '$BENCH_NODE'"
+			--allow '$BENCH_NODE:public.payments' --snapshot-from '$BENCH_NODE' \
+			2>/dev/null"
 }
 
 snapshot_copy_run() {

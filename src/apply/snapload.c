@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "copyin.h"
+#include "dbconn.h"
 #include "origin.h"
 #include "snapload.h"
 #include "stage.h"
@@ -50,6 +51,7 @@ snapload_new(PGconn *c, const char *from, const struct grants *grants)
 	l->grants = grants;
 	heads_init(&l->marks);
 	buf_init(&l->chunk);
+	dbconn_warn_superuser(c);
 	return l;
 }
 
