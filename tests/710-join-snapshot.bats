@@ -273,3 +273,17 @@ hostile_snapshot() {
 	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "t$BATS_TEST_NUMBER")" --allow 'a:public.*' --snapshot-from a snap.txt
 	assert_equal "$stderr" "pgmesh-apply: warning: role postgres is a superuser: only the --allow rules guard this database (pgmesh-apply(1) says which privileges a role of its own needs)"
 }
+
+@test "--snapshot-from goes alone, takes files, and a node name" {
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a --group 5
+	assert_equal "$stderr" "pgmesh-apply: --snapshot-from goes alone (with -v, --allow and --limit)"
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a --position
+	assert_equal "$stderr" "pgmesh-apply: --position takes no input and no apply options"
+	mkdir spool
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a spool
+	assert_equal "$stderr" "pgmesh-apply: spool: --snapshot-from takes files, not spools"
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from A
+	assert_equal "$stderr" "pgmesh-apply: --snapshot-from A: not a node name (1 to 32 of a-z 0-9 _ -)"
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --snapshot-from a
+	assert_equal "$stderr" "pgmesh-apply: no --allow rule: say which origins may insert into which tables, as in --allow 'a:public.*' (--allow '*:*' grants every table)"
+}
