@@ -5,7 +5,7 @@
 #     same empty table;
 #   - the full pipeline capture | pack | apply of those rows takes at most
 #     0.6x native logical replication catching up on the same WAL;
-#   - BENCH_ROWS / 10 one-row transactions: the pipeline at most 0.4x
+#   - BENCH_ROWS / 10 one-row transactions: the pipeline at most 0.5x
 #     native catch-up.
 #
 # Native replication is run the way its users run it.  Each catch-up
@@ -167,7 +167,7 @@ bench_apply() {
 		current_setting('wal_retrieve_retry_interval')::interval)")
 	apply_versus_copy
 	apply_catchup bulk "$BENCH_ROWS" 1000 "$BENCH_ROWS 1,000-row txns" 0.6
-	apply_catchup single "$APPLY_SINGLE_ROWS" 1 "$APPLY_SINGLE_ROWS 1-row txns" 0.4
+	apply_catchup single "$APPLY_SINGLE_ROWS" 1 "$APPLY_SINGLE_ROWS 1-row txns" 0.5
 	pg_stop "$APPLY_DST"
 }
 
