@@ -369,22 +369,6 @@ applier_sink(struct applier *a)
 	};
 }
 
-/*
- * A superuser passes every privilege check: rows may then go anywhere the
- * --allow rules let them, with nothing of the database's own to stop a
- * rule written too wide.
- */
-static void
-warn_superuser(PGconn *c)
-{
-	const char *su = PQparameterStatus(c, "is_superuser");
-
-	if (su != NULL && strcmp(su, "on") == 0)
-		log_warn("role %s is a superuser: only the --allow rules guard "
-		    "this database (pgmesh-apply(1) says which privileges a "
-		    "role of its own needs)", PQuser(c));
-}
-
 struct applier *
 applier_new(PGconn *c, const struct applier_options *opts)
 {
@@ -415,7 +399,7 @@ applier_new(PGconn *c, const struct applier_options *opts)
 		applier_free(a);
 		return NULL;
 	}
-	warn_superuser(c);
+	dbconn_warn_superuser(c);
 	return a;
 }
 

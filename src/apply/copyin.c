@@ -48,8 +48,8 @@ copyin_start(PGconn *c, const struct table *t, const char *target,
 	return ok;
 }
 
-static bool
-put(PGconn *c, const char *data, size_t len, struct dberror *err)
+bool
+copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err)
 {
 	while (len > 0) {
 		size_t n = len < PUT_BYTES ? len : PUT_BYTES;
@@ -80,7 +80,7 @@ copyin_put_segment(PGconn *c, struct applylog *l,
 			    "read back from its temporary file");
 			return false;
 		}
-		if (!put(c, p, n, err))
+		if (!copyin_put(c, p, n, err))
 			return false;
 		off += n;
 	}

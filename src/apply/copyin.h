@@ -26,6 +26,8 @@
  */
 bool copyin_start(PGconn *c, const struct table *t, const char *target,
     bool begin, struct dberror *err);
+/* Send len bytes of rows in COPY text. */
+bool copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err);
 /*
  * Send the rows of segment s of l.  Rows of its temporary file that cannot
  * be read back (logged) are no fault of the data: err gets PostgreSQL's

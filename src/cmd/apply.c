@@ -22,6 +22,7 @@
 #include "apply/grants.h"
 #include "apply/origin.h"
 #include "apply/rejects.h"
+#include "apply/snapload.h"
 #include "apply/spoolread.h"
 #include "common/catalog.h"
 #include "common/cli.h"
@@ -51,6 +52,7 @@ struct settings {
 	const char *ack;
 	bool prune;
 	bool replay;
+	const char *snapshot_from;
 	char **inputs;
 	int ninputs;
 };
@@ -62,7 +64,9 @@ static const char usage[] =
     "                    [--ack name | --prune] [--limit name=size]\n"
     "                    [file | dir ...]\n"
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
-    "       pgmesh-apply -d conninfo --position [--origin node]\n";
+    "       pgmesh-apply -d conninfo --position [--origin node]\n"
+    "       pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
+    "                    [--limit name=size] --snapshot-from node [file ...]\n";
 
 static int
 parse_group(const char *s)
@@ -96,7 +100,7 @@ parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_POSITION = 256, OPT_ORIGIN, OPT_GROUP, OPT_SYNC,
 	    OPT_REJECTS, OPT_ALLOW, OPT_ALLOW_FILE, OPT_ACCEPT_GAP,
-	    OPT_MAX_GAP_AGE, OPT_ACK, OPT_PRUNE, OPT_REPLAY };
+	    OPT_MAX_GAP_AGE, OPT_ACK, OPT_PRUNE, OPT_REPLAY, OPT_SNAPSHOT_FROM };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "position", no_argument, NULL, OPT_POSITION },
@@ -111,6 +115,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "ack", required_argument, NULL, OPT_ACK },
 		{ "prune", no_argument, NULL, OPT_PRUNE },
 		{ "replay", no_argument, NULL, OPT_REPLAY },
+		{ "snapshot-from", required_argument, NULL, OPT_SNAPSHOT_FROM },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIMIT_OPTION,
@@ -150,6 +155,13 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_PRUNE: s->prune = true; break;
 		case OPT_REPLAY: s->replay = true; break;
+		case OPT_SNAPSHOT_FROM:
+			if (!node_valid(optarg, strlen(optarg)))
+				die(EX_USAGE, "--snapshot-from %s: not a node "
+				    "name (1 to %d of a-z 0-9 _ -)", optarg,
+				    NODE_MAX);
+			s->snapshot_from = optarg;
+			break;
 		case 'v': verbosity++; break;
 		}
 	}
@@ -189,6 +201,19 @@ check_settings(const struct settings *s)
 	if (s->replay && (s->ack != NULL || s->prune || s->accept.n > 0))
 		die(EX_USAGE, "--replay goes alone: no --ack, --prune or "
 		    "--accept-gap");
+	if (s->snapshot_from != NULL && (s->position || s->replay ||
+	    s->rejects || s->sync || s->group != DEFAULT_GROUP ||
+	    s->accept.n > 0 || s->ack != NULL || s->prune ||
+	    s->max_gap_age != DEFAULT_MAX_GAP_AGE))
+		die(EX_USAGE, "--snapshot-from goes alone (with -v, --allow "
+		    "and --limit)");
+	for (int i = 0; s->snapshot_from != NULL && i < s->ninputs; i++) {
+		struct stat st;
+
+		if (stat(s->inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			die(EX_USAGE, "%s: --snapshot-from takes files, not "
+			    "spools", s->inputs[i]);
+	}
 	if ((s->ack != NULL || s->prune) && s->ninputs == 0)
 		die(EX_USAGE, "--ack and --prune take spool directories");
 	for (int i = 0; (s->ack != NULL || s->prune) && i < s->ninputs; i++) {
@@ -394,6 +419,45 @@ applier_stands(void *ctx, const char *origin, lsn_t *lsn)
 	return applier_progress(ctx, origin, lsn);
 }
 
+/*
+ * --snapshot-from: load the snapshots of one node, each whole or not at
+ * all, then raise progress to their watermarks (snapload.h).
+ */
+static int
+load_snapshots(const struct settings *s, PGconn *c)
+{
+	struct snapload *l = snapload_new(c, s->snapshot_from, s->grants);
+	struct change_sink sink = snapload_sink(l);
+	struct catalog *cat = catalog_new();
+	enum read_result res = READ_OK;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < (s->ninputs > 0 ? s->ninputs : 1); i++) {
+		const char *path = s->ninputs > 0 ? s->inputs[i] : "-";
+		struct input in;
+
+		if (!input_open(&in, path)) {
+			rc = EX_NOINPUT;
+			break;
+		}
+		res = read_stream(&in, cat, &sink);
+		input_close(&in);
+		if (res == READ_SINK_FAILED)
+			rc = status_exit(snapload_status(l));
+		else if (res == READ_IO_ERROR)
+			rc = EX_IOERR;
+		else if (res != READ_OK)
+			rc = EX_DATAERR;	/* bad or cut short: nothing of it */
+	}
+	if (rc == 0 && snapload_done(l) == 0) {
+		log_error("no snapshot in the input");
+		rc = EX_DATAERR;
+	}
+	snapload_free(l);
+	catalog_free(cat);
+	return rc;
+}
+
 static int
 apply_all(const struct settings *s, PGconn *c)
 {
@@ -452,6 +516,8 @@ main(int argc, char **argv)
 		rc = cli_connect_status(failure);
 	else if (s.position)
 		rc = print_position(c, s.origin);
+	else if (s.snapshot_from != NULL)
+		rc = load_snapshots(&s, c);
 	else
 		rc = apply_all(&s, c);
 	PQfinish(c);

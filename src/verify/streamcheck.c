@@ -424,8 +424,9 @@ check_input(struct streamcheck *sc, struct input *in,
     const struct spool_entry *entry)
 {
 	struct checker c = { .sc = sc, .in = in, .entry = entry };
-	struct change_sink sink = { &c, check_begin, check_row, check_commit,
-	    check_abort, NULL, check_since, NULL };
+	struct change_sink sink = { .ctx = &c, .begin = check_begin,
+	    .row = check_row, .commit = check_commit, .abort = check_abort,
+	    .since = check_since };
 	struct catalog *cat;
 	enum check_status st = CHECK_OK;
 	ssize_t n = input_fill(in, 8);
