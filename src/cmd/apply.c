@@ -184,7 +184,7 @@ apply_input(struct applier *a, struct catalog *cat, struct input *in)
 	if (textread_detect(in->buf + in->start, (size_t)n))
 		r = textread_run(in, cat, &sink);
 	else if (pack_detect((const unsigned char *)in->buf + in->start, (size_t)n))
-		r = packread_run(in, cat, &sink);
+		r = packread_run(in, cat, &sink, &(struct packread_options){ 0 });
 	else {
 		log_error("%s: neither change text nor a pack stream", in->name);
 		return EX_DATAERR;

@@ -4,16 +4,19 @@
  * A frame is read whole before anything of it is believed: the manifest
  * (bounded by MANIFEST_MAX_LEN) says how long the data frame is, the data
  * frame is read into the input buffer, its SHA-256 compared with the
- * manifest's, then it is decompressed entirely (zstd checks its own content
- * checksum at the frame's end).
+ * manifest's, its signature checked when the reader was given signers,
+ * then it is decompressed entirely (zstd checks its own content checksum
+ * at the frame's end).
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 
 #include "framecheck.h"
+#include "framesig.h"
 #include "common/log.h"
 
 /* The largest data frame, compressed or not, a reader accepts: a frame
@@ -166,10 +169,12 @@ decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
 }
 
 bool
-frame_check_digest(const struct manifest *m, const unsigned char *frame,
-    size_t len, const char *what, uint64_t offset, struct frame_error *err)
+frame_check_bytes(const struct manifest *m, const unsigned char *frame,
+    size_t len, const struct signers *signers, const char *what,
+    uint64_t offset, struct frame_error *err)
 {
 	unsigned char sha[SHA256_LEN];
+	char why[sizeof(err->text) - 64];
 
 	if (len != m->manifest_len + m->data_len) {
 		frame_error_set(err, what, offset, "%zu bytes, its manifest says %"
@@ -180,9 +185,15 @@ frame_check_digest(const struct manifest *m, const unsigned char *frame,
 		frame_error_set(err, what, offset, "SHA-256 failed");
 		return false;
 	}
-	if (memcmp(sha, m->sha256, SHA256_LEN) != 0) {
+	/* In constant time, as every digest and signature is compared. */
+	if (CRYPTO_memcmp(sha, m->sha256, SHA256_LEN) != 0) {
 		frame_error_set(err, what, offset, "data frame does not match the "
 		    "SHA-256 of its manifest (damaged)");
+		return false;
+	}
+	if (signers != NULL && !framesig_check(signers, m,
+	    frame + MANIFEST_HEADER_LEN, why, sizeof(why))) {
+		frame_error_set(err, what, offset, "%s", why);
 		return false;
 	}
 	return true;
@@ -190,14 +201,15 @@ frame_check_digest(const struct manifest *m, const unsigned char *frame,
 
 bool
 frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
-    const unsigned char *frame, size_t len, struct buf *content,
-    const char *what, uint64_t offset, struct frame_error *err)
+    const unsigned char *frame, size_t len, const struct signers *signers,
+    struct buf *content, const char *what, uint64_t offset,
+    struct frame_error *err)
 {
 	/* Format 1 declares no content length. */
 	uint64_t limit = m->version == 1 ? PACK_MAX_DATA : m->content_len;
 	const char *why = NULL;
 
-	if (!frame_check_digest(m, frame, len, what, offset, err))
+	if (!frame_check_bytes(m, frame, len, signers, what, offset, err))
 		return false;
 	if (limit > PACK_MAX_DATA)
 		why = "manifest's content_len is above 1 GiB";

@@ -74,13 +74,13 @@ feed_since(const struct manifest *m, struct manifest_chain *chain,
 }
 
 enum read_result
-pack_check_digest(const struct manifest *m, const struct buf *raw,
-    const char *what, uint64_t offset)
+pack_check_bytes(const struct manifest *m, const struct buf *raw,
+    const struct signers *signers, const char *what, uint64_t offset)
 {
 	struct frame_error err;
 
-	if (frame_check_digest(m, (const unsigned char *)raw->data, raw->len,
-	    what, offset, &err))
+	if (frame_check_bytes(m, (const unsigned char *)raw->data, raw->len,
+	    signers, what, offset, &err))
 		return READ_OK;
 	log_error("%s", err.text);
 	return READ_BAD_DATA;
@@ -130,7 +130,7 @@ pack_check_frame(struct pack_checker *pc, const struct manifest *m,
 		return READ_IO_ERROR;
 	}
 	if (!frame_unpack(pc->dctx, m, (const unsigned char *)raw->data,
-	    raw->len, &pc->content, what, offset, &err)) {
+	    raw->len, pc->signers, &pc->content, what, offset, &err)) {
 		log_error("%s", err.text);
 		return READ_BAD_DATA;
 	}
@@ -171,7 +171,7 @@ struct feeding {
 struct packread {
 	struct catalog *cat;
 	const struct change_sink *sink;
-	bool threads;
+	struct packread_options o;
 	bool started;		/* the sink was told a stream begins */
 	struct packdata_split split;	/* what the last frame left open */
 	struct feeding fd;
@@ -234,13 +234,13 @@ feed_frame(struct prefetched *s, struct feeding *fd,
 
 struct packread *
 packread_open(struct catalog *cat, const struct change_sink *sink,
-    bool threads)
+    const struct packread_options *o)
 {
 	struct packread *r = xcalloc(1, sizeof(*r));
 
 	r->cat = cat;
 	r->sink = sink;
-	r->threads = threads;
+	r->o = *o;
 	return r;
 }
 
@@ -257,7 +257,8 @@ packread_input(struct packread *r, struct input *in)
 		return READ_SINK_FAILED;
 	r->started = true;
 	r->fd.name = in->name;
-	if ((p = prefetch_start(in, r->cat, &r->split, r->threads)) == NULL)
+	if ((p = prefetch_start(in, r->cat, &r->split, r->o.signers,
+	    r->o.threads)) == NULL)
 		return READ_IO_ERROR;
 	while ((res = take_frame(p, sink, r->fd.inside, &s)) == READ_OK && s->got)
 		if ((res = feed_frame(s, &r->fd, sink)) != READ_OK)
@@ -285,27 +286,13 @@ packread_close(struct packread *r)
 	return res;
 }
 
-static enum read_result
-run(struct input *in, struct catalog *cat, const struct change_sink *sink,
-    bool threads)
+enum read_result
+packread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink, const struct packread_options *o)
 {
-	struct packread *r = packread_open(cat, sink, threads);
+	struct packread *r = packread_open(cat, sink, o);
 	enum read_result res = packread_input(r, in);
 	enum read_result end = packread_close(r);
 
 	return res == READ_OK ? end : res;
-}
-
-enum read_result
-packread_run(struct input *in, struct catalog *cat,
-    const struct change_sink *sink)
-{
-	return run(in, cat, sink, false);
-}
-
-enum read_result
-packread_run_pipelined(struct input *in, struct catalog *cat,
-    const struct change_sink *sink)
-{
-	return run(in, cat, sink, true);
 }

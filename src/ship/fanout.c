@@ -137,7 +137,7 @@ read_stream_frame(struct fanout *fo)
 	/* Its digest, as every hop checks it (receive.h): its contents are
 	 * for the programs that decode it. */
 	if (rr == READ_OK && got)
-		rr = pack_check_digest(&f->m, &f->raw, fo->in->name, offset);
+		rr = pack_check_bytes(&f->m, &f->raw, NULL, fo->in->name, offset);
 	if (rr != READ_OK || !got) {
 		fo->source_done = true;
 		if (rr != READ_OK)

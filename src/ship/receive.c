@@ -135,7 +135,7 @@ read_frames(struct receiver *r, struct input *in)
 		if (rr == READ_OK && !got)
 			break;
 		if (rr == READ_OK && r->s->digest_only)
-			rr = pack_check_digest(&m, &raw, in->name, offset);
+			rr = pack_check_bytes(&m, &raw, NULL, in->name, offset);
 		else if (rr == READ_OK)
 			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
 			    offset);
