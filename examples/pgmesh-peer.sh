@@ -5,15 +5,20 @@
 #      the outbox already holds (the cursor lives with the durable copy);
 #   2. the outbox to its regional hub over ssh (the hub says what it holds,
 #      only the rest travels), pruning what the hub acknowledged;
-#   3. whatever the hub delivered into its inbox, into its database.
+#   3. whatever the hub delivered into its inbox, into its database,
+#      pruning what the database holds durably.  A frame that is missing
+#      holds its origin back (exit 75) until the hub delivers it.
 #
 # Settings come from the environment (systemd: EnvironmentFile=):
 #   PGMESH_NODE   this peer's node name            a
 #   PGMESH_DB     its database (libpq conninfo)    dbname=shop
 #   PGMESH_HUB    its hub's spool                  hub=ssh://hub1.example/var/spool/pgmesh/hub
 #   PGMESH_SPOOL  where outbox/ and inbox/ live    /var/spool/pgmesh
+#   PGMESH_ALLOW  which origins may insert into    /etc/pgmesh/allow
+#                 which tables here, one rule a line ("*:public.*"; see
+#                 pgmesh-apply(1)): nothing is applied without it
 set -euo pipefail
-: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}"
+: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}" "${PGMESH_ALLOW:?}"
 spool=${PGMESH_SPOOL:-/var/spool/pgmesh}
 mkdir -p "$spool/outbox" "$spool/inbox"
 
@@ -30,4 +35,4 @@ status=0
 pgmesh-ship --prune "$spool/outbox" "$PGMESH_HUB" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
 
-pgmesh-apply -d "$PGMESH_DB" "$spool/inbox"
+pgmesh-apply -d "$PGMESH_DB" --allow-file "$PGMESH_ALLOW" --prune "$spool/inbox"

@@ -32,19 +32,22 @@ line_offset() {
 	head -n "$(($1 - 1))" in.txt | wc -c
 }
 
-@test "input cut inside a row: the transactions before it, status 65" {
+@test "input cut inside a row: the transactions before it; the cut one waits (75)" {
 	# Line 30 is in the third transaction (ids 21-30).
 	head -c "$(($(line_offset 30) + 12))" in.txt >cut.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' cut.txt
-	assert_equal "$stderr" "pgmesh-apply: cut.txt:30: last line has no newline (input cut short?)"
+	run -75 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' cut.txt
+	assert_equal "$stderr" "pgmesh-apply: cut.txt:30: last line has no newline (input cut short?)
+pgmesh-apply: origin a: its transaction at LSN 0/30000 came cut short; transactions held back: 1 (LSN 0/30000 to 0/30000)"
 	run -0 summary
 	assert_equal "$output" "20|20|t"
 }
 
-@test "input cut at a line boundary inside a transaction: dropped, status 65" {
+@test "input cut at a line boundary inside a transaction: held back, status 75" {
+	# The writer may still be writing it: temporary, not bad data.
 	head -n 30 in.txt >cut.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' cut.txt
-	assert_equal "$stderr" "pgmesh-apply: warning: cut.txt: transaction of origin a, LSN 0/30000 has no C record at end of input; dropped"
+	run -75 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' cut.txt
+	assert_equal "$stderr" "pgmesh-apply: warning: cut.txt: transaction of origin a, LSN 0/30000 has no C record at end of input; dropped
+pgmesh-apply: origin a: its transaction at LSN 0/30000 came cut short; transactions held back: 1 (LSN 0/30000 to 0/30000)"
 	run -0 summary
 	assert_equal "$output" "20|20|t"
 	# The rest arrives later: applied from there, nothing twice.
@@ -56,7 +59,8 @@ line_offset() {
 @test "a corrupted line stops at its transaction, through a pipe, with group commit" {
 	sed '42s/^I/X/' in.txt >bad.txt
 	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --group 1000 <bad.txt
-	assert_equal "$stderr" "pgmesh-apply: stdin:42: unknown record type \"X\""
+	assert_equal "$stderr" "pgmesh-apply: stdin:42: unknown record type \"X\"
+pgmesh-apply: origin a: its transaction at LSN 0/40000 came cut short; transactions held back: 1 (LSN 0/40000 to 0/40000)"
 	run -0 summary
 	assert_equal "$output" "30|30|t"
 }
@@ -69,9 +73,9 @@ line_offset() {
 	assert_equal "$output" "10|10|t"
 }
 
-@test "a writer that dies mid-stream leaves whole transactions only" {
+@test "a writer that dies mid-stream leaves whole transactions only; the cut one waits (75)" {
 	{ head -n 45 in.txt; exit 1; } | {
-		run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*'
+		run -75 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*'
 		assert_contains "$stderr" "LSN 0/40000 has no C record at end of input; dropped"
 	}
 	run -0 summary

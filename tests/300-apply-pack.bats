@@ -32,7 +32,7 @@ dump() {
 }
 
 kinds_text() {
-	printf '#pgmesh\t1\n'
+	printf '#pgmesh\t1\nP\ta\t0/0\n'
 	printf 'B\ta\t0/5000000\t2026-11-21 13:16:41.123456+00\t9\n'
 	printf 'T\tpublic.kinds\tid\tinteger\tt\ttext\tn\tnumeric\tb\tbytea\tts\ttimestamp with time zone\tarr\tinteger[]\tj\tjsonb\tf\tdouble precision\n'
 	printf 'I\tpublic.kinds\t1\ttab\\there\\nnew line \\\\ back\t-12.345\t\\\\x00ff\t2026-11-21 13:16:41.5+00\t{1,2,3}\t{"k": [1, null]}\t1.5e-300\n'
@@ -101,7 +101,7 @@ statements_counted() {
 @test "a spool directory is applied per origin in LSN order, once" {
 	mkdir spool
 	gen_payments 1000 100 a | pgmesh-pack --frame-bytes 2048 | pgmesh-ship spool/ 2>/dev/null
-	gen_payments 500 50 b 5001 | pgmesh-pack --frame-bytes 2048 | pgmesh-ship spool/ 2>/dev/null
+	gen_payments 500 50 b 5001 | from_genesis | pgmesh-pack --frame-bytes 2048 | pgmesh-ship spool/ 2>/dev/null
 	[ "$(find spool -name '*.pack' | wc -l)" -gt 4 ]
 	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst pack)" --allow '*:*' spool
 	run -0 pg_sql dst pack "SELECT count(*), count(DISTINCT id), sum(id) FROM payments"

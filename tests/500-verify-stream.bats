@@ -8,8 +8,10 @@ FRAMES=$TESTS_DIR/fixtures/pack-frames
 # changetext ORIGIN TXNS ROWS FIRST_LSN: change text of TXNS transactions
 # of ROWS payments each, LSNs 4096 apart from FIRST_LSN (decimal).
 changetext() {
-	awk -v o="$1" -v txns="$2" -v rows="$3" -v base="$4" 'BEGIN {
+	awk -v o="$1" -v txns="$2" -v rows="$3" -v base="$4" -v claim="$5" 'BEGIN {
 		printf "#pgmesh\t1\n"
+		if (claim != "")
+			printf "P\t%s\t%s\n", o, claim
 		for (t = 1; t <= txns; t++) {
 			lsn = base + 4096 * t
 			printf "B\t%s\t0/%X\t2026-11-21 13:16:41.123456+00\t%d\n",
@@ -48,8 +50,8 @@ setup_file() {
 	local d=$BATS_FILE_TMPDIR
 	# Three streams packed apart and concatenated: the frame boundaries
 	# are known (a cut exactly there leaves a valid, shorter stream).
-	changetext a 20 25 22000000 >"$d/a1.txt"
-	changetext a 20 25 23000000 >"$d/a2.txt"
+	changetext a 20 25 22000000 0/0 >"$d/a1.txt"
+	changetext a 20 25 23000000 "$(printf '0/%X' $((22000000 + 4096 * 20)))" >"$d/a2.txt"
 	pgmesh-pack --frame-bytes 6000 <"$d/a1.txt" >"$d/p1.pack"
 	pgmesh-pack --frame-bytes 6000 <"$d/a2.txt" >"$d/p2.pack"
 	cat "$d/p1.pack" "$d/p2.pack" >"$d/a.pack"
@@ -107,7 +109,7 @@ problems 0"
 	for f in "$BATS_FILE_TMPDIR"/mut/*.pack; do
 		pg_sql dst "TRUNCATE payments; SELECT pg_replication_origin_drop(roname)
 			FROM pg_replication_origin" >/dev/null
-		run --separate-stderr pgmesh-apply -d "$conn" "$f"
+		run --separate-stderr pgmesh-apply -d "$conn" --allow '*:*' "$f"
 		if [ "$status" -ne 65 ]; then
 			echo "not rejected: $f (exit $status): $stderr"
 			rejected=$((rejected + 1))
@@ -267,7 +269,7 @@ lsn_of() {
 	conn=$(pg_conninfo dst)
 	pg_sql dst "TRUNCATE payments; SELECT pg_replication_origin_drop(roname)
 		FROM pg_replication_origin" >/dev/null
-	run -0 pgmesh-apply -d "$conn" "$d/p1.pack"
+	run -0 pgmesh-apply -d "$conn" --allow '*:*' "$d/p1.pack"
 	run -0 --separate-stderr pgmesh-verify -d "$conn" --lag \
 		--metrics "$d/verify.prom" "$d/a.pack"
 	assert_contains "$output" "applied 0/150F180 behind_bytes 1000000 behind_transactions 20 "
@@ -276,12 +278,41 @@ lsn_of() {
 	[ -z "$(find "$d" -maxdepth 1 -name '.verify.prom.*')" ]
 }
 
+@test "--lag: an origin held back behind a gap, and for how long" {
+	local d=$BATS_FILE_TMPDIR conn held=$BATS_TEST_TMPDIR/held
+	conn=$(pg_conninfo dst)
+	pg_sql dst "TRUNCATE payments; SELECT pg_replication_origin_drop(roname)
+		FROM pg_replication_origin" >/dev/null
+	# The second stream's frames alone: the first stream's are missing.
+	pgmesh-ship "$held/" <"$d/p2.pack" 2>/dev/null
+	touch -d '2 hours ago' "$held"/a/*.pack
+	run -0 --separate-stderr pgmesh-verify -d "$conn" --lag \
+		--metrics "$d/held.prom" "$held"
+	assert_contains "$output" " held_back_seconds 720"
+	run -0 grep -c '^pgmesh_verify_held_back_seconds{origin="a"} 720[0-9]$' "$d/held.prom"
+	# Once what it lacked is applied, nothing holds it back.
+	run -0 --separate-stderr pgmesh-apply -d "$conn" --allow '*:*' "$d/p1.pack"
+	run -0 --separate-stderr pgmesh-verify -d "$conn" --lag "$held"
+	assert_contains "$output" " held_back_seconds 0 "
+}
+
 @test "--metrics in stream mode counts problems" {
 	local d=$BATS_FILE_TMPDIR
 	run -1 --separate-stderr pgmesh-verify --metrics "$d/m.prom" "$d/mut/m1.pack"
 	grep -q '^pgmesh_verify_problems [1-9]' "$d/m.prom"
 	grep -q '^pgmesh_verify_success 1$' "$d/m.prom"
 	grep -q '^# TYPE pgmesh_verify_rows gauge$' "$d/m.prom"
+}
+
+@test "--metrics refuses a symbolic link planted in its place" {
+	local d=$BATS_FILE_TMPDIR
+	echo precious >"$BATS_TEST_TMPDIR/victim"
+	ln -s victim "$BATS_TEST_TMPDIR/m.prom"
+	run -73 --separate-stderr pgmesh-verify --metrics "$BATS_TEST_TMPDIR/m.prom" "$d/a.pack"
+	assert_contains "$stderr" "pgmesh-verify: $BATS_TEST_TMPDIR/m.prom: is a symbolic link; refusing to replace it"
+	run -0 cat "$BATS_TEST_TMPDIR/victim"
+	assert_equal "$output" "precious"
+	[ -L "$BATS_TEST_TMPDIR/m.prom" ]
 }
 
 @test "could not verify: missing input 66, bad usage 64" {

@@ -27,6 +27,9 @@ struct applier_options {
 	bool sync;		/* keep synchronous_commit as the server has it */
 	const struct grants *grants;
 	struct rejects *rejects;	/* NULL: stop at a failing transaction */
+	/* Apply transactions at or below their origin's progress too (a
+	 * rejects file, once its cause is fixed): the progress stays. */
+	bool replay;
 };
 
 struct applier;

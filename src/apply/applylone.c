@@ -108,7 +108,8 @@ plan_prepare(struct lone_pipeline *lp, const struct table *t)
 	buf_puts(sql, " (");
 	if (!dbconn_quote_columns(dx->c, sql, t, NULL, &dx->err))
 		return false;
-	buf_puts(sql, ") VALUES (");
+	/* Identity values are data, as COPY takes them. */
+	buf_puts(sql, ") OVERRIDING SYSTEM VALUE VALUES (");
 	for (int i = 1; i <= t->ncols; i++) {
 		p = buf_reserve(sql, 32);
 		*p++ = '$';

@@ -121,3 +121,54 @@ origin_list(PGconn *c, struct dberror *err)
 {
 	return dbconn_query(c, NODE_ORIGINS_SQL, 0, NULL, err);
 }
+
+bool
+origin_heads(PGconn *c, struct heads *h, struct dberror *err)
+{
+	PGresult *res = origin_list(c, err);
+	bool ok = res != NULL;
+
+	for (int i = 0; ok && i < PQntuples(res); i++) {
+		const char *v = PQgetvalue(res, i, 1);
+		lsn_t lsn = 0;
+
+		if (!PQgetisnull(res, i, 1) && !lsn_parse(v, strlen(v), &lsn)) {
+			memset(err, 0, sizeof(*err));
+			snprintf(err->message, sizeof(err->message),
+			    "the server returned a bad LSN \"%s\"", v);
+			ok = false;
+		}
+		heads_raise(h, PQgetvalue(res, i, 0), lsn);
+	}
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Holding the origin in this session keeps every other apply from moving
+ * it meanwhile.  The progress moves the way apply's own commits move it:
+ * a transaction with an xid (so that its commit is logged) set up as the
+ * origin's commit at lsn; the server never moves a session's progress
+ * backwards, so two raises at once cannot lower it either.
+ */
+bool
+origin_raise(PGconn *c, const char *node, lsn_t lsn, lsn_t *was,
+    struct dberror *err)
+{
+	struct dberror ignored;
+	struct timespec now;
+	bool ended, ok;
+
+	if (!origin_session_setup(c, node, false, err))
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ok = origin_progress(c, node, false, was, err) && (*was >= lsn ||
+	    (dbconn_exec(c, "BEGIN", 0, NULL, err) &&
+	    dbconn_exec(c, "SELECT pg_current_xact_id()", 0, NULL, err) &&
+	    origin_xact_commit(c, lsn, (int64_t)now.tv_sec * 1000000 +
+	    now.tv_nsec / 1000, &ended, err)));
+	if (!ok && PQtransactionStatus(c) != PQTRANS_IDLE)
+		dbconn_exec(c, "ROLLBACK", 0, NULL, &ignored);
+	return dbconn_exec(c, "SELECT pg_replication_origin_session_reset()", 0,
+	    NULL, ok ? err : &ignored) && ok;
+}

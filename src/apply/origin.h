@@ -20,6 +20,7 @@
 
 #include "dbconn.h"
 #include "common/lsn.h"
+#include "spool/heads.h"
 
 /*
  * Progress of node (0 when it has no origin yet).  flush = false reads what
@@ -56,5 +57,16 @@ bool origin_read_commit(PGconn *c, bool *ended, struct dberror *err);
 
 /* Every pgmesh origin: rows of (node, flushed LSN), sorted by node. */
 PGresult *origin_list(PGconn *c, struct dberror *err);
+/* The same as heads: what this database holds durably, per origin. */
+bool origin_heads(PGconn *c, struct heads *h, struct dberror *err);
+
+/*
+ * Raise node's progress to lsn (creating its origin), when it is below:
+ * the transactions of node up to lsn will never be applied here.  *was is
+ * the progress before.  Between groups only (it takes the session's origin
+ * for a moment); another session holding the origin is waited for.
+ */
+bool origin_raise(PGconn *c, const char *node, lsn_t lsn, lsn_t *was,
+    struct dberror *err);
 
 #endif

@@ -73,7 +73,8 @@ staging_insert(struct staging *st, struct buf *sql, uint64_t *inserted)
 	buf_append(sql, st->target.data, st->target.len);
 	buf_puts(sql, " (");
 	buf_append(sql, st->cols.data, st->cols.len);
-	buf_puts(sql, ") SELECT ");
+	/* Identity values are data, as COPY takes them. */
+	buf_puts(sql, ") OVERRIDING SYSTEM VALUE SELECT ");
 	buf_append(sql, st->cols.data, st->cols.len);
 	buf_puts(sql, " FROM ");
 	buf_puts(sql, st->stage);

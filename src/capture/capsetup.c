@@ -242,7 +242,10 @@ create_publication(PGconn *conn, const struct capsetup *s, const char *pubq)
 	buf_puts(&sql, " FOR TABLE ");
 	ok = s->ntables > 0 ? append_named_tables(conn, s, &sql) :
 	    append_all_tables(conn, &sql);
-	buf_puts(&sql, " WITH (publish = 'insert')");
+	/* A partitioned table's rows go out under its root's name: a
+	 * destination may partition it differently, or not at all. */
+	buf_puts(&sql, " WITH (publish = 'insert', "
+	    "publish_via_partition_root = true)");
 	buf_putc(&sql, '\0');
 	ok = ok && run(conn, "cannot create the publication", sql.data, 0, NULL);
 	buf_free(&sql);

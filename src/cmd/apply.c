@@ -14,12 +14,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "apply/applier.h"
+#include "apply/continuity.h"
 #include "apply/dbconn.h"
 #include "apply/grants.h"
 #include "apply/origin.h"
 #include "apply/rejects.h"
+#include "apply/spoolread.h"
 #include "common/catalog.h"
 #include "common/cli.h"
 #include "common/input.h"
@@ -28,10 +31,12 @@
 #include "common/textread.h"
 #include "common/xalloc.h"
 #include "pack/packread.h"
-#include "spool/spool.h"
-#include "spool/spoolfeed.h"
+#include "spool/heads.h"
+#include "spool/spoolack.h"
 
 #define DEFAULT_GROUP 10000
+/* How long a gap may hold an origin back before it is an error. */
+#define DEFAULT_MAX_GAP_AGE 3600
 
 struct settings {
 	const char *conninfo;
@@ -41,13 +46,22 @@ struct settings {
 	bool sync;
 	const char *rejects;
 	struct grants *grants;
+	struct heads accept;	/* --accept-gap */
+	long max_gap_age;
+	const char *ack;
+	bool prune;
+	bool replay;
 	char **inputs;
 	int ninputs;
 };
 
 static const char usage[] =
-    "usage: pgmesh-apply -d conninfo [-v] [--allow node:table] [--group n]\n"
-    "                    [--rejects file] [--sync] [file | dir ...]\n"
+    "usage: pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
+    "                    [--group n] [--rejects file] [--sync]\n"
+    "                    [--max-gap-age age] [--accept-gap node:lsn]\n"
+    "                    [--ack name | --prune] [--limit name=size]\n"
+    "                    [file | dir ...]\n"
+    "       pgmesh-apply -d conninfo [options] --replay file ...\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n";
 
 static int
@@ -63,11 +77,26 @@ parse_group(const char *s)
 	return (int)n;
 }
 
+/* --accept-gap NODE:LSN */
+static void
+parse_accept(const char *arg, struct heads *accept)
+{
+	struct head g;
+	const char *colon = strchr(arg, ':');
+
+	if (colon == NULL || !node_valid(arg, (size_t)(colon - arg)) ||
+	    !lsn_parse(colon + 1, strlen(colon + 1), &g.lsn))
+		die(EX_USAGE, "--accept-gap %s: want NODE:LSN (a:0/16B3F08)", arg);
+	snprintf(g.origin, sizeof(g.origin), "%.*s", (int)(colon - arg), arg);
+	heads_raise(accept, g.origin, g.lsn);
+}
+
 static void
 parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_POSITION = 256, OPT_ORIGIN, OPT_GROUP, OPT_SYNC,
-	    OPT_REJECTS, OPT_ALLOW };
+	    OPT_REJECTS, OPT_ALLOW, OPT_ALLOW_FILE, OPT_ACCEPT_GAP,
+	    OPT_MAX_GAP_AGE, OPT_ACK, OPT_PRUNE, OPT_REPLAY };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "position", no_argument, NULL, OPT_POSITION },
@@ -76,12 +105,20 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+		{ "accept-gap", required_argument, NULL, OPT_ACCEPT_GAP },
+		{ "max-gap-age", required_argument, NULL, OPT_MAX_GAP_AGE },
+		{ "ack", required_argument, NULL, OPT_ACK },
+		{ "prune", no_argument, NULL, OPT_PRUNE },
+		{ "replay", no_argument, NULL, OPT_REPLAY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIMIT_OPTION,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli cli = { usage, ":d:vhV", opts };
+	const char *why;
 	int ch;
 
 	while ((ch = cli_getopt(&cli, argc, argv)) != -1) {
@@ -93,10 +130,26 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_SYNC: s->sync = true; break;
 		case OPT_REJECTS: s->rejects = optarg; break;
 		case OPT_ALLOW:
-			if (!grants_add(s->grants, optarg))
-				die(EX_USAGE, "--allow %s: want NODE:SCHEMA.TABLE "
-				    "(patterns allowed)", optarg);
+			if (!grants_add(s->grants, optarg, &why))
+				die(EX_USAGE, "--allow %s: %s", optarg, why);
 			break;
+		case OPT_ALLOW_FILE:
+			if (!grants_load(s->grants, optarg))
+				exit(EX_USAGE);
+			break;
+		case OPT_ACCEPT_GAP: parse_accept(optarg, &s->accept); break;
+		case OPT_MAX_GAP_AGE:
+			if ((s->max_gap_age = cli_parse_age(optarg)) < 0)
+				die(EX_USAGE, "--max-gap-age %s: expected N[smhd]",
+				    optarg);
+			break;
+		case OPT_ACK:
+			if (*optarg == '\0')
+				die(EX_USAGE, "--ack: want a consumer's name");
+			s->ack = optarg;
+			break;
+		case OPT_PRUNE: s->prune = true; break;
+		case OPT_REPLAY: s->replay = true; break;
 		case 'v': verbosity++; break;
 		}
 	}
@@ -108,7 +161,9 @@ static void
 check_settings(const struct settings *s)
 {
 	bool applying = s->ninputs > 0 || s->rejects || s->sync ||
-	    !grants_empty(s->grants) || s->group != DEFAULT_GROUP;
+	    !grants_empty(s->grants) || s->group != DEFAULT_GROUP ||
+	    s->accept.n > 0 || s->ack != NULL || s->prune || s->replay ||
+	    s->max_gap_age != DEFAULT_MAX_GAP_AGE;
 
 	if (s->conninfo == NULL)
 		die(EX_USAGE, "-d conninfo is required");
@@ -116,9 +171,33 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--origin goes with --position");
 	if (s->position && applying)
 		die(EX_USAGE, "--position takes no input and no apply options");
+	/* Only rows need a grant: --position reads, and --accept-gap with
+	 * no input moves a progress and inserts nothing. */
+	if (!s->position && !(s->accept.n > 0 && s->ninputs == 0) &&
+	    grants_empty(s->grants))
+		die(EX_USAGE, "no --allow rule: " GRANTS_HINT);
 	if (s->origin != NULL && !node_valid(s->origin, strlen(s->origin)))
 		die(EX_USAGE, "--origin %s: not a node name (1 to %d of a-z 0-9 _ -)",
 		    s->origin, NODE_MAX);
+	for (int i = 0; s->replay && i < s->ninputs; i++) {
+		struct stat st;
+
+		if (stat(s->inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			die(EX_USAGE, "%s: --replay takes files, not spools",
+			    s->inputs[i]);
+	}
+	if (s->replay && (s->ack != NULL || s->prune || s->accept.n > 0))
+		die(EX_USAGE, "--replay goes alone: no --ack, --prune or "
+		    "--accept-gap");
+	if ((s->ack != NULL || s->prune) && s->ninputs == 0)
+		die(EX_USAGE, "--ack and --prune take spool directories");
+	for (int i = 0; (s->ack != NULL || s->prune) && i < s->ninputs; i++) {
+		struct stat st;
+
+		if (stat(s->inputs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			die(EX_USAGE, "%s: --ack and --prune take spool "
+			    "directories only", s->inputs[i]);
+	}
 	if (!pgconn_check_conninfo(s->conninfo))
 		exit(EX_USAGE);
 }
@@ -166,139 +245,202 @@ status_exit(enum apply_status st)
 	return EX_SOFTWARE;
 }
 
-/*
- * One input stream.  After bad data or a read error the whole transactions
- * before it are committed (the reader has aborted the broken one).
- */
-static int
-apply_input(struct applier *a, struct catalog *cat, struct input *in)
+/* One input: a stream of change text or pack frames, a new stream. */
+static enum read_result
+read_stream(struct input *in, struct catalog *cat,
+    const struct change_sink *sink)
 {
-	const struct change_sink sink = applier_sink(a);
-	enum read_result r;
 	ssize_t n = input_fill(in, 8);
 
 	if (n < 0)
-		return EX_IOERR;
+		return READ_IO_ERROR;
 	if (n == 0)
-		return 0;	/* nothing new upstream: not an error */
+		return READ_OK;	/* nothing new upstream: not an error */
+	if (sink->restart != NULL && !sink->restart(sink->ctx))
+		return READ_SINK_FAILED;
 	if (textread_detect(in->buf + in->start, (size_t)n))
-		r = textread_run(in, cat, &sink);
-	else if (pack_detect((const unsigned char *)in->buf + in->start, (size_t)n))
-		r = packread_run(in, cat, &sink, &(struct packread_options){ 0 });
-	else {
-		log_error("%s: neither change text nor a pack stream", in->name);
-		return EX_DATAERR;
-	}
-	if (r == READ_SINK_FAILED || !applier_finish(a))
-		return status_exit(applier_status(a));
-	return r == READ_OK ? 0 : r == READ_IO_ERROR ? EX_IOERR : EX_DATAERR;
+		return textread_run(in, cat, sink);
+	if (pack_detect((const unsigned char *)in->buf + in->start, (size_t)n))
+		return packread_run(in, cat, sink, &(struct packread_options){ 0 });
+	log_error("%s: neither change text nor a pack stream", in->name);
+	return READ_BAD_DATA;
 }
 
-static int
-apply_file(struct applier *a, struct catalog *cat, const char *path)
-{
-	struct input in;
-	int rc;
-
-	if (!input_open(&in, path))
-		return EX_NOINPUT;
-	rc = apply_input(a, cat, &in);
-	input_close(&in);
-	return rc;
-}
+/* What a run met besides transactions applied. */
+struct run {
+	struct applier *a;
+	struct continuity *cont;
+	struct change_sink sink;	/* cont's, or the applier's (--replay) */
+	struct catalog *cat;
+	size_t quarantined;	/* damaged spool files moved aside */
+	bool bad_input;		/* a stream with bad data, reported */
+};
 
 /*
- * The frames of one origin in a spool, from entry first on, as one stream
- * (a transaction may span frames).  Frames at or below the origin's
- * progress are left out by their names alone.  Returns the exit status;
- * *next is the first entry of the next origin.
+ * One input, file or spool.  Returns 0 or the exit status that ends the
+ * run: bad data (the transactions before it committed; a cut one held
+ * back) lets the other inputs go on.
  */
 static int
-apply_spool_origin(struct applier *a, struct catalog *cat,
-    const struct spool_entry *e, size_t n, size_t first, size_t *next)
+apply_input(struct run *r, const char *path)
 {
-	char **paths = xcalloc(n, sizeof(*paths));
-	size_t npaths = 0, i;
+	enum read_result res;
 	struct input in;
-	lsn_t at;
-	pid_t pid;
-	int fd, rc;
+	struct stat st;
 
-	if (!applier_progress(a, e[first].origin, &at)) {
-		free(paths);
-		return status_exit(applier_status(a));
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		res = spoolread_run(path, r->cat, r->cont, &r->quarantined);
+	else if (!input_open(&in, path))
+		return EX_NOINPUT;
+	else {
+		/* A stream's gap cannot be older than the stream: its
+		 * sender tries again, and the spool it comes from knows. */
+		continuity_arrived(r->cont, time(NULL));
+		res = read_stream(&in, r->cat, &r->sink);
+		input_close(&in);
 	}
-	for (i = first; i < n && strcmp(e[i].origin, e[first].origin) == 0; i++)
-		if (e[i].last_lsn > at)
-			paths[npaths++] = e[i].path;
-	*next = i;
-	if (npaths == 0 || !spoolfeed_start(paths, npaths, &fd, &pid)) {
-		free(paths);
-		return npaths == 0 ? 0 : EX_OSERR;
-	}
-	free(paths);
-	input_init_fd(&in, fd, e[first].path);
-	rc = apply_input(a, cat, &in);
-	input_close(&in);	/* closes fd: a child still writing stops */
-	if (!spoolfeed_finish(pid, rc == 0) && rc == 0)
-		rc = EX_IOERR;
-	return rc;
+	if (res == READ_SINK_FAILED || !applier_finish(r->a))
+		return status_exit(applier_status(r->a));
+	r->bad_input |= res == READ_BAD_DATA;
+	return res == READ_IO_ERROR ? EX_IOERR : 0;
 }
 
-/* A spool directory: each origin's frames in LSN order. */
+/* --accept-gap: raise the origins' progress before anything is read. */
 static int
-apply_spool(struct applier *a, struct catalog *cat, const char *dir)
+accept_gaps(const struct settings *s, PGconn *c)
 {
-	struct spool_entry *e;
-	size_t n, i = 0;
-	int rc = 0;
+	char was[LSN_BUFSIZE], to[LSN_BUFSIZE];
+	struct dberror err;
+	lsn_t before;
 
-	if (!spool_list(dir, &e, &n))
-		return EX_NOINPUT;
-	while (i < n && rc == 0)
-		rc = apply_spool_origin(a, cat, e, n, i, &i);
-	spool_entries_free(e, n);
-	return rc;
+	for (size_t i = 0; i < s->accept.n; i++) {
+		const struct head *g = &s->accept.v[i];
+
+		if (!origin_raise(c, g->origin, g->lsn, &before, &err)) {
+			log_error("--accept-gap %s: %s", g->origin, err.message);
+			return dbconn_temporary(&err) ? EX_TEMPFAIL : EX_SOFTWARE;
+		}
+		lsn_format(before, was);
+		lsn_format(g->lsn, to);
+		if (before >= g->lsn)
+			log_notice("origin %s: already at %s, --accept-gap %s "
+			    "changes nothing", g->origin, was, to);
+		else
+			log_warn("origin %s: progress raised from %s to %s "
+			    "(--accept-gap): its transactions in between will "
+			    "never be applied here", g->origin, was, to);
+	}
+	return 0;
+}
+
+/* --ack and --prune: tell each spool what this database holds durably,
+ * and remove what every consumer of it holds. */
+static int
+ack_spools(const struct settings *s, PGconn *c)
+{
+	const char *name = s->ack != NULL ? s->ack : PQdb(c);
+	struct prune_result pruned;
+	struct dberror err;
+	struct heads h;
+	bool ok;
+
+	heads_init(&h);
+	if (!origin_heads(c, &h, &err)) {
+		log_error("reading replication origin progress: %s", err.message);
+		heads_free(&h);
+		return err.lost ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
+	ok = true;
+	for (int i = 0; ok && i < s->ninputs; i++) {
+		ok = spoolack_write(s->inputs[i], name, &h);
+		if (ok && s->prune) {
+			ok = spoolack_prune_recorded(s->inputs[i], &pruned);
+			log_verbose("%s: pruned %zu frames, kept %zu that a "
+			    "consumer lacks", s->inputs[i], pruned.removed,
+			    pruned.kept);
+		}
+	}
+	heads_free(&h);
+	return ok ? 0 : EX_IOERR;
+}
+
+/* What the run leaves undone: bad input, and origins held back behind a
+ * gap (75: the missing frames may still come; 65 once they have been
+ * missing longer than --max-gap-age). */
+static int
+undone_status(const struct settings *s, struct run *r)
+{
+	double oldest;
+	size_t held = continuity_report(r->cont, time(NULL), &oldest);
+
+	if (r->quarantined > 0)
+		log_error("%zu damaged frame files moved into quarantine",
+		    r->quarantined);
+	if (r->bad_input || r->quarantined > 0)
+		return EX_DATAERR;
+	if (held == 0)
+		return 0;
+	if (oldest > (double)s->max_gap_age) {
+		log_error("a gap has held back an origin for %.0f s, longer "
+		    "than --max-gap-age (%ld s)", oldest, s->max_gap_age);
+		return EX_DATAERR;
+	}
+	return EX_TEMPFAIL;
+}
+
+static bool
+applier_stands(void *ctx, const char *origin, lsn_t *lsn)
+{
+	return applier_progress(ctx, origin, lsn);
 }
 
 static int
 apply_all(const struct settings *s, PGconn *c)
 {
 	struct applier_options o = { .group = s->group, .sync = s->sync,
-	    .grants = s->grants };
-	struct catalog *cat = catalog_new();
-	struct applier *a = NULL;
-	int rc = 0;
+	    .grants = s->grants, .replay = s->replay };
+	struct run r = { .cat = catalog_new() };
+	struct change_sink sink;
+	int rc = accept_gaps(s, c);
 
-	if (s->rejects && (o.rejects = rejects_open(s->rejects)) == NULL)
+	if (rc == 0 && s->rejects && (o.rejects = rejects_open(s->rejects)) == NULL)
 		rc = EX_CANTCREAT;
-	else if ((a = applier_new(c, &o)) == NULL)
+	else if (rc == 0 && (r.a = applier_new(c, &o)) == NULL)
 		rc = status_exit(APPLY_LOST);
-	else if (grants_empty(s->grants))
-		log_notice("no --allow rule: every origin may insert into every "
-		    "table");
-	for (int i = 0; i < s->ninputs && rc == 0; i++) {
-		struct stat st;
-
-		if (stat(s->inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
-			rc = apply_spool(a, cat, s->inputs[i]);
-		else
-			rc = apply_file(a, cat, s->inputs[i]);
+	if (rc == 0) {
+		/* A replay is a repair, of what an operator names: claims
+		 * and gaps do not concern it. */
+		sink = applier_sink(r.a);
+		r.cont = continuity_new(&sink, applier_stands, r.a);
+		r.sink = s->replay ? sink : continuity_sink(r.cont);
 	}
-	if (s->ninputs == 0 && rc == 0)
-		rc = apply_file(a, cat, "-");
-	if (a != NULL && verbosity > 0)
-		applier_report(a);
-	applier_free(a);
+	for (int i = 0; i < s->ninputs && rc == 0; i++)
+		rc = apply_input(&r, s->inputs[i]);
+	if (s->ninputs == 0 && s->accept.n == 0 && rc == 0)
+		rc = apply_input(&r, "-");
+	if (r.cont != NULL)
+		rc = rc != 0 ? rc : undone_status(s, &r);
+	if ((rc == 0 || rc == EX_TEMPFAIL || rc == EX_DATAERR) &&
+	    (s->ack != NULL || s->prune) && r.a != NULL &&
+	    applier_status(r.a) != APPLY_LOST) {
+		int acked = ack_spools(s, c);
+
+		rc = rc != 0 ? rc : acked;
+	}
+	if (r.a != NULL && verbosity > 0)
+		applier_report(r.a);
+	continuity_free(r.cont);
+	applier_free(r.a);
 	rejects_close(o.rejects);
-	catalog_free(cat);
+	catalog_free(r.cat);
 	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct settings s = { .group = DEFAULT_GROUP, .grants = grants_new() };
+	struct settings s = { .group = DEFAULT_GROUP, .grants = grants_new(),
+	    .max_gap_age = DEFAULT_MAX_GAP_AGE };
 	enum pgconn_failure failure;
 	PGconn *c;
 	int rc;
@@ -314,5 +456,6 @@ main(int argc, char **argv)
 		rc = apply_all(&s, c);
 	PQfinish(c);
 	grants_free(s.grants);
+	heads_free(&s.accept);
 	return rc;
 }

@@ -8,11 +8,13 @@
  * optind past the argument that held a long option.  From those the
  * messages name the option as the user spelled it.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "limits.h"
 #include "log.h"
 #include "version.h"
 
@@ -93,7 +95,10 @@ cli_getopt(const struct cli *cli, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	c = getopt_long(argc, argv, cli->optstring, cli->longopts, NULL);
+	while ((c = getopt_long(argc, argv, cli->optstring, cli->longopts,
+	    NULL)) == CLI_LIMIT)
+		if (!limits_set(optarg))
+			exit(EX_USAGE);
 	switch (c) {
 	case 'h':
 		fputs(cli->usage, stdout);
@@ -122,4 +127,25 @@ cli_connect_status(enum pgconn_failure failure)
 		break;
 	}
 	return EX_CONFIG;
+}
+
+long
+cli_parse_age(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10), unit = 1;
+
+	if (end == s || n <= 0)
+		return -1;
+	switch (*end) {
+	case 'd': unit *= 24;	/* FALLTHROUGH */
+	case 'h': unit *= 60;	/* FALLTHROUGH */
+	case 'm': unit *= 60;	/* FALLTHROUGH */
+	case 's': end++;	/* FALLTHROUGH */
+	case '\0': break;
+	default: return -1;
+	}
+	if (*end != '\0' || n > LONG_MAX / unit)
+		return -1;
+	return n * unit;
 }

@@ -25,6 +25,14 @@ struct cli {
 					 * as 'V' */
 };
 
+/*
+ * --limit NAME=SIZE (limits.h), for the long options of every program that
+ * reads what others send: cli_getopt sets the limit itself, or exits 64
+ * after saying what is wrong with it.
+ */
+#define CLI_LIMIT 0x4c494d
+#define CLI_LIMIT_OPTION { "limit", required_argument, NULL, CLI_LIMIT }
+
 /* The next option, as getopt_long returns it, or -1 after the last. */
 int cli_getopt(const struct cli *cli, int argc, char **argv);
 
@@ -34,5 +42,9 @@ int cli_getopt(const struct cli *cli, int argc, char **argv);
  * libpq could not use the settings.
  */
 int cli_connect_status(enum pgconn_failure failure);
+
+/* An age as options take it, "90", "90s", "15m", "12h", "7d": seconds,
+ * or -1 when it is not one. */
+long cli_parse_age(const char *s);
 
 #endif

@@ -55,6 +55,10 @@ bool frame_check_bytes(const struct manifest *m, const unsigned char *frame,
     size_t len, const struct signers *signers, const char *what,
     uint64_t offset, struct frame_error *err);
 
+/* A zstd context for frame_unpack, its window bounded by the
+ * frame-content limit; NULL after log_error. */
+ZSTD_DCtx *frame_dctx_new(void);
+
 /*
  * Check the len bytes of a frame at frame (its manifest m) with
  * frame_check_bytes and decompress its data frame into content.  False

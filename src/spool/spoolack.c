@@ -21,6 +21,7 @@
 #include "spoolack.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/privfile.h"
 #include "common/xalloc.h"
 
 /* The consumer's name as a file name (spoolack.h), escaped into b. */
@@ -69,10 +70,8 @@ spoolack_write(const char *spool, const char *name, const struct heads *h)
 	char dir[4096], path[4200];
 
 	snprintf(dir, sizeof(dir), "%s/.acked", spool);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		log_error("%s: %s", dir, strerror(errno));
+	if (!privdir_make(dir))
 		return false;
-	}
 	ack_path(spool, name, path, sizeof(path));
 	return heads_save(path, h);
 }
@@ -241,5 +240,20 @@ spoolack_prune(const char *spool, const struct heads *downstreams, size_t n,
 	    prune_frames(e, count, downstreams, n, max_age, force, res);
 	heads_free(&to);
 	spool_entries_free(e, count);
+	return ok;
+}
+
+bool
+spoolack_prune_recorded(const char *spool, struct prune_result *res)
+{
+	char **names;
+	struct heads *h;
+	size_t n;
+	bool ok;
+
+	if (!spoolack_consumers(spool, &names, &h, &n))
+		return false;
+	ok = spoolack_prune(spool, h, n, 0, false, res);
+	spoolack_consumers_free(names, h, n);
 	return ok;
 }

@@ -55,5 +55,7 @@ struct prune_result {
  */
 bool spoolack_prune(const char *spool, const struct heads *downstreams,
     size_t n, time_t max_age, bool force, struct prune_result *res);
+/* The same with the consumers the spool's records name, and no others. */
+bool spoolack_prune_recorded(const char *spool, struct prune_result *res);
 
 #endif

@@ -20,7 +20,8 @@
 
 /* A per-origin value: one of these per metric. */
 enum field {
-	F_FRAMES, F_TXNS, F_ROWS, F_LAST_LSN, F_APPLIED, F_LAG_BYTES, F_LAG_TXNS
+	F_FRAMES, F_TXNS, F_ROWS, F_LAST_LSN, F_APPLIED, F_LAG_BYTES, F_LAG_TXNS,
+	F_HELD
 };
 
 static const struct {
@@ -35,6 +36,7 @@ static const struct {
 	[F_APPLIED] = { "applied_lsn", "The destination's applied origin LSN.", true },
 	[F_LAG_BYTES] = { "lag_bytes", "Newest LSN read minus the applied LSN.", true },
 	[F_LAG_TXNS] = { "lag_transactions", "Transactions read that are not applied yet.", true },
+	[F_HELD] = { "held_back_seconds", "How long a gap has held the origin back at the destination (0: not held).", true },
 };
 
 static uint64_t
@@ -50,6 +52,7 @@ field_value(const struct origin_summary *o, enum field f)
 	case F_LAST_LSN: return head;
 	case F_APPLIED: return o->applied;
 	case F_LAG_BYTES: return head > o->applied ? head - o->applied : 0;
+	case F_HELD: return origin_summary_held_seconds(o, time(NULL));
 	default: return o->pending;
 	}
 }
@@ -95,9 +98,17 @@ replace_file(const char *path, const struct buf *content)
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	char *tmp = xmalloc(strlen(path) + 16);
+	struct stat st;
 	bool ok;
 	int fd;
 
+	/* The rename would replace a link planted at path, never follow it;
+	 * refusing says that someone planted it. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		log_error("%s: is a symbolic link; refusing to replace it", path);
+		free(tmp);
+		return false;
+	}
 	snprintf(tmp, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dirlen, path,
 	    path + dirlen);
 	fd = mkstemp(tmp);
@@ -142,7 +153,7 @@ metrics_write_stream(const char *path, const struct streamcheck *sc,
 	    sc->problems);
 	put_metric(&out, "timestamp_seconds", "When this check ran.",
 	    (uint64_t)time(NULL));
-	for (enum field f = F_FRAMES; f <= F_LAG_TXNS; f++)
+	for (enum field f = F_FRAMES; f <= F_HELD; f++)
 		if (lag || !fields[f].lag)
 			put_origins(&out, sc, f);
 	written = replace_file(path, &out);

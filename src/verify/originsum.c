@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "originsum.h"
+#include "common/change.h"
 #include "common/xalloc.h"
 
 struct origin_summary *
@@ -67,6 +68,21 @@ origin_summary_free(struct origin_summary *o)
 	free(o->split_where);
 }
 
+uint64_t
+origin_summary_held_seconds(const struct origin_summary *o, time_t now)
+{
+	time_t since;
+
+	if (o->start_claim != CLAIM_NONE && o->start_claim > o->applied)
+		since = o->start_since;
+	else if (o->gap_to > o->applied)
+		since = o->gap_since;
+	else
+		return 0;
+	/* At least a second: held is held, however new. */
+	return now > since ? (uint64_t)(now - since) : 1;
+}
+
 void
 origin_summary_print(const struct origin_summary *o, bool lag, struct buf *out)
 {
@@ -81,9 +97,10 @@ origin_summary_print(const struct origin_summary *o, bool lag, struct buf *out)
 	buf_puts(out, line);
 	if (lag) {
 		snprintf(line, sizeof(line), " applied %s behind_bytes %" PRIu64
-		    " behind_transactions %" PRIu64,
+		    " behind_transactions %" PRIu64 " held_back_seconds %" PRIu64,
 		    o->has_applied ? lsn_format(o->applied, first) : "none",
-		    head > o->applied ? head - o->applied : 0, o->pending);
+		    head > o->applied ? head - o->applied : 0, o->pending,
+		    origin_summary_held_seconds(o, time(NULL)));
 		buf_puts(out, line);
 	}
 	snprintf(line, sizeof(line), " tables %zu", o->ntables);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/lsn.h"
@@ -29,6 +30,11 @@ struct origin_summary {
 	bool has_applied;
 	lsn_t applied;		/* the destination's progress for origin */
 	uint64_t pending;	/* transactions seen above it */
+	/* Where the chain of frames or transactions starts (the first
+	 * claim), and its first gap, up to gap_to, each with the time its
+	 * first frame arrived (a spool file's time; a stream's is now). */
+	lsn_t start_claim, gap_to;
+	time_t start_since, gap_since;
 	/* Chaining of frames of this origin. */
 	bool split_open;	/* the last frame continues in the next */
 	uint32_t split_part;	/* and its part number */
@@ -42,6 +48,10 @@ struct origin_summary *origin_summary_find(struct origin_summary **v,
 /* Add a table name to the origin's sorted list (once). */
 void origin_summary_add_table(struct origin_summary *o, const char *name);
 void origin_summary_free(struct origin_summary *o);
+/* How long a gap has held origin back at the destination, at now: a gap
+ * above where it stands, which pgmesh-apply cannot pass (0: none). */
+uint64_t origin_summary_held_seconds(const struct origin_summary *o,
+    time_t now);
 /* "origin NODE first LSN last LSN frames N ...", with --lag's fields. */
 void origin_summary_print(const struct origin_summary *o, bool lag,
     struct buf *out);

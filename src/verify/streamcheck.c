@@ -141,6 +141,32 @@ check_abort(void *ctx)
 	(void)ctx;
 }
 
+/* When the frame or stream being checked arrived. */
+static time_t
+arrival(const struct checker *c)
+{
+	struct stat st;
+
+	if (c->entry != NULL && stat(c->entry->path, &st) == 0)
+		return st.st_mtime;
+	return time(NULL);
+}
+
+/* For --lag, where o's chain starts and its first gap: a destination
+ * that stands below either is held back there. */
+static void
+note_claim(struct checker *c, struct origin_summary *o, lsn_t prev_lsn)
+{
+	if (o->chain_lsn == 0 && o->start_since == 0) {
+		o->start_claim = prev_lsn;
+		o->start_since = arrival(c);
+	} else if (prev_lsn != CLAIM_NONE && prev_lsn > o->chain_lsn &&
+	    o->gap_to == 0) {
+		o->gap_to = prev_lsn;
+		o->gap_since = arrival(c);
+	}
+}
+
 /*
  * Continuity: o's frames or transactions before, which ended at chain_lsn
  * (0: none yet), and what comes now, which says it follows prev_lsn.
@@ -151,6 +177,7 @@ check_gap(struct checker *c, struct origin_summary *o, lsn_t prev_lsn,
 {
 	char prev[LSN_BUFSIZE], end[LSN_BUFSIZE];
 
+	note_claim(c, o, prev_lsn);
 	if (prev_lsn == CLAIM_NONE || o->chain_lsn == 0 ||
 	    prev_lsn == o->chain_lsn)
 		return;
