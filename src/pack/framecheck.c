@@ -42,6 +42,7 @@ frame_error_set(struct frame_error *err, const char *what, uint64_t offset,
 
 	n = (size_t)snprintf(err->text, sizeof(err->text),
 	    "%s: frame at byte %" PRIu64 ": ", what, offset);
+	err->why = n < sizeof(err->text) ? n : sizeof(err->text) - 1;
 	if (n >= sizeof(err->text))
 		return;
 	va_start(ap, fmt);
@@ -206,6 +207,24 @@ decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
 	}
 }
 
+/* A signature refused: the message names the frame by its origin and
+ * LSNs too, as the frame's position alone means nothing to the
+ * administrator of the key (err->why still points at the reason). */
+static void
+name_frame(struct frame_error *err, const char *what, uint64_t offset,
+    const struct manifest *m, const char *why)
+{
+	char first[LSN_BUFSIZE], last[LSN_BUFSIZE];
+	size_t at;
+
+	frame_error_set(err, what, offset, "origin %s, LSN %s to %s: ",
+	    m->origin, lsn_format(m->first_lsn, first),
+	    lsn_format(m->last_lsn, last));
+	at = strlen(err->text);
+	snprintf(err->text + at, sizeof(err->text) - at, "%s", why);
+	err->why = at;
+}
+
 bool
 frame_check_bytes(const struct manifest *m, const unsigned char *frame,
     size_t len, const struct signers *signers, const char *what,
@@ -231,7 +250,7 @@ frame_check_bytes(const struct manifest *m, const unsigned char *frame,
 	}
 	if (signers != NULL && !framesig_check(signers, m,
 	    frame + MANIFEST_HEADER_LEN, why, sizeof(why))) {
-		frame_error_set(err, what, offset, "%s", why);
+		name_frame(err, what, offset, m, why);
 		return false;
 	}
 	return true;

@@ -24,9 +24,14 @@
 #include "common/log.h"		/* PRINTFLIKE */
 #include "common/signers.h"
 
-/* "NAME: frame at byte N: what is wrong", ready for log_error. */
+/*
+ * "NAME: frame at byte N: what is wrong", ready for log_error; what is
+ * wrong alone, without where (for a receiver to tell its sender), starts
+ * at text + why.
+ */
 struct frame_error {
 	char text[640];
+	size_t why;
 };
 
 /* Fill err with "WHAT: frame at byte OFFSET: " and the rest. */

@@ -41,18 +41,6 @@ framesig_sign(const struct sshprivkey *key, struct manifest *m)
 	return true;
 }
 
-/* "origin a, LSN 0/10000 to 0/20000: " into why; the bytes it took. */
-static size_t
-name_frame(const struct manifest *m, char *why, size_t whylen)
-{
-	char first[LSN_BUFSIZE], last[LSN_BUFSIZE];
-	int n;
-
-	n = snprintf(why, whylen, "origin %s, LSN %s to %s: ", m->origin,
-	    lsn_format(m->first_lsn, first), lsn_format(m->last_lsn, last));
-	return n < 0 ? 0 : (size_t)n < whylen ? (size_t)n : whylen - 1;
-}
-
 /* The signature did not verify: say why, and which key it claims. */
 static void
 say_refused(const struct manifest *m, const char *reason, char *why,
@@ -77,11 +65,10 @@ framesig_check(const struct signers *signers, const struct manifest *m,
 	struct sshkey signer;
 	const char *reason;
 	struct buf msg;
-	size_t at = name_frame(m, why, whylen);
 	bool ok;
 
 	if (m->sig == NULL) {
-		snprintf(why + at, whylen - at, "not signed, and the signers "
+		snprintf(why, whylen, "not signed, and the signers "
 		    "file wants every frame signed by its origin");
 		return false;
 	}
@@ -91,14 +78,14 @@ framesig_check(const struct signers *signers, const struct manifest *m,
 	    SSHSIG_NAMESPACE, &signer, &reason);
 	buf_free(&msg);
 	if (!ok) {
-		say_refused(m, reason, why + at, whylen - at);
+		say_refused(m, reason, why, whylen);
 		return false;
 	}
 	if (signers_has_key(signers, m->origin, &signer))
 		return true;
 	if (!sshkey_fingerprint(&signer, fp))
 		snprintf(fp, sizeof(fp), "?");
-	snprintf(why + at, whylen - at, "signed by key %s, which the signers "
+	snprintf(why, whylen, "signed by key %s, which the signers "
 	    "file does not list for %s", fp, m->origin);
 	return false;
 }

@@ -24,8 +24,8 @@ bool framesig_sign(const struct sshprivkey *key, struct manifest *m);
 /*
  * Is the frame whose manifest m was decoded from the CBOR map at map
  * signed by a key that signers lists for its origin?  False with why (of
- * whylen bytes) saying what is wrong, naming the origin, the frame's LSNs
- * and, where the signature names one, the key's fingerprint.
+ * whylen bytes) saying what is wrong, naming the key by its fingerprint
+ * where the signature names one (the caller names the frame).
  */
 bool framesig_check(const struct signers *signers, const struct manifest *m,
     const unsigned char *map, char *why, size_t whylen);

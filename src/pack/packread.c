@@ -120,8 +120,10 @@ check_alone(struct pack_checker *pc, const struct manifest *m,
 
 	r = packdata_check(pc->content.data, pc->content.len, m, cat, NULL,
 	    &pc->f, err, sizeof(err));
-	if (r == READ_BAD_DATA)
-		log_error("%s: frame at byte %" PRIu64 ": %s", what, offset, err);
+	if (r == READ_BAD_DATA) {
+		frame_error_set(&pc->err, what, offset, "%s", err);
+		log_error("%s", pc->err.text);
+	}
 	if (r == READ_OK && sink != NULL)
 		r = packdata_feed(&pc->f, sink);
 	return r;
@@ -132,18 +134,17 @@ pack_check_frame(struct pack_checker *pc, const struct manifest *m,
     const struct buf *raw, struct catalog *cat,
     const struct change_sink *sink, const char *what, uint64_t offset)
 {
-	struct frame_error err;
-
 	if (sink != NULL && (m->continues_prev || m->continues_next)) {
-		log_error("%s: frame at byte %" PRIu64 ": holds a part of a split "
-		    "transaction, which cannot be applied alone", what, offset);
+		frame_error_set(&pc->err, what, offset, "holds a part of a split "
+		    "transaction, which cannot be applied alone");
+		log_error("%s", pc->err.text);
 		return READ_BAD_DATA;
 	}
 	if (pc->dctx == NULL && (pc->dctx = frame_dctx_new()) == NULL)
 		return READ_IO_ERROR;
 	if (!frame_unpack(pc->dctx, m, (const unsigned char *)raw->data,
-	    raw->len, pc->signers, &pc->content, what, offset, &err)) {
-		log_error("%s", err.text);
+	    raw->len, pc->signers, &pc->content, what, offset, &pc->err)) {
+		log_error("%s", pc->err.text);
 		return READ_BAD_DATA;
 	}
 	return check_alone(pc, m, cat, sink, what, offset);

@@ -30,6 +30,7 @@
 
 #include <zstd.h>
 
+#include "framecheck.h"
 #include "manifest.h"
 #include "packdata.h"
 #include "common/buf.h"
@@ -77,6 +78,7 @@ enum read_result pack_check_bytes(const struct manifest *m,
  */
 struct pack_checker {
 	const struct signers *signers;	/* NULL: signatures not checked */
+	struct frame_error err;	/* why the last bad frame was (as logged) */
 	ZSTD_DCtx *dctx;
 	struct buf content;
 	struct packdata_frame f;
