@@ -3,10 +3,9 @@
  *
  * Durability is decided here.  A frame is checked entirely (length,
  * SHA-256, signature when given signers, zstd checksum, CBOR) before
- * anything is done with it, then
- * stored through spool_store (temporary name, fsync, rename), so a
- * connection cut in the middle of a frame leaves the whole frames before it
- * and nothing of the cut one.  Heads are acknowledged to the sender only
+ * anything is done with it, then stored through spool_store (temporary
+ * name, fsync, rename), so a connection cut in the middle of a frame
+ * leaves the whole frames before it and nothing of the cut one.  Heads are acknowledged to the sender only
  * after the last frame is stored: a sender that reads "done" may count on
  * everything it sent.  A frame read whole that fails its check is refused:
  * never stored nor passed on, the sender told at once, and the frames
