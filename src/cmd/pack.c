@@ -214,7 +214,7 @@ read_inputs(const struct settings *s, struct catalog *cat, struct input *in,
 static int
 run_pack(struct settings *s)
 {
-	struct catalog *cat = catalog_new();
+	struct catalog *cat;
 	struct sshprivkey *key = NULL;
 	struct packwriter *pw;
 	struct change_sink sink;
@@ -227,8 +227,11 @@ run_pack(struct settings *s)
 		return EX_CONFIG;
 	s->writer.key = key;
 	fd = open_output(s);
-	if ((pw = packwriter_new(fd, what, &s->writer, &in)) == NULL)
+	if ((pw = packwriter_new(fd, what, &s->writer, &in)) == NULL) {
+		sshprivkey_free(key);
 		return EX_SOFTWARE;
+	}
+	cat = catalog_new();
 	sink = packwriter_sink(pw);
 	status = read_inputs(s, cat, &in, &sink);
 	/* Whole transactions read before a bad line are still written. */
