@@ -460,15 +460,15 @@ main(int argc, char **argv)
 	struct settings s = { .group = DEFAULT_GROUP, .grants = grants_new(),
 	    .max_gap_age = DEFAULT_MAX_GAP_AGE };
 	enum pgconn_failure failure;
-	PGconn *c;
+	PGconn *c = NULL;
 	int rc;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
 	if (s.signers_file != NULL && !signers_load(s.signers_file, &s.signers))
-		return EX_CONFIG;
-	if ((c = pgconn_connect(s.conninfo, false, &failure)) == NULL)
+		rc = EX_CONFIG;
+	else if ((c = pgconn_connect(s.conninfo, false, &failure)) == NULL)
 		rc = cli_connect_status(failure);
 	else if (s.position)
 		rc = print_position(c, s.origin);
