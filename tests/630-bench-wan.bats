@@ -150,10 +150,12 @@ below() {
 	local bench status=0 links
 	bench_links
 	links=$NETSIM_TMP
-	# A process group of its own, as a terminal's foreground job, whose
-	# SIGINT a background job would ignore.
+	# A process group of its own, as a terminal's foreground job, and
+	# SIGINT as a terminal gives it: a background job (bats's, or make
+	# check's when run in the background) starts with SIGINT ignored, and
+	# a shell cannot trap what it started ignoring.
 	set -m
-	"$REPO_DIR/scripts/bench" --rows 10000 --runs 1 wan \
+	env --default-signal=INT "$REPO_DIR/scripts/bench" --rows 10000 --runs 1 wan \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	bench=$!
 	set +m
