@@ -180,6 +180,64 @@ local_rows() {
 	assert_equal "$output" "b	0/20000"
 }
 
+LEDGER_COLUMNS="id bigint NOT NULL, day date NOT NULL, amount numeric(12,2) NOT NULL, PRIMARY KEY (id, day)"
+
+# ledger_rows: SQL of one-row transactions into a's ledger, 100 in
+# January; then February's partition is made (psql touches feb-made once
+# it is) and rows go into it until the snapshot is taken, and 50 more
+# written after it (the handshake is the file snapshot-taken).
+ledger_rows() {
+	local id after=0
+	for ((id = 1; id <= 100; id++)); do
+		echo "INSERT INTO ledger VALUES ($id, date '2026-01-01' + $id % 31, $id);"
+	done
+	echo "CREATE TABLE ledger_feb PARTITION OF ledger FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');"
+	echo '\! touch feb-made'
+	for ((; after < 50 && id < 20000; id++)); do
+		echo "INSERT INTO ledger VALUES ($id, date '2026-02-01' + $id % 28, $id);"
+		[ ! -e snapshot-taken ] || after=$((after + 1))
+	done
+}
+
+ledger_summary() {
+	"$@" "SELECT to_char(day, 'YYYY-MM'), count(*), count(DISTINCT id), sum(id) FROM ledger GROUP BY 1 ORDER BY 1"
+}
+
+@test "a node joins while a partitioned table takes rows into a new partition: every row once" {
+	src_sql "CREATE TABLE ledger ($LEDGER_COLUMNS) PARTITION BY RANGE (day);
+		CREATE TABLE ledger_jan PARTITION OF ledger FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')"
+	# The new node's ledger is not partitioned at all.
+	sql "CREATE TABLE ledger ($LEDGER_COLUMNS)"
+	pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --init ledger 2>/dev/null
+	ledger_rows | psql -X -q -v ON_ERROR_STOP=1 -d "$SRC" >load.log 2>&1 3>&- &
+	load=$!
+	wait_until 120 test -e feb-made
+	# a's procedure for a new partition: --init names its root again.
+	run -0 --separate-stderr pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --init ledger
+	run -0 --separate-stderr pgmesh-capture -d "$SRC" --snapshot
+	echo "$output" >snap.txt
+	touch snapshot-taken
+	wait "$load" || { cat load.log; false; }
+	# Rows of the new partition, named by the root, are in the snapshot
+	# and after it.
+	run -1 grep -c 'ledger_feb' snap.txt
+	run -0 awk -F'\t' '$1 == "I" && $2 == "public.ledger" && $4 ~ /^2026-02/ { n++ } END { print n + 0 }' snap.txt
+	[ "$output" -gt 0 ]
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow "a:public.*" --snapshot-from a snap.txt
+	joined=$(sql "SELECT count(*) FROM ledger")
+	# The stream from a's slot holds every row; those at or below the
+	# snapshot's watermark are skipped as applied, the 50 after go in.
+	pgmesh-capture -d "$SRC" -S "o$BATS_TEST_NUMBER" --drain | pgmesh-pack >stream.pgm
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow "a:public.*" stream.pgm
+	run -0 sql "SELECT count(*) - $joined FROM ledger"
+	[ "$output" -ge 50 ]
+	run -0 ledger_summary src_sql
+	want=$output
+	assert_equal "$(sed -n 1p <<<"$want")" "2026-01|100|100|5050"
+	run -0 ledger_summary sql
+	assert_equal "$output" "$want"
+}
+
 # hostile_snapshot TABLE: a snapshot of node a as a hostile source could
 # write it: one granted row of payments, then one of TABLE, and a
 # watermark that would silence origin b.
