@@ -29,18 +29,26 @@ changetext() {
 	}'
 }
 
-# mutate SRC DST: DST is SRC with one byte at a random offset changed to
-# another value (RANDOM: seed_random first).  Prints the offset.
+# mutate SRC DIR N: DIR/m1.pack ... DIR/mN.pack, each SRC with one byte at
+# a random offset changed to another value (RANDOM: seed_random first).
+# The offsets and changes come from RANDOM; one perl edits every copy, as
+# a handful of processes per copy made this the slowest setup of all.
 mutate() {
-	local size off old new
+	local size i
 	size=$(stat -c %s "$1")
-	off=$(( (RANDOM * 32768 + RANDOM) % size ))
-	old=$(od -An -tu1 -j "$off" -N1 "$1" | tr -d ' ')
-	new=$(( (old + 1 + RANDOM % 255) % 256 ))
-	cp "$1" "$2"
-	printf "$(printf '\\%03o' "$new")" |
-		dd of="$2" bs=1 seek="$off" conv=notrunc status=none
-	echo "$off"
+	for ((i = 1; i <= $3; i++)); do
+		echo "$2/m$i.pack $(( (RANDOM * 32768 + RANDOM) % size )) $((1 + RANDOM % 255))"
+	done | perl -e '
+		open(my $in, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!";
+		my $bytes = do { local $/; <$in> };
+		while (<STDIN>) {
+			my ($name, $off, $delta) = split;
+			my $copy = $bytes;
+			substr($copy, $off, 1) = chr((ord(substr($copy, $off, 1)) + $delta) % 256);
+			open(my $out, ">:raw", $name) or die "$name: $!";
+			print $out $copy;
+			close($out) or die "$name: $!";
+		}' "$1"
 }
 
 setup_file() {
@@ -57,9 +65,7 @@ setup_file() {
 	cat "$d/p1.pack" "$d/p2.pack" >"$d/a.pack"
 	mkdir "$d/mut"
 	seed_random
-	for i in $(seq 1 200); do
-		mutate "$d/a.pack" "$d/mut/m$i.pack" >/dev/null
-	done
+	mutate "$d/a.pack" "$d/mut" 200
 	# A transaction of 400 rows split over frames, in a spool.
 	changetext b 3 400 22000000 | pgmesh-pack --frame-bytes 4000 >"$d/b.pack"
 	pgmesh-ship "$d/spool/" <"$d/b.pack" 2>/dev/null
@@ -101,12 +107,15 @@ problems 0"
 	[ "$undetected" -eq 0 ]
 }
 
-@test "pgmesh-apply rejects each of the 200 changed streams" {
+# A database round per stream costs a second apiece on a loaded machine:
+# apply gets the first 50 of the 200 (its damage tests are in 300-*).
+@test "pgmesh-apply rejects each of 50 changed streams" {
 	[ -x "$PGMESH_BIN/pgmesh-apply" ] || skip "pgmesh-apply is not built"
-	local f rejected=0 conn
+	local f i rejected=0 conn
 	seed_random	# the one setup_file changed the bytes with
 	conn=$(pg_conninfo dst)
-	for f in "$BATS_FILE_TMPDIR"/mut/*.pack; do
+	for i in $(seq 1 50); do
+		f=$BATS_FILE_TMPDIR/mut/m$i.pack
 		pg_sql dst "TRUNCATE payments; SELECT pg_replication_origin_drop(roname)
 			FROM pg_replication_origin" >/dev/null
 		run --separate-stderr pgmesh-apply -d "$conn" --allow '*:*' "$f"
