@@ -99,6 +99,24 @@ assert_rows() {
 		"snapshot / COPY | COPY (ratio)"
 }
 
+@test "bench all: the sign lines, signed beside unsigned, with bytes per row" {
+	assert_rows "pack, unsigned (20000 rows)" "pack --sign of the same text" \
+		"pack --sign / pack (ratio)" \
+		"apply of the unsigned pack (empty table)" \
+		"apply --signers of the signed pack" \
+		"apply --signers / apply (ratio)" \
+		"capture | pack | apply, unsigned" \
+		"capture | pack --sign | apply --signers" \
+		"signed pipeline / unsigned (ratio)" \
+		"latency, signed pipeline, p50 (ms)" \
+		"latency p50, signed pgmesh / native (ratio)"
+	grep -q '^pack, unsigned (20000 rows) .* B/row$' "$BATS_FILE_TMPDIR/out"
+	grep -q '^pack --sign of the same text .* B/row$' "$BATS_FILE_TMPDIR/out"
+	# Each trickle, plain and signed, has its native side.
+	run -0 grep -c '^latency, native subscription, p50 (ms) ' "$BATS_FILE_TMPDIR/out"
+	assert_equal "$output" 2
+}
+
 @test "bench: a bad option or part is refused with status 64" {
 	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --rows many
 	assert_equal "$stderr" "bench: --rows takes a number"

@@ -37,26 +37,6 @@ APPLY_SINGLE_ROWS=$((BENCH_ROWS / 10))
 # A run that has not caught up after this long is broken, not slow.
 APPLY_BOUND_S=3600
 
-# apply_database DB: an empty payments table in a new database of the
-# destination (pgmesh's progress is per database).
-apply_database() {
-	pg_sql "$APPLY_DST" "CREATE DATABASE $1" >/dev/null
-	pg_sql "$APPLY_DST" "$1" "$BENCH_SCHEMA" >/dev/null
-}
-
-# apply_check DB ROWS: the destination holds exactly ROWS distinct rows.
-apply_check() {
-	[ "$(pg_sql "$APPLY_DST" "$1" "SELECT count(DISTINCT id) FROM payments")" = "$2" ] ||
-		bench_row "$1: rows missing or doubled" - - - "FAILED"
-}
-
-apply_drop() {
-	local db
-	for db in "$@"; do
-		pg_sql "$APPLY_DST" "DROP DATABASE $db" >/dev/null
-	done
-}
-
 # COPY and apply of the pack, each run into a database of its own.
 apply_copy_run() {
 	bench_measure RUN_S RUN_KB "psql -X -q -d '$(pg_conninfo "$APPLY_DST" "copied_$1")' \
@@ -75,8 +55,8 @@ apply_versus_copy() {
 	bench_pack_ready
 	pgmesh-pack -d <"$BENCH_PACK" | awk -F '\t' '$1 == "I"' | cut -f 3- >"$APPLY_COPY"
 	for i in $(seq "$BENCH_RUNS"); do
-		apply_database "applied_$i"
-		apply_database "copied_$i"
+		bench_database "$APPLY_DST" "applied_$i"
+		bench_database "$APPLY_DST" "copied_$i"
 		dbs+=("applied_$i" "copied_$i")
 	done
 	bench_compare apply_pack_run apply_copy_run
@@ -85,9 +65,9 @@ apply_versus_copy() {
 		"${A_RUNS[@]}"
 	bench_ratio "apply / COPY" 1.15
 	for i in $(seq "$BENCH_RUNS"); do
-		apply_check "applied_$i" "$BENCH_ROWS"
+		bench_check "$APPLY_DST" "applied_$i" "$BENCH_ROWS"
 	done
-	apply_drop "${dbs[@]}"
+	bench_drop "$APPLY_DST" "${dbs[@]}"
 	rm -f "$APPLY_COPY"
 }
 
@@ -100,8 +80,8 @@ apply_catchup_source() {
 	pgmesh-capture -d "$(pg_conninfo "$1")" -S pgmesh --node "$1" \
 		--init payments 2>/dev/null
 	for i in $(seq "$BENCH_RUNS"); do
-		apply_database "$1_pipe_$i"
-		apply_database "$1_native_$i"
+		bench_database "$APPLY_DST" "$1_pipe_$i"
+		bench_database "$APPLY_DST" "$1_native_$i"
 		# Its notice (the slot made) would be noise on stderr.
 		PGOPTIONS="-c client_min_messages=warning" pg_sql "$APPLY_DST" \
 			"$1_native_$i" "CREATE SUBSCRIPTION $1_native_$i
@@ -145,12 +125,12 @@ apply_catchup() {
 	bench_times "native subscription catching up" "$B_KB" "" "${B_RUNS[@]}"
 	bench_ratio "pipeline / native (${4#* })" "$5"
 	for i in $(seq "$BENCH_RUNS"); do
-		apply_check "$1_pipe_$i" "$2"
-		apply_check "$1_native_$i" "$2"
+		bench_check "$APPLY_DST" "$1_pipe_$i" "$2"
+		bench_check "$APPLY_DST" "$1_native_$i" "$2"
 		# DROP SUBSCRIPTION drops its slot on the source too.
 		PGOPTIONS="-c client_min_messages=warning" pg_sql "$APPLY_DST" \
 			"$1_native_$i" "DROP SUBSCRIPTION $1_native_$i" >/dev/null
-		apply_drop "$1_pipe_$i" "$1_native_$i"
+		bench_drop "$APPLY_DST" "$1_pipe_$i" "$1_native_$i"
 	done
 	pg_stop "$1"
 }

@@ -256,6 +256,31 @@ bench_load() {
 	pg_sql "$1" "CHECKPOINT" >/dev/null
 }
 
+# bench_database CLUSTER DB: an empty payments table in a new database DB
+# of CLUSTER.  A part that writes payments gives each run of each side a
+# database of its own, so that every run starts from an empty table and
+# pgmesh's progress (kept per database) from nothing.
+bench_database() {
+	pg_sql "$1" "CREATE DATABASE $2" >/dev/null
+	pg_sql "$1" "$2" "$BENCH_SCHEMA" >/dev/null
+}
+
+# bench_check CLUSTER DB ROWS: a FAILED row unless DB holds exactly ROWS
+# distinct rows (a run that lost or doubled rows measured nothing).
+bench_check() {
+	[ "$(pg_sql "$1" "$2" "SELECT count(DISTINCT id) FROM payments")" = "$3" ] ||
+		bench_row "$2: rows missing or doubled" - - - "FAILED"
+}
+
+# bench_drop CLUSTER DB...: the databases dropped.
+bench_drop() {
+	local cluster=$1 db
+	shift
+	for db in "$@"; do
+		pg_sql "$cluster" "DROP DATABASE $db" >/dev/null
+	done
+}
+
 # bench_source_loaded: the shared source, once.
 bench_source_loaded() {
 	local i

@@ -12,11 +12,6 @@
 SNAPSHOT_DST=snapshot_dst
 SNAPSHOT_COLUMNS="id, account_id, amount, currency, created_at, memo"
 
-snapshot_database() {
-	pg_sql "$SNAPSHOT_DST" "CREATE DATABASE $1" >/dev/null
-	pg_sql "$SNAPSHOT_DST" "$1" "$BENCH_SCHEMA" >/dev/null
-}
-
 snapshot_pgmesh_run() {
 	bench_measure RUN_S RUN_KB "
 		pgmesh-capture -d '$(pg_conninfo "$BENCH_SOURCE")' --snapshot payments |
@@ -33,27 +28,21 @@ snapshot_copy_run() {
 			-c 'COPY payments ($SNAPSHOT_COLUMNS) FROM STDIN'"
 }
 
-# snapshot_check DB: the destination holds every row, once.
-snapshot_check() {
-	[ "$(pg_sql "$SNAPSHOT_DST" "$1" "SELECT count(DISTINCT id) FROM payments")" = "$BENCH_ROWS" ] ||
-		bench_row "$1: rows missing or doubled" - - - "FAILED"
-}
-
 bench_snapshot() {
 	local i
 	bench_source_loaded
 	pg_start "$SNAPSHOT_DST" "${BENCH_SETTINGS[@]}"
 	for i in $(seq "$BENCH_RUNS"); do
-		snapshot_database "snapped_$i"
-		snapshot_database "copied_$i"
+		bench_database "$SNAPSHOT_DST" "snapped_$i"
+		bench_database "$SNAPSHOT_DST" "copied_$i"
 	done
 	bench_compare snapshot_pgmesh_run snapshot_copy_run
 	bench_times "snapshot | apply ($BENCH_ROWS rows)" "$A_KB" "" "${A_RUNS[@]}"
 	bench_times "COPY TO STDOUT | COPY FROM STDIN" "$B_KB" "" "${B_RUNS[@]}"
 	bench_ratio "snapshot / COPY | COPY" 1.2
 	for i in $(seq "$BENCH_RUNS"); do
-		snapshot_check "snapped_$i"
-		snapshot_check "copied_$i"
+		bench_check "$SNAPSHOT_DST" "snapped_$i" "$BENCH_ROWS"
+		bench_check "$SNAPSHOT_DST" "copied_$i" "$BENCH_ROWS"
 	done
 	pg_stop "$SNAPSHOT_DST"
 }

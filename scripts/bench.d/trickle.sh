@@ -1,9 +1,9 @@
 # trickle.sh: a steady trickle of one-row transactions into a source, and
 # the commit-to-visible latency of each row at two destinations, pgmesh's
 # pipeline and a native subscription.  Not a part: sourced by latency.sh
-# (on this machine) and wan.sh (across a simulated far link), which start
-# the clusters, here named lat_src, lat_mesh and lat_native, and the
-# pipeline.
+# and sign.sh (on this machine: latency_local) and wan.sh (across a
+# simulated far link), which start the clusters, here named lat_src,
+# lat_mesh and lat_native, and the pipeline.
 #
 # BENCH_RUNS rounds of LATENCY_ROWS one-row transactions at 100 per
 # second go into the source; both destinations stamp each row as it
@@ -161,4 +161,39 @@ latency_stop() {
 	pg_stop lat_native
 	pg_stop lat_mesh
 	pg_stop lat_src
+}
+
+# latency_local PACK_OPTIONS APPLY_OPTIONS: the trickle on this machine,
+# through capture --follow | pack PACK_OPTIONS | apply APPLY_OPTIONS
+# (shell words; "" for none) beside a native subscription, on three
+# clusters of its own: it measures a trickle, not the shared backlog.
+# The figures are left as latency_rounds leaves them, for latency_rows.
+latency_local() {
+	pg_start lat_src "${BENCH_SETTINGS[@]}"
+	pg_start lat_mesh "${BENCH_SETTINGS[@]}"
+	pg_start lat_native "${BENCH_SETTINGS[@]}"
+	latency_schemas "$(pg_conninfo lat_src)"
+	latency_pipeline_start "$(latency_local_pipeline "$1" "$2")"
+	latency_measure
+	latency_stop
+}
+
+# latency_local_pipeline PACK_OPTIONS APPLY_OPTIONS: the pipeline's
+# command string, pack closing a frame as soon as its input pauses.
+latency_local_pipeline() {
+	printf '%s' "pgmesh-capture -d '$(pg_conninfo lat_src)' -S lat_mesh --follow |
+		pgmesh-pack --frame-ms 0 $1 | pgmesh-apply -d '$(pg_conninfo lat_mesh)' \
+		--allow 'src:public.ticks' $2 2>'$BENCH_TMP/latency.apply.log'"
+}
+
+# latency_rows PGMESH_LABEL NATIVE_LABEL RATIO_LABEL MAX_RATIO: a row of
+# each side's p50s, its p99 and its highest latency in the note, then the
+# ratio of the p50s against MAX_RATIO.
+latency_rows() {
+	local p99
+	read -r p99 _ <<<"$(bench_spread "${A_P99[@]}")"
+	bench_times "$1" - "p99 $p99, max $A_MAX" "${A_RUNS[@]}"
+	read -r p99 _ <<<"$(bench_spread "${B_P99[@]}")"
+	bench_times "$2" - "p99 $p99, max $B_MAX" "${B_RUNS[@]}"
+	bench_ratio "$3" "$4"
 }
