@@ -38,6 +38,8 @@ emitter_init(struct emitter *e, const struct emit_options *opt)
 	e->skip_below = opt->after;
 	buf_init(&e->out);
 	buf_init(&e->body);
+	buf_init(&e->chunk);
+	relay_init(&e->relay);
 	textwriter_init(&e->w, &e->out);
 	e->started = e->reported = now();
 }
@@ -48,6 +50,8 @@ emitter_free(struct emitter *e)
 	textwriter_free(&e->w);
 	buf_free(&e->out);
 	buf_free(&e->body);
+	buf_free(&e->chunk);
+	relay_free(&e->relay);
 	free(e->saved);
 	if (e->spill_fd != -1)
 		close(e->spill_fd);
@@ -57,6 +61,7 @@ void
 emitter_since(struct emitter *e, lsn_t start)
 {
 	e->since = start;
+	e->local_at = start;
 }
 
 static bool
@@ -81,6 +86,7 @@ on_begin(void *ctx, lsn_t commit_lsn, int64_t commit_time, uint32_t xid)
 	 * again from what the slot confirmed. */
 	e->skip = commit_lsn < e->skip_below;
 	e->from_origin = false;
+	relay_begin(&e->relay);
 	e->txn_rows = 0;
 	snprintf(e->txn.origin, sizeof(e->txn.origin), "%s", e->opt.node);
 	e->txn.commit_time = commit_time;
@@ -119,6 +125,31 @@ on_origin(void *ctx, const char *name, lsn_t origin_lsn)
 	e->txn.lsn = origin_lsn;
 	e->from_origin = true;
 	return true;
+}
+
+/*
+ * A group mark (relay.h), honoured only in a transaction applied under a
+ * pgmesh replication origin: in any other, it is an application's message
+ * like any other, and ignored.
+ */
+static bool
+on_message(void *ctx, const char *prefix, const char *content, size_t len)
+{
+	struct emitter *e = ctx;
+
+	if (strcmp(prefix, GROUPMARK_PREFIX) != 0 || e->skip)
+		return true;
+	if (!e->from_origin) {
+		if (!e->mark_noticed)
+			log_notice("a group mark in a transaction not applied by "
+			    "pgmesh-apply is ignored");
+		e->mark_noticed = true;
+		return true;
+	}
+	if (relay_mark(&e->relay, content, len))
+		return true;
+	e->bad_relay = true;
+	return false;
 }
 
 /* Keep the writer's "T written" marks, to restore if the txn is dropped. */
@@ -180,6 +211,17 @@ on_row(void *ctx, const struct table *t, const struct value *vals)
 	return e->body.len < SPILL_BYTES || spill_body(e);
 }
 
+/* Rows of the open transaction into the output: a relayed one's through
+ * the relay, which cuts it into source transactions. */
+static void
+put_body(struct emitter *e, const char *data, size_t len)
+{
+	if (e->from_origin)
+		relay_text(&e->relay, &e->w, data, len);
+	else
+		buf_append(&e->out, data, len);
+}
+
 /* Append the spilled rows to the output, writing it out as it fills. */
 static bool
 unspill(struct emitter *e)
@@ -189,8 +231,8 @@ unspill(struct emitter *e)
 	while (off < e->spilled) {
 		size_t want = e->spilled - off < FLUSH_BYTES ?
 		    (size_t)(e->spilled - off) : FLUSH_BYTES;
-		ssize_t n = pread(e->spill_fd, buf_reserve(&e->out, want), want,
-		    (off_t)off);
+		ssize_t n = pread(e->spill_fd, buf_reserve(&e->chunk, want),
+		    want, (off_t)off);
 
 		if (n <= 0) {
 			log_error("read of the temporary file of a large "
@@ -198,7 +240,7 @@ unspill(struct emitter *e)
 			    strerror(errno));
 			return false;
 		}
-		e->out.len += (size_t)n;
+		put_body(e, e->chunk.data, (size_t)n);
 		off += (uint64_t)n;
 		if (e->out.len >= FLUSH_BYTES && !emitter_flush(e))
 			return false;
@@ -242,14 +284,28 @@ on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 		textwriter_since(&e->w, e->txn.origin, e->since);
 		e->since = CLAIM_NONE;
 	}
-	textwriter_begin(&e->w, &e->txn);
+	if (!e->from_origin)
+		textwriter_begin(&e->w, &e->txn);
+	else if (!relay_start(&e->relay, &e->w, &e->txn, e->txn_rows)) {
+		e->bad_relay = true;
+		return false;
+	}
 	if (e->spilled > 0 && !unspill(e)) {
 		e->write_failed = true;
 		return false;
 	}
-	buf_append(&e->out, e->body.data, e->body.len);
+	put_body(e, e->body.data, e->body.len);
 	buf_reset(&e->body);
-	textwriter_commit(&e->w, &e->txn);
+	if (!e->from_origin) {
+		textwriter_commit(&e->w, &e->txn);
+		e->local_at = end_lsn;
+	} else {
+		relay_end(&e->relay, &e->w);
+		/* Withdrawing a relayed origin's claim withdrew this node's
+		 * too: claim it again before its next transaction. */
+		if (relay_restarted(&e->relay))
+			e->since = e->local_at;
+	}
 	e->skip_below = end_lsn;
 	e->last_end = end_lsn;
 	e->ntxns++;
@@ -269,6 +325,7 @@ emitter_events(struct emitter *e)
 		.begin = on_begin,
 		.origin = on_origin,
 		.row = on_row,
+		.message = on_message,
 		.commit = on_commit,
 	};
 }

@@ -341,8 +341,9 @@ end_status(enum stream_end end)
 
 /*
  * Whatever ended the stream, the transactions already whole go out and
- * the one in hand (never written yet) is dropped; status, or EX_IOERR
- * when the output failed.
+ * the one in hand (never written yet) is dropped; status, EX_IOERR when
+ * the output failed, or EX_DATAERR when a relayed transaction's group
+ * mark was refused.
  */
 static int
 finish(struct capture *cap, int status)
@@ -350,6 +351,8 @@ finish(struct capture *cap, int status)
 	emitter_drop(&cap->emit);
 	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
 		return EX_IOERR;
+	if (cap->emit.bad_relay)
+		return EX_DATAERR;
 	emitter_summary(&cap->emit);
 	return status;
 }
