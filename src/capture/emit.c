@@ -299,6 +299,8 @@ on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 	if (!e->from_origin) {
 		textwriter_commit(&e->w, &e->txn);
 		e->local_at = end_lsn;
+		e->last_local = e->txn;
+		e->has_local = true;
 	} else {
 		relay_end(&e->relay, &e->w);
 		/* Withdrawing a relayed origin's claim withdrew this node's

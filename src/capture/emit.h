@@ -73,6 +73,8 @@ struct emitter {
 	/* Progress, for -v and the summary. */
 	uint64_t ntxns, nrows;
 	lsn_t last_end;			/* local end LSN of the last emitted */
+	struct txn last_local;		/* the last of this node's emitted */
+	bool has_local;
 	double started, reported;
 };
 

@@ -19,6 +19,7 @@
 
 #include "capture/capsetup.h"
 #include "capture/emit.h"
+#include "capture/history.h"
 #include "capture/peek.h"
 #include "capture/pgoutput.h"
 #include "capture/repl.h"
@@ -42,6 +43,7 @@ struct settings {
 	const char **exclude;
 	int nexclude;
 	bool local_only;
+	const char *outbox;		/* --outbox: the consumer, checked */
 };
 
 /* What a capture run works with. */
@@ -59,7 +61,8 @@ static volatile sig_atomic_t stop_requested;
 
 static const char usage[] =
     "usage: pgmesh-capture [-v] [-d conninfo] -S slot [--node name]\n"
-    "           [--publication name] --drain | --follow [--after lsn]\n"
+    "           [--publication name] --drain | --follow\n"
+    "           [--after lsn | --outbox dir]\n"
     "           [--local-only] [--exclude-origin node ...]\n"
     "       pgmesh-capture [-d conninfo] -S slot [--node name]\n"
     "           [--publication name] --init [table ...]\n"
@@ -118,7 +121,7 @@ static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
-	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY };
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_OUTBOX };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -131,6 +134,7 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "exclude-origin", required_argument, NULL, OPT_EXCLUDE },
 		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
+		{ "outbox", required_argument, NULL, OPT_OUTBOX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -181,6 +185,9 @@ parse_options(int argc, char **argv, struct settings *set)
 		case OPT_LOCAL_ONLY:
 			set->local_only = true;
 			break;
+		case OPT_OUTBOX:
+			set->outbox = optarg;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -211,8 +218,10 @@ check_settings(const struct settings *set)
 		    "and -: %s", s->node);
 	if (s->ntables > 0 && set->mode != MODE_INIT)
 		die(EX_USAGE, "tables are named only with --init");
-	if (set->has_after && !capturing)
-		die(EX_USAGE, "--after goes with --drain or --follow");
+	if ((set->has_after || set->outbox != NULL) && !capturing)
+		die(EX_USAGE, "--after and --outbox go with --drain or --follow");
+	if (set->has_after && set->outbox != NULL)
+		die(EX_USAGE, "--outbox is the position: no --after with it");
 	if ((set->nexclude > 0 || set->local_only) && !capturing)
 		die(EX_USAGE, "--exclude-origin and --local-only go with --drain "
 		    "or --follow");
@@ -283,15 +292,34 @@ check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 	return slot_status(cap->meta, r);
 }
 
+/*
+ * --outbox: the position is the outbox's head for the node, once proven
+ * to be a point of this server's history; 0 or an exit status.
+ */
+static int
+check_history(PGconn *meta, struct settings *set, const char *node)
+{
+	switch (history_check(meta, set->outbox, node, &set->after)) {
+	case HISTORY_OK:
+		set->has_after = true;
+		return 0;
+	case HISTORY_FORKED:
+	case HISTORY_UNKNOWN:
+		return EX_CONFIG;
+	default:
+		return PQstatus(meta) == CONNECTION_BAD ? EX_TEMPFAIL : EX_IOERR;
+	}
+}
+
 /* The meta connection, the node name and the checks; 0 or an exit status. */
 static int
-capture_open(struct capture *cap, const struct settings *set)
+capture_open(struct capture *cap, struct settings *set)
 {
 	struct emit_options opt = { NULL, set->exclude, set->nexclude,
-	    set->local_only, set->after, set->mode == MODE_FOLLOW,
-	    STDOUT_FILENO };
+	    set->local_only, 0, set->mode == MODE_FOLLOW, STDOUT_FILENO };
 	enum pgconn_failure failure;
 	char *node;
+	int status;
 
 	memset(cap, 0, sizeof(*cap));
 	cap->set = set;
@@ -301,7 +329,13 @@ capture_open(struct capture *cap, const struct settings *set)
 	    !capsetup_genesis(cap->meta, &cap->genesis) ||
 	    (node = capsetup_node(cap->meta, &set->setup)) == NULL)
 		return setup_status(cap->meta);
+	if (set->outbox != NULL &&
+	    (status = check_history(cap->meta, set, node)) != 0) {
+		free(node);
+		return status;
+	}
 	opt.node = node;
+	opt.after = set->after;
 	cap->catalog = catalog_new();
 	cap->types = typenames_new();
 	emitter_init(&cap->emit, &opt);
@@ -351,6 +385,11 @@ finish(struct capture *cap, int status)
 	emitter_drop(&cap->emit);
 	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
 		return EX_IOERR;
+	/* What the outbox will hold, named for the next run's check. */
+	if (cap->set->outbox != NULL && cap->emit.has_local &&
+	    !history_remember(cap->set->outbox, cap->emit.opt.node,
+	    &cap->emit.last_local) && status == 0)
+		status = EX_IOERR;
 	if (cap->emit.bad_relay)
 		return EX_DATAERR;
 	emitter_summary(&cap->emit);
