@@ -263,7 +263,7 @@ server_side(PGconn *conn, const struct txn *txn)
 	return pgconn_query(conn, "cannot read the commit timestamp",
 	    "SELECT pg_catalog.current_setting('track_commit_timestamp') = 'on', "
 	    "CASE WHEN pg_catalog.current_setting('track_commit_timestamp') = "
-	    "'on' THEN (pg_catalog.extract(epoch FROM "
+	    "'on' THEN (EXTRACT(epoch FROM "
 	    "pg_catalog.pg_xact_commit_timestamp($1::pg_catalog.xid)) "
 	    "* 1000000)::pg_catalog.int8 END, "
 	    "pg_catalog.pg_current_wal_lsn(), "

@@ -64,7 +64,7 @@ static const char usage[] =
     "           [--publication name] --drain | --follow\n"
     "           [--after lsn | --outbox dir]\n"
     "           [--local-only] [--exclude-origin node ...]\n"
-    "       pgmesh-capture [-d conninfo] -S slot [--node name]\n"
+    "       pgmesh-capture [-d conninfo] -S slot [--node name [--rename]]\n"
     "           [--publication name] --init [table ...]\n"
     "       pgmesh-capture [-d conninfo] -S slot [--publication name] --drop\n";
 
@@ -121,7 +121,8 @@ static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
-	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_OUTBOX };
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_OUTBOX,
+	    OPT_RENAME };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -135,6 +136,7 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "exclude-origin", required_argument, NULL, OPT_EXCLUDE },
 		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
 		{ "outbox", required_argument, NULL, OPT_OUTBOX },
+		{ "rename", no_argument, NULL, OPT_RENAME },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -188,6 +190,9 @@ parse_options(int argc, char **argv, struct settings *set)
 		case OPT_OUTBOX:
 			set->outbox = optarg;
 			break;
+		case OPT_RENAME:
+			set->setup.rename = true;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -225,6 +230,8 @@ check_settings(const struct settings *set)
 	if ((set->nexclude > 0 || set->local_only) && !capturing)
 		die(EX_USAGE, "--exclude-origin and --local-only go with --drain "
 		    "or --follow");
+	if (s->rename && (set->mode != MODE_INIT || s->node == NULL))
+		die(EX_USAGE, "--rename goes with --init and --node");
 	if (set->mode == MODE_DROP && s->node != NULL)
 		die(EX_USAGE, "--node does not go with --drop");
 }
