@@ -24,7 +24,7 @@
  *	.forked-NODE    the refusal, once a fork was found: every later run
  *	                refuses too, whatever the server's WAL has become,
  *	                until the node is recovered under a new name
- *	                (pgmesh-capture(1), RECOVERY)
+ *	                (pgmesh-capture(1), Recovery)
  */
 #ifndef PGMESH_HISTORY_H
 #define PGMESH_HISTORY_H
