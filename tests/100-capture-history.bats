@@ -193,3 +193,41 @@ forked_and_recovered() {
 standby_has() {
 	[ "$(pg_sql "$1" "SELECT count(*) FROM payments")" = "$2" ]
 }
+
+@test "a head whose frame was pruned is proven by what capture noted; without either, 78" {
+	start a
+	start b
+	pgmesh-capture -d "$(pg_conninfo a)" -S out --node a --init payments
+	insert a 1 100 10
+	out a a
+	# b applies the outbox and prunes it of what it holds: every frame.
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo b)" --allow '*:*' --prune outbox
+	run -0 find outbox/a -name '*.pack'
+	assert_equal "$output" ""
+	insert a 101 110 10
+	run -0 --separate-stderr out a a
+	run -0 summary a
+	assert_equal "$output" "110|6105"
+	# What capture noted goes: nothing names the head any more.
+	pgmesh-apply -d "$(pg_conninfo b)" --allow '*:*' --prune outbox
+	rm outbox/.history-a
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo a)" -S out \
+		--outbox outbox --drain
+	assert_contains "$stderr" "pgmesh-capture: outbox outbox holds node a up to LSN "
+	assert_contains "$stderr" ", but neither its frame nor outbox/.history-a names that transaction: capture cannot prove it is of this server's history"
+	assert_equal "$output" ""
+}
+
+@test "without commit timestamps capture cannot prove its history: 78" {
+	pg_start a
+	pg_sql a "$PAYMENTS_SQL"
+	pgmesh-capture -d "$(pg_conninfo a)" -S out --node a --init payments
+	insert a 1 10 10
+	# An empty outbox proves nothing and needs nothing.
+	run -0 --separate-stderr out a a
+	insert a 11 20 10
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo a)" -S out \
+		--outbox outbox --drain
+	assert_equal "$stderr" "pgmesh-capture: track_commit_timestamp is off: capture cannot prove that the outbox's position is a point of this server's history (set track_commit_timestamp = on and restart the server)"
+	assert_equal "$output" ""
+}
