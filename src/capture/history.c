@@ -176,10 +176,10 @@ from_frame(const char *outbox, const char *node, lsn_t head, struct txn *txn)
 static bool
 parse_remembered(const char *line, struct txn *txn)
 {
-	char lsn[LSN_BUFSIZE + 1], time[TIMESTAMP_BUFSIZE + 8];
+	char lsn[24], time[TIMESTAMP_BUFSIZE];
 	unsigned long xid;
 
-	if (sscanf(line, "%20s %lu %29[^\n]", lsn, &xid, time) != 3 ||
+	if (sscanf(line, "%23s %lu %29[^\n]", lsn, &xid, time) != 3 ||
 	    !lsn_parse(lsn, strlen(lsn), &txn->lsn) ||
 	    !timestamp_parse(time, strlen(time), &txn->commit_time) ||
 	    xid > UINT32_MAX)
