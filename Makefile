@@ -7,6 +7,8 @@
 #   make check-clang   build every program with clang into bin/clang (CI)
 #   make bench         scripts/bench all (speed against the references)
 #   make demo          three throwaway nodes replicating through a hub
+#   make chaos         the cron rounds of examples/ under random faults, nothing
+#                      lost (CHAOS_SECONDS=120 CHAOS_SEED=random CHAOS_PEERS=3)
 #   make fuzz          the decoders under libFuzzer, each for FUZZ_SECONDS
 #   make install       PREFIX=/usr/local DESTDIR= (programs and man pages)
 #
@@ -126,6 +128,10 @@ demo: install-deps
 	$(MAKE) all
 	scripts/demo
 
+chaos: install-deps
+	$(MAKE) all
+	scripts/chaos
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(MAKE) -C tests/fuzz run run-sshkey SECONDS=$(FUZZ_SECONDS)
@@ -152,5 +158,5 @@ clean:
 -include $(shell find src tests/unit -name '*.d' 2>/dev/null)
 
 .PHONY: all deps install-deps check check-asan check-tsan check-clang lint-man \
-	bench demo fuzz install uninstall clean
+	bench demo chaos fuzz install uninstall clean
 .PRECIOUS: %.o %.asan.o %.tsan.o %.clang.o

@@ -14,6 +14,9 @@
 #
 # Settings come from the environment (systemd: EnvironmentFile=):
 #   PGMESH_DB     the hub's own database, or empty for none
+#   PGMESH_ALLOW  with PGMESH_DB: which origins may  /etc/pgmesh/allow
+#                 insert into which of its tables, one rule a line
+#                 ("*:public.*"; see pgmesh-apply(1))
 #   PGMESH_SPOOL  the hub spool                   /var/spool/pgmesh/hub
 #   PGMESH_DESTS  NODE=DEST words, space-separated:
 #                 "a=ssh://a.example/var/spool/pgmesh/inbox
@@ -28,7 +31,8 @@ status=0
 if [ -n "${PGMESH_DB:-}" ]; then
 	# 75: a gap holds an origin back (its frame may still come), or the
 	# database is unreachable: the rest goes on, the next round retries.
-	pgmesh-apply -d "$PGMESH_DB" --ack hub-database "$spool" || status=$?
+	pgmesh-apply -d "$PGMESH_DB" --allow-file "${PGMESH_ALLOW:?}" \
+		--ack hub-database "$spool" || status=$?
 	[ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
 	prune=--prune
 	[ -e "$spool/.acked/hub-database" ] || prune=

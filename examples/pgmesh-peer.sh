@@ -14,8 +14,11 @@
 #   PGMESH_DB     its database (libpq conninfo)    dbname=shop
 #   PGMESH_HUB    its hub's spool                  hub=ssh://hub1.example/var/spool/pgmesh/hub
 #   PGMESH_SPOOL  where outbox/ and inbox/ live    /var/spool/pgmesh
+#   PGMESH_ALLOW  which origins may insert into    /etc/pgmesh/allow
+#                 which tables here, one rule a line ("*:public.*"; see
+#                 pgmesh-apply(1)): nothing is applied without it
 set -euo pipefail
-: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}"
+: "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}" "${PGMESH_ALLOW:?}"
 spool=${PGMESH_SPOOL:-/var/spool/pgmesh}
 mkdir -p "$spool/outbox" "$spool/inbox"
 
@@ -34,4 +37,4 @@ status=0
 pgmesh-ship --prune "$spool/outbox" "$PGMESH_HUB" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
 
-pgmesh-apply -d "$PGMESH_DB" --prune "$spool/inbox"
+pgmesh-apply -d "$PGMESH_DB" --allow-file "$PGMESH_ALLOW" --prune "$spool/inbox"

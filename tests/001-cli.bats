@@ -206,7 +206,7 @@ check_documented() {
 connecting() {
 	case $1 in
 	pgmesh-capture) run --separate-stderr pgmesh-capture -d "$2" -S s --drain ;;
-	pgmesh-apply) run --separate-stderr pgmesh-apply -d "$2" </dev/null ;;
+	pgmesh-apply) run --separate-stderr pgmesh-apply -d "$2" --allow '*:*' </dev/null ;;
 	pgmesh-verify) run --separate-stderr pgmesh-verify -d "$2" --digest ;;
 	esac
 }

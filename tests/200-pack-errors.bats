@@ -212,6 +212,18 @@ flip_byte() {
 	assert_equal "$(cat "$WORK/out.txt")" "$(cat "$WORK/three.txt")"
 }
 
+@test "pack -o refuses to write through a symbolic link; its file is private" {
+	echo precious >"$WORK/victim"
+	ln -sf victim "$WORK/link.pack"
+	run -74 --separate-stderr pgmesh-pack -o "$WORK/link.pack" "$WORK/good.txt"
+	assert_equal "$stderr" "pgmesh-pack: $WORK/link.pack: is a symbolic link; refusing to write through it"
+	run -0 cat "$WORK/victim"
+	assert_equal "$output" "precious"
+	run -0 --separate-stderr pgmesh-pack -o "$WORK/own.pack" "$WORK/good.txt"
+	run -0 stat -c %a "$WORK/own.pack"
+	assert_equal "$output" "600"
+}
+
 @test "pack -o to a fifo or a device: never removed" {
 	mkfifo "$WORK/out.fifo"
 	cat "$WORK/out.fifo" >"$WORK/from-fifo" &

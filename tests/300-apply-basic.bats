@@ -4,8 +4,6 @@ load helpers/common
 load helpers/apply
 bats_require_minimum_version 1.5.0
 
-NOTICE="pgmesh-apply: notice: no --allow rule: every origin may insert into every table"
-
 setup_file() {
 	pg_start dst
 }
@@ -21,31 +19,31 @@ setup() {
 @test "bad combinations of options are refused with status 64" {
 	run -64 --separate-stderr pgmesh-apply
 	assert_equal "$stderr" "pgmesh-apply: -d conninfo is required"
-	run -64 --separate-stderr pgmesh-apply -d "$DB" --origin a
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --origin a
 	assert_equal "$stderr" "pgmesh-apply: --origin goes with --position"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --position x.txt
 	assert_equal "$stderr" "pgmesh-apply: --position takes no input and no apply options"
-	run -64 --separate-stderr pgmesh-apply -d "$DB" --group 0
+	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --group 0
 	assert_equal "$stderr" "pgmesh-apply: --group 0: want a number of transactions >= 1"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow payments
 	assert_equal "$stderr" "pgmesh-apply: --allow payments: want NODE:SCHEMA.TABLE (patterns allowed)"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --position --origin A
 	assert_contains "$stderr" "--origin A: not a node name"
-	run -64 --separate-stderr pgmesh-apply -d "host=$PG_TMP port" </dev/null
+	run -64 --separate-stderr pgmesh-apply -d "host=$PG_TMP port" --allow '*:*' </dev/null
 	assert_contains "$stderr" "pgmesh-apply: bad connection string: missing \"=\" after \"port\""
 }
 
 @test "an unreachable database is a temporary failure (75)" {
-	run -75 --separate-stderr pgmesh-apply -d "host=$PG_TMP/nowhere port=1 user=postgres" </dev/null
+	run -75 --separate-stderr pgmesh-apply -d "host=$PG_TMP/nowhere port=1 user=postgres" --allow '*:*' </dev/null
 	assert_contains "$stderr" "pgmesh-apply: cannot connect: connection to server on socket"
 }
 
 @test "columns are matched by name; extra destination columns take defaults" {
 	sql "CREATE TABLE notes (note text, id int PRIMARY KEY, seen boolean NOT NULL DEFAULT false)"
 	printf '#pgmesh\t1\nP\ta\t0/0\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tnote\ttext\nI\tpublic.notes\t1\trent\\tmarch\\\\x\nI\tpublic.notes\t2\t\\N\nC\ta\t0/16B3F08\n' >in.txt
-	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
 	assert_equal "$output" ""
-	assert_equal "$stderr" "$NOTICE"
+	assert_equal "$stderr" ""
 	run -0 sql "SELECT id, note IS NULL, seen, replace(note, E'\t', '<tab>') FROM notes ORDER BY id"
 	assert_equal "$output" "1|f|f|rent<tab>march\\x
 2|t|f|"
@@ -56,7 +54,7 @@ setup() {
 	sql "CREATE TABLE notes (id int PRIMARY KEY, at timestamptz,
 	     zone text DEFAULT current_setting('TimeZone'))"
 	printf '#pgmesh\t1\nP\ta\t0/0\nB\ta\t0/16B3F08\t2026-11-21 13:16:41.123456+00\t745\nT\tpublic.notes\tid\tinteger\tat\ttimestamp with time zone\nI\tpublic.notes\t1\t2026-11-21 13:16:41+00\nC\ta\t0/16B3F08\n' >in.txt
-	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
 	run -0 sql "SELECT zone, at = '2026-11-21 13:16:41+00' FROM notes"
 	assert_equal "$output" "Asia/Tokyo|t"
 }
@@ -66,10 +64,10 @@ setup() {
 	pg_sql dst "CREATE DATABASE $other"
 	pg_sql dst "$other" "$PAYMENTS_SQL"
 	gen_payments 300 100 >in.txt
-	run -0 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
 	# Replication origins are cluster-wide; the second database must not
 	# take the first one's progress for its own and skip everything.
-	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "$other")" in.txt
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "$other")" --allow '*:*' in.txt
 	assert_equal "$(pg_sql dst "$other" "SELECT count(*) FROM payments")" 300
 	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo dst "$other")" --position --origin a
 	assert_equal "$output" "0/30000"
@@ -82,11 +80,11 @@ setup() {
 
 @test "applying the same input twice changes nothing the second time" {
 	gen_payments 3000 100 >in.txt
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' in.txt
 	assert_contains "$stderr" "done: 30 transactions, 3000 rows,"
 	run -0 payments_summary_db
 	assert_equal "$output" "3000|3000|4501500"
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" <in.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' <in.txt
 	assert_contains "$stderr" "done: 0 transactions, 0 rows, 0 rows/s, 30 skipped, 0 duplicates, 0 rejected"
 	run -0 payments_summary_db
 	assert_equal "$output" "3000|3000|4501500"
@@ -99,10 +97,10 @@ payments_summary_db() {
 @test "an input whose first half was applied gets only its second half applied" {
 	gen_payments 1000 100 >all.txt
 	gen_payments 500 100 >half.txt
-	run -0 --separate-stderr pgmesh-apply -d "$DB" half.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' half.txt
 	run -0 sql "SELECT count(*), max(id) FROM payments"
 	assert_equal "$output" "500|500"
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" all.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' all.txt
 	assert_contains "$stderr" "done: 5 transactions, 500 rows,"
 	assert_contains "$stderr" " 5 skipped, 0 duplicates"
 	run -0 payments_summary_db
@@ -114,7 +112,7 @@ payments_summary_db() {
 	assert_equal "$output" "0/0"
 	gen_payments 30 10 a >a.txt
 	gen_payments 10 10 b 1001 | from_genesis >b.txt
-	pgmesh-apply -d "$DB" a.txt b.txt 2>/dev/null
+	pgmesh-apply -d "$DB" --allow '*:*' a.txt b.txt 2>/dev/null
 	run -0 --separate-stderr pgmesh-apply -d "$DB" --position --origin a
 	assert_equal "$output" "0/30000"
 	assert_equal "$stderr" ""
@@ -125,15 +123,15 @@ payments_summary_db() {
 }
 
 @test "empty input applies nothing and succeeds" {
-	run -0 --separate-stderr pgmesh-apply -d "$DB" </dev/null
-	assert_equal "$stderr" "$NOTICE"
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' </dev/null
+	assert_equal "$stderr" ""
 }
 
 @test "input that is neither change text nor a pack is bad data (65)" {
 	echo "hello" >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
 	assert_contains "$stderr" "pgmesh-apply: in.txt: neither change text nor a pack stream"
-	run -66 --separate-stderr pgmesh-apply -d "$DB" no-such-file
+	run -66 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' no-such-file
 	assert_contains "$stderr" "pgmesh-apply: no-such-file: No such file or directory"
 }
 
@@ -143,7 +141,7 @@ payments_are() {
 
 @test "a lone transaction written into stdin is visible before the input ends" {
 	mkfifo in.fifo
-	pgmesh-apply -d "$DB" <in.fifo 2>err.txt &
+	pgmesh-apply -d "$DB" --allow '*:*' <in.fifo 2>err.txt &
 	local pid=$! start
 	exec 4>in.fifo
 	printf '#pgmesh\t1\n' >&4
@@ -164,7 +162,7 @@ payments_are() {
 	# first is visible before the second arrives.
 	mkfifo in.fifo
 	gen_payments 2 1 >two.txt
-	pgmesh-apply -d "$DB" --group 1000 <in.fifo 2>err.txt &
+	pgmesh-apply -d "$DB" --allow '*:*' --group 1000 <in.fifo 2>err.txt &
 	local pid=$!
 	exec 4>in.fifo
 	head -6 two.txt >&4
@@ -180,14 +178,14 @@ payments_are() {
 
 @test "-v reports progress and a summary on stderr, nothing on stdout" {
 	gen_payments 200 10 >in.txt
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --group 5 in.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' --group 5 in.txt
 	assert_equal "$output" ""
 	assert_contains "$stderr" "pgmesh-apply: done: 20 transactions, 200 rows, "
 }
 
 @test "--sync and --group change nothing in what is applied" {
 	gen_payments 100 7 >in.txt
-	run -0 --separate-stderr pgmesh-apply --sync --group 2 -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply --sync --group 2 -d "$DB" --allow '*:*' in.txt
 	run -0 payments_summary_db
 	assert_equal "$output" "100|100|5050"
 }
@@ -196,9 +194,9 @@ payments_are() {
 	sql "DO \$\$ BEGIN CREATE ROLE app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$"
 	sql "GRANT INSERT, SELECT ON payments TO app"
 	gen_payments 10 10 >in.txt
-	run -77 --separate-stderr pgmesh-apply -d "${DB/user=postgres/user=app}" in.txt
+	run -77 --separate-stderr pgmesh-apply -d "${DB/user=pgmesh_apply/user=app}" --allow '*:*' in.txt
 	assert_contains "$stderr" "pgmesh-apply: origin a: permission denied for function pg_replication_origin_oid (replication origins need a superuser, or GRANT EXECUTE on the pg_replication_origin_* functions)"
-	run -77 --separate-stderr pgmesh-apply -d "${DB/user=postgres/user=app}" --position --origin a
+	run -77 --separate-stderr pgmesh-apply -d "${DB/user=pgmesh_apply/user=app}" --position --origin a
 	assert_contains "$stderr" "permission denied"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "0"
@@ -222,7 +220,7 @@ payments_are() {
 		printf 'I\tpublic.notes\t4\tfour\tmore\n'
 		printf 'C\ta\t0/200\n'
 	} >in.txt
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' in.txt
 	assert_contains "$stderr" "done: 3 transactions, 6 rows, "
 	run -0 sql "SELECT id, note, coalesce(extra, '-') FROM notes ORDER BY id"
 	assert_equal "$output" "1|one|-

@@ -21,7 +21,7 @@ setup() {
 # refused MESSAGE: apply of in.txt stops with status 65 and MESSAGE, and
 # the table is still empty.
 refused() {
-	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
 	assert_contains "$stderr" "$1"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "0"
@@ -36,8 +36,8 @@ broken_second() {
 @test "rows identical to existing ones are duplicates: counted and skipped" {
 	gen_payments 30 10 a >a.txt
 	gen_payments 40 10 b >b.txt
-	pgmesh-apply -d "$DB" a.txt 2>/dev/null
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" b.txt
+	pgmesh-apply -d "$DB" --allow '*:*' a.txt 2>/dev/null
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' b.txt
 	assert_contains "$stderr" "done: 4 transactions, 10 rows, "
 	assert_contains "$stderr" " 0 skipped, 30 duplicates, 0 rejected"
 	run -0 sql "SELECT count(*), count(DISTINCT id), sum(id) FROM payments"
@@ -49,7 +49,7 @@ broken_second() {
 @test "the same key with different values is a conflict: status 65, nothing of it" {
 	gen_payments 30 10 a >a.txt
 	gen_payments 30 10 c 31 | from_genesis | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
-	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	pgmesh-apply -d "$DB" --allow '*:*' a.txt 2>/dev/null
 	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' c.txt
 	assert_equal "$stderr" "pgmesh-apply: origin c, LSN 0/50000, table public.payments: duplicate key with different values (id=5)"
 	run -0 sql "SELECT count(*), max(id) FROM payments"
@@ -63,7 +63,7 @@ broken_second() {
 @test "--rejects writes the failing transaction as change text and goes on" {
 	gen_payments 30 10 a >a.txt
 	gen_payments 30 10 c 31 | from_genesis | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
-	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	pgmesh-apply -d "$DB" --allow '*:*' a.txt 2>/dev/null
 	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt c.txt
 	assert_equal "$stderr" "pgmesh-apply: warning: origin c, LSN 0/50000, table public.payments: duplicate key with different values (id=5); rejected"
 	run -0 sql "SELECT count(*) FROM payments"
@@ -78,13 +78,57 @@ broken_second() {
 	# After deleting the old row, --replay applies the rejects file,
 	# although the origin's progress is past it, and leaves the progress.
 	sql "DELETE FROM payments WHERE id = 5"
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" rej.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' rej.txt
 	assert_contains "$stderr" "done: 0 transactions, 0 rows, 0 rows/s, 1 skipped"
-	run -0 --separate-stderr pgmesh-apply -d "$DB" --replay rej.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --replay rej.txt
 	run -0 pgmesh-apply -d "$DB" --position --origin c
 	assert_equal "$output" "0/60000"
 	run -0 sql "SELECT count(*), account_id FROM payments WHERE id = 5 GROUP BY 2"
 	assert_equal "$output" "1|45"
+}
+
+@test "--rejects refuses to write through a symbolic link planted in its place" {
+	gen_payments 30 10 a >a.txt
+	gen_payments 30 10 c 31 | from_genesis | sed 's/^I\tpublic.payments\t45\t/I\tpublic.payments\t5\t/' >c.txt
+	pgmesh-apply -d "$DB" a.txt 2>/dev/null
+	echo "precious" >victim
+	ln -s victim rej.txt
+	run -73 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt c.txt
+	assert_equal "$stderr" "pgmesh-apply: rej.txt: is a symbolic link; refusing to write through it"
+	run -0 cat victim
+	assert_equal "$output" "precious"
+	run -0 sql "SELECT count(*) FROM payments"
+	assert_equal "$output" "30"
+}
+
+@test "--rejects creates its file private (0600)" {
+	gen_payments 10 10 z >z.txt
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow 'a:*' --rejects rej.txt z.txt
+	run -0 stat -c %a rej.txt
+	assert_equal "$output" "600"
+}
+
+@test "control characters and bytes that are not UTF-8 are escaped in messages" {
+	sql "CREATE TABLE codes (code text PRIMARY KEY, what text)"
+	sql "INSERT INTO codes VALUES (E'k\\x1b[2J\\x07\\x01', 'old')"
+	{
+		printf '#pgmesh\t1\nP\ta\t0/0\nB\ta\t0/10000\t2026-11-21 13:16:41.123456+00\t701\n'
+		printf 'T\tpublic.codes\tcode\ttext\twhat\ttext\n'
+		printf 'I\tpublic.codes\tk\033[2J\a\001\tnew\n'
+		printf 'C\ta\t0/10000\n'
+		printf 'B\ta\t0/20000\t2026-11-21 13:16:41.123456+00\t702\n'
+		printf 'T\tpublic.co\377des\tcode\ttext\n'
+		printf 'I\tpublic.co\377des\tx\n'
+		printf 'C\ta\t0/20000\n'
+	} >in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
+	assert_equal "$stderr" 'pgmesh-apply: origin a, LSN 0/10000, table public.codes: duplicate key with different values (code=k\x1B[2J\x07\x01)'
+	run -0 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --rejects rej.txt in.txt
+	assert_contains "$stderr" 'table public.co\xFFdes: '
+	# No byte of stderr is a control character other than its newlines,
+	# nor anything but UTF-8.
+	run -1 grep -qP '[\x00-\x09\x0b-\x1f\x7f]' <<<"$stderr"
+	run -0 iconv -f UTF-8 -t UTF-8 <<<"$stderr"
 }
 
 @test "after a lone transaction fails, the next lone ones still go in by INSERT" {
@@ -114,7 +158,9 @@ broken_second() {
 }
 
 @test "a transaction touching a table outside its origin's grant is rejected whole" {
-	sql "CREATE SCHEMA audit; CREATE TABLE audit.log (id int PRIMARY KEY, what text)"
+	sql "CREATE SCHEMA audit; CREATE TABLE audit.log (id int PRIMARY KEY, what text);
+		GRANT USAGE ON SCHEMA audit TO pgmesh_apply;
+		GRANT SELECT, INSERT ON audit.log TO pgmesh_apply"
 	{
 		gen_payments 10 10 b
 		gen_payments 10 10 b 11 | tail -n +2 | sed '/^C/i\
@@ -156,13 +202,12 @@ I\taudit.log\t1\tsneaky'
 
 @test "NULL into NOT NULL names the row; a rerun after the fix resumes there" {
 	broken_second 's/\t0\.15\t/\t\\N\t/' >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" in.txt
-	assert_equal "$stderr" "pgmesh-apply: notice: no --allow rule: every origin may insert into every table
-pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column \"amount\" of relation \"payments\" violates not-null constraint (id=15)"
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' in.txt
+	assert_equal "$stderr" "pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column \"amount\" of relation \"payments\" violates not-null constraint (id=15)"
 	run -0 sql "SELECT count(*), max(id) FROM payments"
 	assert_equal "$output" "10|10"
 	sql "ALTER TABLE payments ALTER amount DROP NOT NULL"
-	run -0 --separate-stderr pgmesh-apply -v -d "$DB" in.txt
+	run -0 --separate-stderr pgmesh-apply -v -d "$DB" --allow '*:*' in.txt
 	assert_contains "$stderr" "done: 2 transactions, 20 rows, "
 	assert_contains "$stderr" " 1 skipped, 0 duplicates"
 	run -0 sql "SELECT count(*), count(amount) FROM payments"
@@ -171,7 +216,7 @@ pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column
 
 @test "a value the column type rejects names the row, status 65" {
 	broken_second 's/\t0\.15\t/\tabc\t/' >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --group 1000 in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --group 1000 in.txt
 	assert_contains "$stderr" "pgmesh-apply: origin a, LSN 0/20000, table public.payments: invalid input syntax for type numeric: \"abc\" (id=15)"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "10"
@@ -187,7 +232,7 @@ pgmesh-apply: origin a, LSN 0/20000, table public.payments: null value in column
 @test "a failing check constraint in a later group stops there, earlier groups stay" {
 	sql "ALTER TABLE payments ADD CHECK (account_id <> 25)"
 	gen_payments 30 10 a >in.txt
-	run -65 --separate-stderr pgmesh-apply -d "$DB" --group 1 in.txt
+	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --group 1 in.txt
 	assert_contains "$stderr" "LSN 0/30000, table public.payments: new row for relation \"payments\" violates check constraint \"payments_account_id_check\" (id=25)"
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "20"

@@ -95,6 +95,26 @@ frames_in() {
 	assert_equal "${lines[1]}" "have a 0/1002800"
 }
 
+@test "--receive DIR acknowledges no frame beyond a missing one" {
+	# The frames of a with the second one missing, as a hub sends them
+	# when that one is in quarantine: the receiver stores the rest, but
+	# holds nothing beyond the gap, and must not say so when done (the
+	# sender records what it says, and prunes by it).
+	pgmesh-ship src <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local files=()
+	mapfile -t files < <(find src/a -name '*.pack' | sort)
+	[ "${#files[@]}" -ge 3 ]
+	local first=${files[0]##*/}
+	local head=${first:17:16}
+	cat "${files[0]}" "${files[@]:2}" >holed.pack
+	run -0 --separate-stderr pgmesh-ship --receive in <holed.pack
+	assert_equal "${lines[2]}" "have a $(printf '%X/%X' $((16#${head:0:8})) $((16#${head:8:8})))"
+	assert_equal "${lines[3]}" "done $((${#files[@]} - 1)) $(wc -c <holed.pack)"
+	# The missing frame comes: the chain, and the head, reach the end.
+	run -0 --separate-stderr pgmesh-ship --receive in <"${files[1]}"
+	assert_equal "${lines[-2]}" "have a 0/1002800"
+}
+
 @test "--receive - passes checked frames to stdout unchanged" {
 	pgmesh-ship --receive - <"$BATS_FILE_TMPDIR/ab.pack" >copy.pack
 	cmp copy.pack "$BATS_FILE_TMPDIR/ab.pack"
@@ -218,4 +238,61 @@ frames_in() {
 	[ ! -e "spool/a/.tmp-$dead-0000000001000100-0000000001000200.pack" ]
 	[ -e "spool/a/.tmp-$live-0000000001000100-0000000001000200.pack" ]
 	kill "$live"
+}
+
+@test "spools are private: folders 0700, frames 0600, by ship and by --receive" {
+	pgmesh-ship out <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	pgmesh-ship --receive in/box <"$BATS_FILE_TMPDIR/ab.pack" >/dev/null 2>&1
+	run -0 stat -c '%a %n' out out/a out/b in/box in/box/a
+	assert_equal "$output" "$(printf '700 out\n700 out/a\n700 out/b\n700 in/box\n700 in/box/a')"
+	run -0 sh -c 'find out in/box -name "*.pack" ! -perm 600 | wc -l'
+	assert_equal "$output" "0"
+	run -0 sh -c 'find out -name "*.pack" | wc -l'
+	[ "$output" -gt 4 ]
+}
+
+@test "a link planted in a spool in place of an origin's folder is not followed" {
+	mkdir out elsewhere
+	ln -s ../elsewhere out/a
+	run -75 --separate-stderr pgmesh-ship out <"$BATS_FILE_TMPDIR/a.pack"
+	assert_contains "$stderr" "pgmesh-ship: out/a: not a folder (a symbolic link?); refusing to write into it"
+	run -0 ls -A elsewhere
+	assert_equal "$output" ""
+}
+
+# flip_byte FILE: damage the last bytes of a file (its data frame).
+flip_byte() {
+	local size
+	size=$(stat -c %s "$1")
+	printf '\125' | dd of="$1" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null
+}
+
+@test "a damaged frame in a source spool is set aside; everything else goes (65)" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/ab.pack" 2>/dev/null
+	local n bad
+	n=$(frames_in spool)
+	bad=$(find spool/a -name '*.pack' | sort | sed -n 2p)
+	flip_byte "$bad"
+	run -65 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "pgmesh-ship: warning: $bad: a damaged frame; moved into spool/.quarantine/a"
+	assert_equal "$(frames_in out)" "$((n - 1))"
+	assert_equal "$(frames_in spool/.quarantine)" 1
+	# a's head there stops before the hole: the frames after it wait.
+	local first last
+	first=$(find spool/a -name '*.pack' | sort | sed -n 1p)
+	last=$(basename "$first" | cut -c18-33)
+	run -0 --separate-stderr pgmesh-ship --position --origin a out
+	assert_equal "$output" "$(printf '%X/%X' $((16#${last:0:8})) $((16#${last:8:8})))"
+	run -0 --separate-stderr pgmesh-ship spool out/
+}
+
+@test "a frame under another frame's name is set aside, never sent" {
+	pgmesh-ship spool <"$BATS_FILE_TMPDIR/a.pack" 2>/dev/null
+	local first second
+	first=$(find spool/a -name '*.pack' | sort | sed -n 1p)
+	second=$(find spool/a -name '*.pack' | sort | sed -n 2p)
+	cp "$first" "$second"
+	run -65 --separate-stderr pgmesh-ship spool out/
+	assert_contains "$stderr" "$second: a frame whose manifest does not match its name; moved into spool/.quarantine/a"
+	[ ! -e "out/a/$(basename "$second")" ]
 }

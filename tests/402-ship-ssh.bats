@@ -24,8 +24,13 @@ setup_file() {
 		pgmesh-pack --frame-bytes 8000 >a.pack
 	# What a direct pipe gives, the reference for every path below.
 	pgmesh-capture -d "$(pg_conninfo src)" -S out --node a --drain | pgmesh-pack |
-		pgmesh-apply -d "$(pg_conninfo dst)" 2>/dev/null
+		pgmesh-apply -d "$(pg_conninfo dst)" --allow '*:*' 2>/dev/null
 	rows >expected
+	# The receiving host's own grants, as its configuration would give
+	# them: a receiver program that adds them (a sender never sends any).
+	printf '#!/bin/sh\nexec "%s/pgmesh-ship" "$@" --allow "a:public.*" --allow "z:*"\n' \
+		"$PGMESH_BIN" >granted-ship
+	chmod +x granted-ship
 }
 
 teardown_file() {
@@ -39,6 +44,7 @@ setup() {
 	SHIP=(pgmesh-ship -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 		-o LogLevel=ERROR -i "$SSH_KEY" --remote-ship "$PGMESH_BIN/pgmesh-ship")
 	URL="ssh://root@127.0.0.1:$SSHD_PORT"
+	GRANTED=(--remote-ship "$BATS_FILE_TMPDIR/granted-ship")
 	# Every test applies to an empty destination (replication origins,
 	# where apply keeps its progress, belong to the whole cluster).
 	pg_sql dst "TRUNCATE payments;
@@ -70,7 +76,7 @@ holds_frames() {
 
 @test "capture | pack | ship ssh:// with apply on arrival equals a direct pipe" {
 	pgmesh-capture -d "$(pg_conninfo src)" -S out --node a --drain | pgmesh-pack |
-		"${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
+		"${SHIP[@]}" "${GRANTED[@]}" --remote-apply "$(pg_conninfo dst)" \
 		"$URL$BATS_TEST_TMPDIR/arrival" 2>ship.err
 	grep -Eq "arrival: ok, [0-9]+ frames \([0-9]+ bytes\), 0 already there" ship.err
 	rows | cmp - "$BATS_FILE_TMPDIR/expected"
@@ -81,7 +87,7 @@ holds_frames() {
 	run -0 --separate-stderr "${SHIP[@]}" -v "$URL$BATS_TEST_TMPDIR/inbox" <"$BATS_FILE_TMPDIR/a.pack"
 	assert_contains "$stderr" "MB/s, rtt "
 	cat inbox/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
-	pgmesh-apply -d "$(pg_conninfo dst)" inbox 2>/dev/null
+	pgmesh-apply -d "$(pg_conninfo dst)" --allow '*:*' inbox 2>/dev/null
 	rows | cmp - "$BATS_FILE_TMPDIR/expected"
 	# Shipping again sends nothing: the receiver said what it holds.
 	run -0 --separate-stderr "${SHIP[@]}" "$URL$BATS_TEST_TMPDIR/inbox" <"$BATS_FILE_TMPDIR/a.pack"
@@ -127,7 +133,7 @@ holds_frames() {
 	run -0 --separate-stderr "${SHIP[@]}" "$URL$BATS_TEST_TMPDIR/inbox" <"$BATS_FILE_TMPDIR/a.pack"
 	assert_contains "$stderr" "$URL$BATS_TEST_TMPDIR/inbox: ok, "
 	cat inbox/a/*.pack | cmp - "$BATS_FILE_TMPDIR/a.pack"
-	pgmesh-apply -d "$(pg_conninfo dst)" inbox 2>/dev/null
+	pgmesh-apply -d "$(pg_conninfo dst)" --allow '*:*' inbox 2>/dev/null
 	rows | cmp - "$BATS_FILE_TMPDIR/expected"
 }
 
@@ -176,8 +182,32 @@ holds_frames() {
 	SHIP_PID=
 }
 
+@test "--remote-apply: the grants are the receiver's, a receiver with none refuses" {
+	# The receiver exits 64; the sender reports its words and, as for
+	# any receiver failure but bad data, says try again (75).
+	run -75 --separate-stderr "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
+		"$URL$BATS_TEST_TMPDIR/ungranted" <"$BATS_FILE_TMPDIR/a.pack"
+	assert_contains "$stderr" "pgmesh-ship: --apply without --allow: say which origins may insert into which tables, as in --allow 'a:public.*' (--allow '*:*' grants every table)"
+	assert_equal "$(rows | wc -l)" 0
+}
+
+@test "a forced command that applies needs grants; no grant reaches pg_catalog" {
+	local apply="--apply 'host=$PG_TMP/dst port=$(cat "$PG_TMP/dst/port") user=postgres'"
+	sshd_authorize "command=\"$PGMESH_BIN/pgmesh-ship --receive $BATS_TEST_TMPDIR/forced $apply\",restrict"
+	run -75 --separate-stderr "${SHIP[@]}" "$URL/x" <"$BATS_FILE_TMPDIR/a.pack"
+	assert_contains "$stderr" "pgmesh-ship: --apply without --allow: "
+	# The widest grant still keeps a superuser login role out of pg_authid.
+	sshd_authorize "command=\"$PGMESH_BIN/pgmesh-ship --receive $BATS_TEST_TMPDIR/forced $apply --allow '*:*'\",restrict"
+	printf '#pgmesh\t1\nP\tz\t0/0\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\tpg_catalog.pg_authid\toid\toid\trolname\tname\trolsuper\tboolean\trolcanlogin\tboolean\nI\tpg_catalog.pg_authid\t99999\tmallory\tt\tt\nC\tz\t0/5\n' |
+		pgmesh-pack >authid.pack
+	run -65 --separate-stderr "${SHIP[@]}" "$URL/x" <authid.pack
+	# The sender shows the receiver's last words: apply refused the frame.
+	assert_contains "$stderr" "pgmesh-apply exited with status 65"
+	assert_equal "$(pg_sql dst "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'")" 0
+}
+
 @test "a forced command in authorized_keys decides where frames go" {
-	sshd_authorize "command=\"$PGMESH_BIN/pgmesh-ship --receive $BATS_TEST_TMPDIR/forced --apply 'host=$PG_TMP/dst port=$(cat "$PG_TMP/dst/port") user=postgres'\""
+	sshd_authorize "command=\"$PGMESH_BIN/pgmesh-ship --receive $BATS_TEST_TMPDIR/forced --apply 'host=$PG_TMP/dst port=$(cat "$PG_TMP/dst/port") user=postgres' --allow 'a:public.*'\",restrict"
 	run --separate-stderr "${SHIP[@]}" "$URL/anything/else" <"$BATS_FILE_TMPDIR/a.pack"
 	echo "stderr: $stderr"
 	assert_status 0
@@ -188,7 +218,7 @@ holds_frames() {
 
 @test "hostile spool paths reach the far side literally, never a shell" {
 	local evil="$BATS_TEST_TMPDIR/sp ace'q\"; \$(touch $BATS_TEST_TMPDIR/pwned) \`touch $BATS_TEST_TMPDIR/pwned2\` & x"
-	run -0 --separate-stderr "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" \
+	run -0 --separate-stderr "${SHIP[@]}" "${GRANTED[@]}" --remote-apply "$(pg_conninfo dst)" \
 		- "$URL$evil" "$evil local" <"$BATS_FILE_TMPDIR/a.pack"
 	# No shell ran what the path holds ($() and backquotes)...
 	[ ! -e pwned ]
@@ -209,7 +239,7 @@ line" <"$BATS_FILE_TMPDIR/a.pack"
 	pg_sql dst "CREATE SCHEMA \"we ird; \$(touch pwned)\";
 		CREATE TABLE $t (id bigint PRIMARY KEY, memo text)"
 	printf '#pgmesh\t1\nP\tz\t0/0\nB\tz\t0/5\t2026-11-21 13:16:41.123456+00\t9\nT\t%s\tid\tbigint\tmemo\ttext\nI\t%s\t1\t$(touch pwned); rm -rf /\nC\tz\t0/5\n' "$t" "$t" |
-		pgmesh-pack | "${SHIP[@]}" --remote-apply "$(pg_conninfo dst)" "$URL$BATS_TEST_TMPDIR/odd" 2>/dev/null
+		pgmesh-pack | "${SHIP[@]}" "${GRANTED[@]}" --remote-apply "$(pg_conninfo dst)" "$URL$BATS_TEST_TMPDIR/odd" 2>/dev/null
 	# A shell that ran the name would have touched pwned where it started:
 	# here, or on the far side in the ssh user's (root's) home.
 	[ ! -e pwned ]

@@ -43,7 +43,7 @@ hub_round() {
 }
 
 apply_inbox() {
-	pgmesh-apply -d "$(pg_conninfo "$1")" "inbox-$1"
+	pgmesh-apply -d "$(pg_conninfo "$1")" --allow '*:*' "inbox-$1"
 }
 
 ids() {

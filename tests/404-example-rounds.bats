@@ -32,13 +32,20 @@ insert() {
 		COMMIT; END LOOP; END \$\$"
 }
 
+# The grants each database gives, as the examples' PGMESH_ALLOW file.
+allow_file() {
+	printf '# every node of the mesh, its payments only\n*:public.payments\n' >"$PWD/allow"
+	echo "$PWD/allow"
+}
+
 peer() {
 	PGMESH_NODE=$1 PGMESH_DB=$(pg_conninfo "$1") PGMESH_HUB="hub=$PWD/hub" \
-		PGMESH_SPOOL=$PWD/$1 "$BATS_TEST_DIRNAME/../examples/pgmesh-peer.sh"
+		PGMESH_SPOOL=$PWD/$1 PGMESH_ALLOW=$(allow_file) \
+		"$BATS_TEST_DIRNAME/../examples/pgmesh-peer.sh"
 }
 
 hub() {
-	PGMESH_DB=$(pg_conninfo h) PGMESH_SPOOL=$PWD/hub \
+	PGMESH_DB=$(pg_conninfo h) PGMESH_SPOOL=$PWD/hub PGMESH_ALLOW=$(allow_file) \
 		PGMESH_DESTS="a=$PWD/a/inbox b=$PWD/b/inbox" \
 		"$BATS_TEST_DIRNAME/../examples/pgmesh-hub.sh"
 }

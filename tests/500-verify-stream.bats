@@ -109,7 +109,7 @@ problems 0"
 	for f in "$BATS_FILE_TMPDIR"/mut/*.pack; do
 		pg_sql dst "TRUNCATE payments; SELECT pg_replication_origin_drop(roname)
 			FROM pg_replication_origin" >/dev/null
-		run --separate-stderr pgmesh-apply -d "$conn" "$f"
+		run --separate-stderr pgmesh-apply -d "$conn" --allow '*:*' "$f"
 		if [ "$status" -ne 65 ]; then
 			echo "not rejected: $f (exit $status): $stderr"
 			rejected=$((rejected + 1))
@@ -269,7 +269,7 @@ lsn_of() {
 	conn=$(pg_conninfo dst)
 	pg_sql dst "TRUNCATE payments; SELECT pg_replication_origin_drop(roname)
 		FROM pg_replication_origin" >/dev/null
-	run -0 pgmesh-apply -d "$conn" "$d/p1.pack"
+	run -0 pgmesh-apply -d "$conn" --allow '*:*' "$d/p1.pack"
 	run -0 --separate-stderr pgmesh-verify -d "$conn" --lag \
 		--metrics "$d/verify.prom" "$d/a.pack"
 	assert_contains "$output" "applied 0/150F180 behind_bytes 1000000 behind_transactions 20 "
@@ -291,7 +291,7 @@ lsn_of() {
 	assert_contains "$output" " held_back_seconds 720"
 	run -0 grep -c '^pgmesh_verify_held_back_seconds{origin="a"} 720[0-9]$' "$d/held.prom"
 	# Once what it lacked is applied, nothing holds it back.
-	run -0 --separate-stderr pgmesh-apply -d "$conn" "$d/p1.pack"
+	run -0 --separate-stderr pgmesh-apply -d "$conn" --allow '*:*' "$d/p1.pack"
 	run -0 --separate-stderr pgmesh-verify -d "$conn" --lag "$held"
 	assert_contains "$output" " held_back_seconds 0 "
 }
@@ -302,6 +302,17 @@ lsn_of() {
 	grep -q '^pgmesh_verify_problems [1-9]' "$d/m.prom"
 	grep -q '^pgmesh_verify_success 1$' "$d/m.prom"
 	grep -q '^# TYPE pgmesh_verify_rows gauge$' "$d/m.prom"
+}
+
+@test "--metrics refuses a symbolic link planted in its place" {
+	local d=$BATS_FILE_TMPDIR
+	echo precious >"$BATS_TEST_TMPDIR/victim"
+	ln -s victim "$BATS_TEST_TMPDIR/m.prom"
+	run -73 --separate-stderr pgmesh-verify --metrics "$BATS_TEST_TMPDIR/m.prom" "$d/a.pack"
+	assert_contains "$stderr" "pgmesh-verify: $BATS_TEST_TMPDIR/m.prom: is a symbolic link; refusing to replace it"
+	run -0 cat "$BATS_TEST_TMPDIR/victim"
+	assert_equal "$output" "precious"
+	[ -L "$BATS_TEST_TMPDIR/m.prom" ]
 }
 
 @test "could not verify: missing input 66, bad usage 64" {

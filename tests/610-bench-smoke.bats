@@ -1,13 +1,14 @@
 # scripts/bench, as a smoke test of the harness (not of speed): every part
-# runs on 20,000 rows in one run, and every line of the table is printed,
-# each ratio with its verdict.
+# runs on 20,000 rows, two runs of each side, and every line of the table
+# is printed, each ratio with its range and its verdict.  Then the wait
+# that times native replication's catch-up (scripts/bench.d/catchup.sh).
 bats_require_minimum_version 1.5.0
 load helpers/common
 
 setup_file() {
 	cd "$REPO_DIR"
 	local status=0
-	scripts/bench --rows 20000 all >"$BATS_FILE_TMPDIR/out" \
+	scripts/bench --rows 20000 --runs 2 all >"$BATS_FILE_TMPDIR/out" \
 		2>"$BATS_FILE_TMPDIR/err" || status=$?
 	echo "$status" >"$BATS_FILE_TMPDIR/status"
 }
@@ -18,7 +19,7 @@ setup() {
 
 # assert_rows LABEL...: for each LABEL, a line of the table whose first
 # column (46 characters wide) is exactly LABEL; a ratio or bound line ends
-# with its verdict.
+# with its verdict, and but for a size (one figure) has a range.
 assert_rows() {
 	local label line
 	for label; do
@@ -33,14 +34,20 @@ assert_rows() {
 				{ echo "no verdict: $line" >&2; return 1; }
 			;;
 		esac
+		case $label in
+		*"(size) (ratio)") ;;
+		*) [[ ${line:47} =~ [0-9.]+\ +[0-9.]+-[0-9.]+\  ]] ||
+			{ echo "no median and range: $line" >&2; return 1; } ;;
+		esac
 	done
 }
 
 @test "bench all: exit 0, nothing on stderr, the header, nothing FAILED" {
 	assert_equal "$(cat "$BATS_FILE_TMPDIR/status")" 0
 	assert_equal "$(cat "$BATS_FILE_TMPDIR/err")" ""
-	assert_contains "${output%%$'\n'*}" "pgmesh bench: 20000 rows; "
-	assert_rows "measurement" "-----------"
+	assert_contains "${output%%$'\n'*}" "pgmesh bench: 20000 rows; 2 runs of each side; "
+	assert_equal "$(sed -n 2p "$BATS_FILE_TMPDIR/out" | tr -s ' ')" \
+		"measurement median min-max peak MB note"
 	run -1 grep -c FAILED "$BATS_FILE_TMPDIR/out"
 }
 
@@ -61,7 +68,7 @@ assert_rows() {
 	assert_rows "COPY (20000 rows, empty table)" \
 		"apply of the pack (same rows, empty table)" \
 		"apply / COPY (ratio)" \
-		"capture | pack | apply (20000 rows)" \
+		"capture | pack | apply (20000 1,000-row txns)" \
 		"native subscription catching up" \
 		"pipeline / native (1,000-row txns) (ratio)" \
 		"capture | pack | apply (2000 1-row txns)" \
@@ -69,7 +76,7 @@ assert_rows() {
 }
 
 @test "bench all: the ship lines" {
-	assert_rows "cat STREAM | ssh 'cat > FILE' (best of 3)" "ship ssh:// into a spool (best of 3)" \
+	assert_rows "cat STREAM | ssh 'cat > FILE'" "ship ssh:// into a spool" \
 		"ship / cat | ssh (time) (ratio)"
 }
 
@@ -88,9 +95,80 @@ assert_rows() {
 
 @test "bench: a bad option or part is refused with status 64" {
 	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --rows many
-	assert_equal "$stderr" "bench: --rows takes a number of rows"
+	assert_equal "$stderr" "bench: --rows takes a number"
+	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --runs 0
+	assert_equal "$stderr" "bench: --runs must be from 1 to 15"
 	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --rows 20000 nothing
 	assert_equal "$stderr" "bench: no benchmark named nothing"
 	run -0 --separate-stderr "$REPO_DIR/scripts/bench" --help
-	assert_contains "$output" "scripts/bench [--rows N]"
+	assert_contains "$output" "scripts/bench [--rows N] [--runs N]"
+}
+
+# The wait that times native replication's catch-up, on a cluster of its
+# own whose log names every connection.
+catchup_cluster() {
+	source "$REPO_DIR/scripts/bench.d/catchup.sh"
+	pg_start catchup "log_connections = on"
+	pg_sql catchup "CREATE TABLE payments (id bigint PRIMARY KEY)"
+	pg_sql catchup "INSERT INTO payments SELECT generate_series(1, 9)"
+}
+
+# A wait that a failing test left behind goes first, then the cluster.
+teardown() {
+	[ -z "${CATCHUP_WAITER:-}" ] || kill "$CATCHUP_WAITER" 2>/dev/null || true
+	pg_stop catchup
+}
+
+# catchup_polled_for SECONDS: the wait's session has been polling for
+# SECONDS (it sleeps between reads); 30 s at most.
+catchup_polled_for() {
+	for _ in $(seq 300); do
+		[ "$(pg_sql catchup "SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = '$CATCHUP_APPNAME'
+			AND wait_event = 'PgSleep'
+			AND clock_timestamp() - query_start > interval '$1 s'")" = 1 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "no session of $CATCHUP_APPNAME polling for $1 s" >&2
+	return 1
+}
+
+@test "catchup_seconds: returns when the last id arrives, over one connection" {
+	local waited=0 seconds
+	catchup_cluster
+	catchup_seconds "$(pg_conninfo catchup)" "" payments 10 60 \
+		>"$BATS_TEST_TMPDIR/seconds" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	CATCHUP_WAITER=$!
+	# A second of polls (100 at 10 ms; a new connection per poll, every
+	# 50 ms, would have made 20), and it still waits for id 10.
+	catchup_polled_for 1
+	kill -0 "$CATCHUP_WAITER"
+	pg_sql catchup "INSERT INTO payments VALUES (10)"
+	for _ in $(seq 100); do
+		kill -0 "$CATCHUP_WAITER" 2>/dev/null || break
+		sleep 0.05
+	done
+	run -1 kill -0 "$CATCHUP_WAITER"	# gone within 5 s of the insert
+	wait "$CATCHUP_WAITER" || waited=$?
+	assert_equal "$waited" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+	seconds=$(cat "$BATS_TEST_TMPDIR/seconds")
+	[[ $seconds =~ ^[0-9]+\.[0-9]{3}$ ]]
+	awk -v s="$seconds" 'BEGIN { exit !(s >= 1 && s < 60) }'
+	# One connection for all its polls.
+	run -0 grep -c "connection authorized: .*application_name=$CATCHUP_APPNAME" \
+		"$PG_TMP/catchup/server.log"
+	assert_equal "$output" 1
+}
+
+@test "catchup_seconds: runs its start first, fails past its bound naming the table" {
+	catchup_cluster
+	run -0 --separate-stderr catchup_seconds "$(pg_conninfo catchup)" \
+		"INSERT INTO payments VALUES (10)" payments 10 60
+	[[ $output =~ ^[0-9]+\.[0-9]{3}$ ]]
+	run -1 --separate-stderr catchup_seconds "$(pg_conninfo catchup)" "" \
+		payments 11 1
+	assert_equal "$output" ""
+	assert_contains "$stderr" "catch-up: payments has no id 11 after 1 s"
 }

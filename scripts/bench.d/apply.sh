@@ -3,91 +3,51 @@
 #   - BENCH_ROWS payments in 1,000-row transactions from a pack file:
 #     apply takes at most 1.15x a plain COPY of the same rows into the
 #     same empty table;
-#   - the full pipeline capture | pack | apply on those rows takes at most
-#     0.6x native logical replication (CREATE SUBSCRIPTION) catching up;
+#   - the full pipeline capture | pack | apply of those rows takes at most
+#     0.6x native logical replication catching up on the same WAL;
 #   - BENCH_ROWS / 10 one-row transactions: the pipeline at most 0.4x
 #     native catch-up.
 #
-# The 1,000-row transactions are lib.sh's shared source (its pack, the
-# capture slot, and the pgoutput slot made for a subscription); the
-# one-row transactions have a source cluster of their own (node single),
-# where a pgmesh slot and a pgoutput slot for the subscription are made
-# before the rows are loaded.  Either way both read the same WAL.
-# Every measurement loads a new database of one destination cluster,
-# after a checkpoint, so that none pays for the WAL of the one before; the
-# launcher may start a subscription's worker right away
-# (wal_retrieve_retry_interval), as it would on a server that has not just
-# started another one.
+# Native replication is run the way its users run it.  Each catch-up
+# comparison has a source of its own (node "bulk" or "single") and
+# shares one destination cluster (APPLY_DST) with the other comparisons.
+# Before the source's rows are loaded, the destination gets a database
+# per run and side, each with the empty payments table, and in each
+# native one a subscription to the source, created disabled (its slot is
+# made then), with copy_data = false (the table is to fill through the
+# apply worker from the WAL, as pgmesh's fills through apply) and every
+# other option at its default.  A native run enables its subscription and
+# is timed by catchup.sh, from just before the ENABLE to the moment a
+# loop inside the destination sees the last id; a pipeline run is timed
+# from the start of capture --drain | pack | apply to apply's exit.  Both
+# include their connections and the start of their processes, neither
+# anything done before the load.  The two take turns (bench_compare),
+# with a checkpoint on every cluster before each run.
 #
-# Each comparison takes the fastest of APPLY_TRIES runs of each side, the
-# two taking turns: on a shared machine one run of either side varied by
-# a quarter or more (COPY 3.0-5.3 s), enough to decide a ratio alone.
-# Every try of a subscription starts from its own copy of the pre-made
-# slot.
+# PostgreSQL's launcher starts a worker at most once per
+# wal_retrieve_retry_interval (5 s), counted from the last worker it
+# started: a native run begins that long after the one before, as on any
+# server not starting one subscription after another.
+
+# shellcheck source=scripts/bench.d/catchup.sh
+source "$BENCH_DIR/catchup.sh"
 
 APPLY_DST=apply_dst
 APPLY_SINGLE_ROWS=$((BENCH_ROWS / 10))
-APPLY_TRIES=3
+# A run that has not caught up after this long is broken, not slow.
+APPLY_BOUND_S=3600
 
-# apply_source NODE ROWS TXN_ROWS: a source cluster with both slots, then
-# its rows.
-apply_source() {
-	bench_cluster "$1"
-	pgmesh-capture -d "$(pg_conninfo "$1")" -S pgmesh --node "$1" \
-		--init payments 2>/dev/null
-	pg_sql "$1" "SELECT pg_create_logical_replication_slot('native',
-		'pgoutput')" >/dev/null
-	bench_load "$1" "$2" "$3"
-	pg_sql "$1" "CHECKPOINT" >/dev/null
-}
-
-# apply_slot_copies CLUSTER SLOT: SLOT_1 to SLOT_<APPLY_TRIES>, copies of
-# SLOT made before any is consumed.
-apply_slot_copies() {
-	local i
-	for i in $(seq "$APPLY_TRIES"); do
-		pg_sql "$1" "SELECT pg_copy_logical_replication_slot('$2', '$2_$i')" >/dev/null
-	done
-}
-
-# apply_target DB: an empty payments table in a new destination database
-# (pgmesh's progress is per database), then a checkpoint.
-apply_target() {
+# apply_database DB: an empty payments table in a new database of the
+# destination (pgmesh's progress is per database).
+apply_database() {
 	pg_sql "$APPLY_DST" "CREATE DATABASE $1" >/dev/null
 	pg_sql "$APPLY_DST" "$1" "$BENCH_SCHEMA" >/dev/null
-	pg_sql "$APPLY_DST" "CHECKPOINT" >/dev/null
-}
-
-# apply_native CLUSTER SLOT DST_DB LAST_ID: a subscription from the
-# pre-made SLOT, timed until the last row is there (rows come in commit
-# order, so the highest id arrives with the last transaction).
-apply_native() {
-	local conninfo slot=$2
-	conninfo=$(pg_conninfo "$1")
-	shift
-	bench_measure NATIVE_S NATIVE_KB "
-		psql -X -q -d '$(pg_conninfo "$APPLY_DST" "$2")' -c \"CREATE SUBSCRIPTION sub_$2
-		    CONNECTION '$conninfo' PUBLICATION pgmesh
-		    WITH (create_slot = false, slot_name = '$slot', copy_data = false)\"
-		until [ \"\$(psql -X -At -d '$(pg_conninfo "$APPLY_DST" "$2")' \
-		    -c 'SELECT max(id) FROM payments')\" = $3 ]; do sleep 0.05; done"
-	pg_sql "$APPLY_DST" "$2" "ALTER SUBSCRIPTION sub_$2 DISABLE;
-		ALTER SUBSCRIPTION sub_$2 SET (slot_name = NONE);
-		DROP SUBSCRIPTION sub_$2" >/dev/null
-}
-
-# apply_pipeline CLUSTER SLOT DST_DB: capture | pack | apply, timed.
-apply_pipeline() {
-	apply_target "$3"
-	bench_measure PIPE_S PIPE_KB "
-		pgmesh-capture -d '$(pg_conninfo "$1")' -S $2 --drain | pgmesh-pack |
-		pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "$3")' --allow '*:*' 2>/dev/null"
 }
 
 # apply_check DB ROWS: the destination holds exactly ROWS distinct rows.
 apply_check() {
 	[ "$(pg_sql "$APPLY_DST" "$1" "SELECT count(DISTINCT id) FROM payments")" = "$2" ] ||
-		bench_row "$1: rows missing or doubled" - - "FAILED"
+		bench_row "$1: rows missing or doubled" - - - "FAILED"
 }
 
 apply_drop() {
@@ -97,72 +57,118 @@ apply_drop() {
 	done
 }
 
-# apply_copy_try N: COPY, then apply of the pack, into new databases;
-# bench_apply's copy_* and apply_* keep the fastest.
-apply_copy_try() {
-	local run_s run_kb
-	apply_target "copied_$1"
-	bench_measure run_s run_kb "psql -X -q -d '$(pg_conninfo "$APPLY_DST" "copied_$1")' \
-		-c '\\copy payments FROM '\\''$copy'\\'''"
-	bench_keep_faster copy_s copy_kb "$run_s" "$run_kb"
-	apply_target "applied_$1"
-	bench_measure run_s run_kb "pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "applied_$1")' \
-		--allow '*:*' <'$pack' 2>/dev/null"
-	bench_keep_faster apply_s apply_kb "$run_s" "$run_kb"
-	apply_check "applied_$1" "$BENCH_ROWS"
-	apply_drop "copied_$1" "applied_$1"
+# COPY and apply of the pack, each run into a database of its own.
+apply_copy_run() {
+	bench_measure RUN_S RUN_KB "psql -X -q -d '$(pg_conninfo "$APPLY_DST" "copied_$1")' \
+		-c '\\copy payments FROM '\\''$APPLY_COPY'\\'''"
 }
 
-# apply_pipeline_try N CLUSTER SLOT NATIVE_SLOT KIND ROWS: the pipeline
-# from SLOT, then a subscription from NATIVE_SLOT_N, over the ROWS rows of
-# CLUSTER; bench_apply's pipe_* and native_* keep the fastest.
-apply_pipeline_try() {
-	apply_pipeline "$2" "$3" "pipe_$5_$1"
-	bench_keep_faster pipe_s pipe_kb "$PIPE_S" "$PIPE_KB"
-	apply_check "pipe_$5_$1" "$6"
-	apply_target "native_$5_$1"
-	apply_native "$2" "$4_$1" "native_$5_$1" "$6"
-	bench_keep_faster native_s native_kb "$NATIVE_S" "$NATIVE_KB"
-	apply_drop "pipe_$5_$1" "native_$5_$1"
+apply_pack_run() {
+	bench_measure RUN_S RUN_KB "pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "applied_$1")' \
+		--allow '*:*' <'$BENCH_PACK' 2>/dev/null"
+}
+
+# apply_versus_copy: apply of the shared pack beside COPY of its rows.
+apply_versus_copy() {
+	local i dbs=()
+	APPLY_COPY=$BENCH_TMP/apply.copy
+	bench_pack_ready
+	pgmesh-pack -d <"$BENCH_PACK" | awk -F '\t' '$1 == "I"' | cut -f 3- >"$APPLY_COPY"
+	for i in $(seq "$BENCH_RUNS"); do
+		apply_database "applied_$i"
+		apply_database "copied_$i"
+		dbs+=("applied_$i" "copied_$i")
+	done
+	bench_compare apply_pack_run apply_copy_run
+	bench_times "COPY ($BENCH_ROWS rows, empty table)" "$B_KB" "" "${B_RUNS[@]}"
+	bench_times "apply of the pack (same rows, empty table)" "$A_KB" "" \
+		"${A_RUNS[@]}"
+	bench_ratio "apply / COPY" 1.15
+	for i in $(seq "$BENCH_RUNS"); do
+		apply_check "applied_$i" "$BENCH_ROWS"
+	done
+	apply_drop "${dbs[@]}"
+	rm -f "$APPLY_COPY"
+}
+
+# apply_catchup_source NODE ROWS TXN_ROWS: the source NODE with pgmesh's
+# slot, the destination databases of both sides with the native ones'
+# subscriptions, then ROWS payments in TXN_ROWS-row transactions.
+apply_catchup_source() {
+	local i
+	bench_cluster "$1"
+	pgmesh-capture -d "$(pg_conninfo "$1")" -S pgmesh --node "$1" \
+		--init payments 2>/dev/null
+	for i in $(seq "$BENCH_RUNS"); do
+		apply_database "$1_pipe_$i"
+		apply_database "$1_native_$i"
+		# Its notice (the slot made) would be noise on stderr.
+		PGOPTIONS="-c client_min_messages=warning" pg_sql "$APPLY_DST" \
+			"$1_native_$i" "CREATE SUBSCRIPTION $1_native_$i
+			CONNECTION '$(pg_conninfo "$1")' PUBLICATION pgmesh
+			WITH (enabled = false, copy_data = false)" >/dev/null
+	done
+	bench_load "$1" "$2" "$3"
+}
+
+# apply_pipeline_run N: capture | pack | apply into the N-th pipeline
+# database, from pgmesh's slot (never advanced by --drain).
+apply_pipeline_run() {
+	bench_measure RUN_S RUN_KB "
+		pgmesh-capture -d '$(pg_conninfo "$APPLY_SRC")' -S pgmesh --drain |
+		pgmesh-pack |
+		pgmesh-apply -d '$(pg_conninfo "$APPLY_DST" "${APPLY_SRC}_pipe_$1")' \
+			--allow '*:*' 2>/dev/null"
+}
+
+# apply_native_run N: the N-th subscription, enabled and timed until its
+# last row is in; disabled after, so that its worker and walsender do not
+# linger into the next runs.
+apply_native_run() {
+	local sub=${APPLY_SRC}_native_$1 rest
+	if [ -n "${APPLY_ENABLED_AT:-}" ]; then
+		rest=$(awk -v t="$APPLY_ENABLED_AT" -v now="$EPOCHREALTIME" \
+		    -v i="$APPLY_RETRY_S" 'BEGIN { w = t + i + 0.1 - now
+			printf "%.3f", (w > 0 ? w : 0) }')
+		sleep "$rest"
+	fi
+	APPLY_ENABLED_AT=$EPOCHREALTIME
+	RUN_S=$(catchup_seconds "$(pg_conninfo "$APPLY_DST" "$sub")" \
+		"ALTER SUBSCRIPTION $sub ENABLE" payments "$APPLY_ROWS" "$APPLY_BOUND_S")
+	RUN_KB=-
+	pg_sql "$APPLY_DST" "$sub" "ALTER SUBSCRIPTION $sub DISABLE" >/dev/null
+}
+
+# apply_catchup NODE ROWS TXN_ROWS LABEL MAX_RATIO: the pipeline beside
+# native replication over a source of its own, ROWS payments in TXN_ROWS-
+# row transactions; LABEL names them in the table.
+apply_catchup() {
+	local i
+	APPLY_SRC=$1 APPLY_ROWS=$2
+	apply_catchup_source "$1" "$2" "$3"
+	bench_compare apply_pipeline_run apply_native_run
+	bench_times "capture | pack | apply ($4)" "$A_KB" "" "${A_RUNS[@]}"
+	bench_times "native subscription catching up" "$B_KB" "" "${B_RUNS[@]}"
+	bench_ratio "pipeline / native (${4#* })" "$5"
+	for i in $(seq "$BENCH_RUNS"); do
+		apply_check "$1_pipe_$i" "$2"
+		apply_check "$1_native_$i" "$2"
+		# DROP SUBSCRIPTION drops its slot on the source too.
+		PGOPTIONS="-c client_min_messages=warning" pg_sql "$APPLY_DST" \
+			"$1_native_$i" "DROP SUBSCRIPTION $1_native_$i" >/dev/null
+		apply_drop "$1_pipe_$i" "$1_native_$i"
+	done
+	pg_stop "$1"
 }
 
 bench_apply() {
-	local pack=$BENCH_PACK copy=$BENCH_TMP/apply.copy i best="best of $APPLY_TRIES"
-	local copy_s= copy_kb= apply_s= apply_kb= pipe_s= pipe_kb= native_s= native_kb=
-	pg_start "$APPLY_DST" "${BENCH_SETTINGS[@]}" \
-		"wal_retrieve_retry_interval = 100ms"
-	apply_source single "$APPLY_SINGLE_ROWS" 1
-	apply_slot_copies single native
-
-	# The pack, and the same rows as COPY text, made before timing.
-	bench_pack_ready
-	apply_slot_copies "$BENCH_SOURCE" "$BENCH_NATIVE_SLOT"
-	pgmesh-pack -d "$pack" | awk -F '\t' '$1 == "I"' | cut -f 3- >"$copy"
-	for i in $(seq "$APPLY_TRIES"); do
-		apply_copy_try "$i"
-	done
-	bench_row "COPY ($BENCH_ROWS rows, empty table)" "$copy_s" "$copy_kb" "$best"
-	bench_row "apply of the pack (same rows, empty table)" "$apply_s" \
-		"$apply_kb" "$best"
-	bench_target "apply / COPY" "$apply_s" "$copy_s" 1.15
-	rm -f "$copy"
-
-	for i in $(seq "$APPLY_TRIES"); do
-		apply_pipeline_try "$i" "$BENCH_SOURCE" "$BENCH_SLOT" \
-			"$BENCH_NATIVE_SLOT" bulk "$BENCH_ROWS"
-	done
-	bench_row "capture | pack | apply ($BENCH_ROWS rows)" "$pipe_s" "$pipe_kb" "$best"
-	bench_row "native subscription catching up" "$native_s" "$native_kb" "$best"
-	bench_target "pipeline / native (1,000-row txns)" "$pipe_s" "$native_s" 0.6
-
-	pipe_s= native_s=
-	for i in $(seq "$APPLY_TRIES"); do
-		apply_pipeline_try "$i" single pgmesh native single "$APPLY_SINGLE_ROWS"
-	done
-	bench_row "capture | pack | apply ($APPLY_SINGLE_ROWS 1-row txns)" \
-		"$pipe_s" "$pipe_kb" "$best"
-	bench_row "native subscription catching up" "$native_s" "$native_kb" "$best"
-	bench_target "pipeline / native (1-row txns)" "$pipe_s" "$native_s" 0.4
+	pg_start "$APPLY_DST" "${BENCH_SETTINGS[@]}"
+	APPLY_RETRY_S=$(pg_sql "$APPLY_DST" "SELECT extract(epoch FROM
+		current_setting('wal_retrieve_retry_interval')::interval)")
+	apply_versus_copy
+	apply_catchup bulk "$BENCH_ROWS" 1000 "$BENCH_ROWS 1,000-row txns" 0.6
+	apply_catchup single "$APPLY_SINGLE_ROWS" 1 "$APPLY_SINGLE_ROWS 1-row txns" 0.4
+	pg_stop "$APPLY_DST"
 }
 
 bench_apply

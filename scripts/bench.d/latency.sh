@@ -3,28 +3,34 @@
 # the same run on the same transactions.  Targets (issue 7): pgmesh's p50
 # at most 2x native's p50, its p99 at most 250 ms.
 #
-# 1,000 one-row transactions at 100 per second go into a source; both
-# destinations stamp each row as it arrives, with an extra column whose
-# default is clock_timestamp() (pgmesh and native replication both leave
-# columns the source does not send to their defaults).  Same machine,
-# same clock: a row's latency is its arrival stamp minus its commit time.
+# BENCH_RUNS rounds of 1,000 one-row transactions at 100 per second go
+# into a source; both destinations stamp each row as it arrives, with an
+# extra column whose default is clock_timestamp() (pgmesh and native
+# replication both leave columns the source does not send to their
+# defaults).  Same machine, same clock: a row's latency is its arrival
+# stamp minus its commit time.  Each round gives each side a p50 and a
+# p99; the table shows their medians and ranges, the ratio the median
+# of the rounds' ratios.
 #
 # This part has clusters of its own, not the shared source: it measures
-# a trickle, not a backlog.  The source commits synchronously, as a
-# payments database would: with synchronous_commit off, commits reach the
-# WAL that decoding reads only at the WAL writer's next round (200 ms).
+# a trickle, not a backlog.  The source commits synchronously (the stock
+# setting), as a payments database would: with synchronous_commit off,
+# commits reach the WAL that decoding reads only at the WAL writer's
+# next round (200 ms).
 
 LATENCY_ROWS=1000
+# Autovacuum stays away from the ticks tables, as from payments (lib.sh).
 LATENCY_SCHEMA="CREATE TABLE ticks (id bigint PRIMARY KEY,
-	sent_at timestamptz NOT NULL)"
+	sent_at timestamptz NOT NULL) WITH (autovacuum_enabled = off)"
 LATENCY_DEST_SCHEMA="CREATE TABLE ticks (id bigint PRIMARY KEY,
 	sent_at timestamptz NOT NULL,
-	arrived_at timestamptz NOT NULL DEFAULT clock_timestamp())"
+	arrived_at timestamptz NOT NULL DEFAULT clock_timestamp())
+	WITH (autovacuum_enabled = off)"
 
 # latency_clusters: the source, with pgmesh's slot and publication and
 # the native subscription's slot, and the two destinations.
 latency_clusters() {
-	pg_start lat_src "${BENCH_SETTINGS[@]}" "synchronous_commit = on"
+	pg_start lat_src "${BENCH_SETTINGS[@]}"
 	pg_start lat_mesh "${BENCH_SETTINGS[@]}"
 	pg_start lat_native "${BENCH_SETTINGS[@]}"
 	pg_sql lat_src "$LATENCY_SCHEMA" >/dev/null
@@ -75,10 +81,11 @@ latency_ready() {
 	return 1
 }
 
-# latency_drive: LATENCY_ROWS one-row transactions, the i-th due i * 10 ms
-# after the start (not 10 ms after the previous one, so that the rate
-# stays 100/s however long each takes).  sent_at is read just before the
-# commit, which is what it stands for.
+# latency_drive ROUND: LATENCY_ROWS one-row transactions, ids from
+# ROUND * LATENCY_ROWS + 1, the i-th due i * 10 ms after the start (not
+# 10 ms after the previous one, so that the rate stays 100/s however long
+# each takes).  sent_at is read just before the commit, which is what it
+# stands for.
 latency_drive() {
 	pg_sql lat_src "
 	DO \$\$
@@ -87,17 +94,19 @@ latency_drive() {
 		FOR i IN 1..$LATENCY_ROWS LOOP
 			PERFORM pg_sleep(greatest(0, extract(epoch FROM
 				t0 + i * interval '10 ms' - clock_timestamp())));
-			INSERT INTO ticks VALUES (i, clock_timestamp());
+			INSERT INTO ticks VALUES ($1 * $LATENCY_ROWS + i,
+				clock_timestamp());
 			COMMIT;
 		END LOOP;
 	END \$\$" >/dev/null
 }
 
-# latency_wait NAME: all rows arrived (10 s at most after the last).
+# latency_wait NAME ROUND: all rows of the round arrived (10 s at most
+# after the last).
 latency_wait() {
 	local n
 	for _ in $(seq 100); do
-		n=$(pg_sql "$1" "SELECT count(*) FROM ticks WHERE id > 0")
+		n=$(pg_sql "$1" "SELECT count(*) FROM ticks $(latency_round "$2")")
 		[ "$n" -ge "$LATENCY_ROWS" ] && return 0
 		sleep 0.1
 	done
@@ -105,35 +114,59 @@ latency_wait() {
 	return 1
 }
 
-# latency_of NAME: "p50 p99 max" in milliseconds.
+# latency_round ROUND: the WHERE clause of the round's rows.
+latency_round() {
+	echo "WHERE id > $1 * $LATENCY_ROWS AND id <= ($1 + 1) * $LATENCY_ROWS"
+}
+
+# latency_of NAME ROUND: "p50 p99 max" of the round, in milliseconds.
 latency_of() {
 	pg_sql "$1" "SELECT concat_ws(' ',
 		round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2),
 		round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2),
 		round(max(ms)::numeric, 2))
 		FROM (SELECT extract(epoch FROM arrived_at - sent_at) * 1000 AS ms
-		      FROM ticks WHERE id > 0) t"
+		      FROM ticks $(latency_round "$2")) t"
+}
+
+# latency_rounds: BENCH_RUNS rounds; each side's p50s in A_RUNS (pgmesh)
+# and B_RUNS (native), as bench_compare leaves its times, its p99s in
+# A_P99 and B_P99, the highest latencies in A_MAX and B_MAX.
+latency_rounds() {
+	local round p50 p99 max
+	A_RUNS=() B_RUNS=() A_P99=() B_P99=() A_MAX=0 B_MAX=0
+	for round in $(seq "$BENCH_RUNS"); do
+		bench_checkpoint
+		latency_drive "$round"
+		latency_wait lat_mesh "$round"
+		latency_wait lat_native "$round"
+		read -r p50 p99 max <<<"$(latency_of lat_mesh "$round")"
+		A_RUNS+=("$p50") A_P99+=("$p99")
+		A_MAX=$(awk -v a="$A_MAX" -v b="$max" 'BEGIN { print (b > a ? b : a) }')
+		read -r p50 p99 max <<<"$(latency_of lat_native "$round")"
+		B_RUNS+=("$p50") B_P99+=("$p99")
+		B_MAX=$(awk -v a="$B_MAX" -v b="$max" 'BEGIN { print (b > a ? b : a) }')
+	done
 }
 
 bench_latency() {
-	local mesh_p50 mesh_p99 mesh_max native_p50 native_p99 native_max
+	local p99 p99_range
 	latency_clusters
 	latency_pipeline_start
 	pg_sql lat_src "INSERT INTO ticks VALUES (0, now())" >/dev/null
 	latency_ready lat_mesh
 	latency_ready lat_native
-	latency_drive
-	latency_wait lat_mesh
-	latency_wait lat_native
+	latency_rounds
 	latency_pipeline_stop
-	read -r mesh_p50 mesh_p99 mesh_max <<<"$(latency_of lat_mesh)"
-	read -r native_p50 native_p99 native_max <<<"$(latency_of lat_native)"
-	bench_row "latency, capture|pack|apply, p50 (ms)" "$mesh_p50" - \
-		"p99 $mesh_p99, max $mesh_max"
-	bench_row "latency, native subscription, p50 (ms)" "$native_p50" - \
-		"p99 $native_p99, max $native_max"
-	bench_target "latency p50, pgmesh / native" "$mesh_p50" "$native_p50" 2
-	bench_bound "latency p99, pgmesh (ms)" "$mesh_p99" 250 ms
+	read -r p99 _ <<<"$(bench_spread "${A_P99[@]}")"
+	bench_times "latency, capture|pack|apply, p50 (ms)" - \
+		"p99 $p99, max $A_MAX" "${A_RUNS[@]}"
+	read -r p99 _ <<<"$(bench_spread "${B_P99[@]}")"
+	bench_times "latency, native subscription, p50 (ms)" - \
+		"p99 $p99, max $B_MAX" "${B_RUNS[@]}"
+	bench_ratio "latency p50, pgmesh / native" 2
+	read -r p99 p99_range <<<"$(bench_spread "${A_P99[@]}")"
+	bench_bound "latency p99, pgmesh (ms)" "$p99" "$p99_range" 250 ms
 	PGOPTIONS="-c client_min_messages=warning" pg_sql lat_native \
 		"DROP SUBSCRIPTION lat_native" >/dev/null
 	pg_stop lat_native

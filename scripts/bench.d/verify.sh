@@ -6,33 +6,41 @@
 #   stream verification of its pack stream vs. pgmesh-pack -d of the same
 #   stream (decompress and decode); target <= 1.5x.
 #
-# The source and its pack stream are lib.sh's shared ones.  Each figure
-# is the fastest of 3 runs, pgmesh and the reference taking turns: a run
-# takes a fraction of a second.
+# The source and its pack stream are lib.sh's shared ones.  pgmesh and
+# the reference take turns (bench_compare): a run takes a fraction of a
+# second.
 
-VERIFY_TRIES=3
+verify_digest() {
+	bench_measure RUN_S RUN_KB "pgmesh-verify -d '$(pg_conninfo "$BENCH_SOURCE")' \
+		--digest payments >/dev/null"
+}
+
+verify_copy() {
+	bench_measure RUN_S RUN_KB "psql -X -q -d '$(pg_conninfo "$BENCH_SOURCE")' \
+		-c \"COPY payments TO '/dev/null'\""
+}
+
+verify_stream() {
+	bench_measure RUN_S RUN_KB "pgmesh-verify '$BENCH_PACK' >/dev/null"
+}
+
+verify_unpack() {
+	bench_measure RUN_S RUN_KB "pgmesh-pack -d <'$BENCH_PACK' >/dev/null"
+}
 
 bench_verify() {
-	local conninfo dig_s dig_kb copy_s copy_kb ver_s ver_kb dec_s dec_kb
-	local best="best of $VERIFY_TRIES"
 	bench_pack_ready
-	conninfo=$(pg_conninfo "$BENCH_SOURCE")
 	# Warm the cache for both, so neither pays for the first read.
 	pg_sql "$BENCH_SOURCE" "COPY payments TO '/dev/null'" >/dev/null
-	bench_race "$VERIFY_TRIES" dig_s dig_kb "pgmesh-verify -d '$conninfo' \
-		--digest payments >/dev/null" \
-		copy_s copy_kb "psql -X -q -d '$conninfo' \
-		-c \"COPY payments TO '/dev/null'\""
-	bench_row "verify --digest ($BENCH_ROWS rows)" "$dig_s" "$dig_kb" "$best"
-	bench_row "COPY payments TO '/dev/null'" "$copy_s" "$copy_kb" "$best"
-	bench_target "verify --digest / COPY" "$dig_s" "$copy_s" 2
+	bench_compare verify_digest verify_copy
+	bench_times "verify --digest ($BENCH_ROWS rows)" "$A_KB" "" "${A_RUNS[@]}"
+	bench_times "COPY payments TO '/dev/null'" "$B_KB" "" "${B_RUNS[@]}"
+	bench_ratio "verify --digest / COPY" 2
 
-	bench_race "$VERIFY_TRIES" ver_s ver_kb \
-		"pgmesh-verify '$BENCH_PACK' >/dev/null" \
-		dec_s dec_kb "pgmesh-pack -d <'$BENCH_PACK' >/dev/null"
-	bench_row "verify of the pack stream" "$ver_s" "$ver_kb" "$best"
-	bench_row "pack -d of the same stream" "$dec_s" "$dec_kb" "$best"
-	bench_target "verify / pack -d" "$ver_s" "$dec_s" 1.5
+	bench_compare verify_stream verify_unpack
+	bench_times "verify of the pack stream" "$A_KB" "" "${A_RUNS[@]}"
+	bench_times "pack -d of the same stream" "$B_KB" "" "${B_RUNS[@]}"
+	bench_ratio "verify / pack -d" 1.5
 }
 
 bench_verify

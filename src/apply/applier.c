@@ -230,7 +230,8 @@ allowed(struct applier *a, const char *origin, const struct table *t)
 	}
 	if (a->allowed[t->name_id] == 0)
 		a->allowed[t->name_id] =
-		    grants_allow(a->opt.grants, origin, t->name) ? 1 : 2;
+		    grants_allow(a->opt.grants, origin, t->schema, t->relname) ?
+		    1 : 2;
 	return a->allowed[t->name_id] == 1;
 }
 
@@ -285,10 +286,15 @@ static bool
 txn_denied(struct applier *a, struct applylog_txn *lt)
 {
 	applyfail_name_txn(&a->failure, lt, lt->denied);
-	buf_puts(&a->failure, "origin ");
-	buf_puts(&a->failure, lt->txn.origin);
-	buf_puts(&a->failure, " may not insert into this table (no --allow "
-	    "rule matches)");
+	if (grants_system_schema(lt->denied->schema)) {
+		buf_puts(&a->failure, "a system schema: no --allow rule "
+		    "grants it");
+	} else {
+		buf_puts(&a->failure, "origin ");
+		buf_puts(&a->failure, lt->txn.origin);
+		buf_puts(&a->failure, " may not insert into this table (no "
+		    "--allow rule matches)");
+	}
 	buf_putc(&a->failure, '\0');
 	if (destxact_reject(&a->dx, &a->log, lt, a->failure.data)) {
 		applylog_drop_rows(&a->log);
@@ -362,6 +368,22 @@ applier_sink(struct applier *a)
 	};
 }
 
+/*
+ * A superuser passes every privilege check: rows may then go anywhere the
+ * --allow rules let them, with nothing of the database's own to stop a
+ * rule written too wide.
+ */
+static void
+warn_superuser(PGconn *c)
+{
+	const char *su = PQparameterStatus(c, "is_superuser");
+
+	if (su != NULL && strcmp(su, "on") == 0)
+		log_warn("role %s is a superuser: only the --allow rules guard "
+		    "this database (pgmesh-apply(1) says which privileges a "
+		    "role of its own needs)", PQuser(c));
+}
+
 struct applier *
 applier_new(PGconn *c, const struct applier_options *opts)
 {
@@ -392,6 +414,7 @@ applier_new(PGconn *c, const struct applier_options *opts)
 		applier_free(a);
 		return NULL;
 	}
+	warn_superuser(c);
 	return a;
 }
 

@@ -9,6 +9,7 @@
 
 #include "rejects.h"
 #include "common/log.h"
+#include "common/privfile.h"
 #include "common/textwrite.h"
 #include "common/xalloc.h"
 
@@ -31,12 +32,10 @@ struct rejects *
 rejects_open(const char *path)
 {
 	struct rejects *r;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int fd = privfile_open(path, O_APPEND);
 
-	if (fd < 0) {
-		log_error("%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
 	r = xcalloc(1, sizeof(*r));
 	r->fd = fd;
 	r->path = xstrdup(path);

@@ -56,9 +56,10 @@ struct settings {
 };
 
 static const char usage[] =
-    "usage: pgmesh-apply -d conninfo [-v] [--allow node:table] [--group n]\n"
-    "                    [--rejects file] [--sync] [--max-gap-age age]\n"
-    "                    [--accept-gap node:lsn] [--ack name | --prune]\n"
+    "usage: pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
+    "                    [--group n] [--rejects file] [--sync]\n"
+    "                    [--max-gap-age age] [--accept-gap node:lsn]\n"
+    "                    [--ack name | --prune] [--limit name=size]\n"
     "                    [file | dir ...]\n"
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n";
@@ -94,8 +95,8 @@ static void
 parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_POSITION = 256, OPT_ORIGIN, OPT_GROUP, OPT_SYNC,
-	    OPT_REJECTS, OPT_ALLOW, OPT_ACCEPT_GAP, OPT_MAX_GAP_AGE, OPT_ACK,
-	    OPT_PRUNE, OPT_REPLAY };
+	    OPT_REJECTS, OPT_ALLOW, OPT_ALLOW_FILE, OPT_ACCEPT_GAP,
+	    OPT_MAX_GAP_AGE, OPT_ACK, OPT_PRUNE, OPT_REPLAY };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "position", no_argument, NULL, OPT_POSITION },
@@ -104,6 +105,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
 		{ "accept-gap", required_argument, NULL, OPT_ACCEPT_GAP },
 		{ "max-gap-age", required_argument, NULL, OPT_MAX_GAP_AGE },
 		{ "ack", required_argument, NULL, OPT_ACK },
@@ -111,10 +113,12 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "replay", no_argument, NULL, OPT_REPLAY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIMIT_OPTION,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli cli = { usage, ":d:vhV", opts };
+	const char *why;
 	int ch;
 
 	while ((ch = cli_getopt(&cli, argc, argv)) != -1) {
@@ -126,9 +130,12 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_SYNC: s->sync = true; break;
 		case OPT_REJECTS: s->rejects = optarg; break;
 		case OPT_ALLOW:
-			if (!grants_add(s->grants, optarg))
-				die(EX_USAGE, "--allow %s: want NODE:SCHEMA.TABLE "
-				    "(patterns allowed)", optarg);
+			if (!grants_add(s->grants, optarg, &why))
+				die(EX_USAGE, "--allow %s: %s", optarg, why);
+			break;
+		case OPT_ALLOW_FILE:
+			if (!grants_load(s->grants, optarg))
+				exit(EX_USAGE);
 			break;
 		case OPT_ACCEPT_GAP: parse_accept(optarg, &s->accept); break;
 		case OPT_MAX_GAP_AGE:
@@ -164,6 +171,11 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--origin goes with --position");
 	if (s->position && applying)
 		die(EX_USAGE, "--position takes no input and no apply options");
+	/* Only rows need a grant: --position reads, and --accept-gap with
+	 * no input moves a progress and inserts nothing. */
+	if (!s->position && !(s->accept.n > 0 && s->ninputs == 0) &&
+	    grants_empty(s->grants))
+		die(EX_USAGE, "no --allow rule: " GRANTS_HINT);
 	if (s->origin != NULL && !node_valid(s->origin, strlen(s->origin)))
 		die(EX_USAGE, "--origin %s: not a node name (1 to %d of a-z 0-9 _ -)",
 		    s->origin, NODE_MAX);
@@ -395,9 +407,6 @@ apply_all(const struct settings *s, PGconn *c)
 		rc = EX_CANTCREAT;
 	else if (rc == 0 && (r.a = applier_new(c, &o)) == NULL)
 		rc = status_exit(APPLY_LOST);
-	else if (rc == 0 && grants_empty(s->grants))
-		log_notice("no --allow rule: every origin may insert into every "
-		    "table");
 	if (rc == 0) {
 		/* A replay is a repair, of what an operator names: claims
 		 * and gaps do not concern it. */

@@ -22,6 +22,7 @@
 #include "common/input.h"
 #include "common/log.h"
 #include "common/partial.h"
+#include "common/privfile.h"
 #include "common/textread.h"
 #include "common/textwrite.h"
 #include "pack/packread.h"
@@ -61,7 +62,7 @@ struct unpacker {
 static const char usage[] =
     "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
     "                   [-o file] [file ...]\n"
-    "       pgmesh-pack -d [-v] [-o file] [file ...]\n";
+    "       pgmesh-pack -d [-v] [-o file] [--limit name=size] [file ...]\n";
 
 static long long
 parse_number(const char *opt, const char *s, long long min, long long max,
@@ -99,6 +100,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIMIT_OPTION,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -149,9 +151,8 @@ open_output(const struct settings *s)
 
 	if (s->output == NULL || strcmp(s->output, "-") == 0)
 		return STDOUT_FILENO;
-	fd = open(s->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		die(EX_IOERR, "%s: %s", s->output, strerror(errno));
+	if ((fd = privfile_open(s->output, O_TRUNC)) < 0)
+		exit(EX_IOERR);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		partial_watch(s->output);
 	return fd;

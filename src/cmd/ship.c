@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "ship/dest.h"
@@ -35,8 +36,15 @@ struct settings {
 	const char *origin;		/* --origin NODE, with --position */
 	const char *receive;		/* --receive DIR|- */
 	const char *apply;		/* --apply CONNINFO */
+	/* --allow RULE and --allow-file FILE, passed on to pgmesh-apply as
+	 * given: the grants are this machine's, never the sender's. */
+	const char *grants[2 * MAX_SSH_OPTIONS];
+	int ngrants;
 	const char *listen;		/* --listen [HOST:]PORT */
 	bool digest_only;
+	long idle_timeout;		/* --idle-timeout, seconds, 0 none */
+	long total_timeout;		/* --total-timeout */
+	long max_clients;		/* --max-clients, 0 for the default */
 	const char *ssh_options[MAX_SSH_OPTIONS];
 	int nssh_options;
 	const char *exclude[MAX_SSH_OPTIONS];
@@ -51,15 +59,20 @@ struct settings {
 };
 
 static const struct option longopts[] = {
+	{ "allow", required_argument, NULL, 'G' },
+	{ "allow-file", required_argument, NULL, 'g' },
 	{ "apply", required_argument, NULL, 'A' },
 	{ "connect-timeout", required_argument, NULL, 'T' },
 	{ "digest-only", no_argument, NULL, 'D' },
 	{ "exclude-origin", required_argument, NULL, 'x' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_LIMIT_OPTION,
+	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "identity", required_argument, NULL, 'i' },
 	{ "listen", required_argument, NULL, 'L' },
 	{ "max-age", required_argument, NULL, 'M' },
+	{ "max-clients", required_argument, NULL, 'C' },
 	{ "origin", required_argument, NULL, 'O' },
 	{ "position", no_argument, NULL, 'p' },
 	{ "prune", no_argument, NULL, 'P' },
@@ -68,6 +81,7 @@ static const struct option longopts[] = {
 	{ "remote-ship", required_argument, NULL, 'r' },
 	{ "ssh", required_argument, NULL, 'S' },
 	{ "ssh-option", required_argument, NULL, 'o' },
+	{ "total-timeout", required_argument, NULL, 'W' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -78,8 +92,11 @@ static const char usage[] =
     "                   [--connect-timeout secs] [--remote-ship path]\n"
     "                   [--remote-apply conninfo] [--ssh program]\n"
     "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
-    "       pgmesh-ship [-v] --receive dir|- [--apply conninfo] [--digest-only]\n"
-    "                   [--listen [host:]port]\n"
+    "       pgmesh-ship [-v] --receive dir|- [--digest-only]\n"
+    "                   [--apply conninfo --allow node:table | --allow-file file]\n"
+    "                   [--listen [host:]port [--max-clients n]]\n"
+    "                   [--idle-timeout secs] [--total-timeout secs]\n"
+    "                   [--limit name=size]\n"
     "       pgmesh-ship --position [--origin node] spool\n";
 
 static void
@@ -88,6 +105,30 @@ add_option(const char **v, int *n, const char *value, const char *what)
 	if (*n == MAX_SSH_OPTIONS)
 		die(EX_USAGE, "at most %d %s options", MAX_SSH_OPTIONS, what);
 	v[(*n)++] = value;
+}
+
+/* A grant option for pgmesh-apply, kept as the option and its value. */
+static void
+add_grant(struct settings *s, const char *option, const char *value)
+{
+	if (s->ngrants == 2 * MAX_SSH_OPTIONS)
+		die(EX_USAGE, "at most %d --allow and --allow-file options",
+		    MAX_SSH_OPTIONS);
+	s->grants[s->ngrants++] = option;
+	s->grants[s->ngrants++] = value;
+}
+
+/* A whole number of at least min and at most 20 days in seconds (far
+ * beyond any sensible bound, and within poll's int of milliseconds). */
+static long
+parse_count(const char *opt, const char *arg, long min)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < min || v > 20L * 86400)
+		die(EX_USAGE, "%s %s: want a whole number from %ld", opt, arg, min);
+	return v;
 }
 
 static void
@@ -100,6 +141,8 @@ parse_options(int argc, char **argv, struct settings *s)
 	while ((c = cli_getopt(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'A': s->apply = optarg; break;
+		case 'G': add_grant(s, "--allow", optarg); break;
+		case 'g': add_grant(s, "--allow-file", optarg); break;
 		case 'D': s->digest_only = true; break;
 		case 'a': s->ssh.remote_apply = optarg; break;
 		case 'F': s->force = true; break;
@@ -128,6 +171,15 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'M':
 			if ((s->max_age = cli_parse_age(optarg)) < 0)
 				die(EX_USAGE, "--max-age %s: expected N[smhd]", optarg);
+			break;
+		case 'I':
+			s->idle_timeout = parse_count("--idle-timeout", optarg, 0);
+			break;
+		case 'W':
+			s->total_timeout = parse_count("--total-timeout", optarg, 0);
+			break;
+		case 'C':
+			s->max_clients = parse_count("--max-clients", optarg, 1);
 			break;
 		case 'T':
 			s->ssh.connect_timeout = (int)strtol(optarg, &end, 10);
@@ -170,6 +222,14 @@ check_options(const struct settings *s)
 		die(EX_USAGE, "no destination (see --help)");
 	if (sending && (s->apply || s->listen || s->digest_only))
 		die(EX_USAGE, "--apply, --digest-only and --listen go with --receive");
+	if (s->ngrants > 0 && s->apply == NULL)
+		die(EX_USAGE, "--allow and --allow-file go with --apply");
+	if (s->apply != NULL && s->ngrants == 0)
+		die(EX_USAGE, "--apply without --allow: say which origins may "
+		    "insert into which tables, as in --allow 'a:public.*' "
+		    "(--allow '*:*' grants every table)");
+	if (s->max_clients && !s->listen)
+		die(EX_USAGE, "--max-clients goes with --listen");
 	if (!sending && (s->prune || s->nexclude || s->ssh.remote_apply))
 		die(EX_USAGE, "--prune, -x and --remote-apply are for sending");
 	if (!sending && strcmp(s->receive, "-") == 0 && s->apply == NULL &&
@@ -210,6 +270,9 @@ receive_exit(struct receive_result r)
 		return EX_DATAERR;
 	case RECEIVE_IO_ERROR:
 		return EX_IOERR;
+	case RECEIVE_TIMED_OUT:
+	case RECEIVE_NO_ROOM:
+		return EX_TEMPFAIL;
 	case RECEIVE_APPLY_FAILED:
 		/* pgmesh-apply's own status, when in sysexits' range;
 		 * anything else (a crash, a signal, 127 for a program not
@@ -243,8 +306,16 @@ run_receive(const struct settings *s, const char *argv0)
 
 	r.dir = strcmp(s->receive, "-") == 0 ? NULL : s->receive;
 	r.apply = s->apply;
+	r.grants = s->grants;
+	r.ngrants = s->ngrants;
 	r.apply_program = program;
 	r.digest_only = s->digest_only;
+	r.idle_s = (int)s->idle_timeout;
+	r.total_s = (int)s->total_timeout;
+	/* Connections to one database are applied in turn: concurrent
+	 * pgmesh-apply runs would contend for its origins' progress. */
+	r.max_clients = s->apply != NULL ? 1 : s->max_clients ?
+	    (int)s->max_clients : LIMIT_LISTEN_CLIENTS;
 	if (s->listen == NULL) {
 		/* stdout is free for the resume protocol unless it carries
 		 * the frames themselves. */
@@ -253,10 +324,15 @@ run_receive(const struct settings *s, const char *argv0)
 	} else {
 		const char *colon = strrchr(s->listen, ':');
 
-		if (colon != NULL) {
+		/* Nothing open beyond this machine unless asked: tcp carries
+		 * no authentication. */
+		if (colon == NULL)
+			host = xstrdup("127.0.0.1");
+		else if (s->listen[0] == '[' && colon > s->listen && colon[-1] == ']')
+			host = xstrndup(s->listen + 1, (size_t)(colon - s->listen - 2));
+		else
 			host = xstrndup(s->listen, (size_t)(colon - s->listen));
-			port = colon + 1;
-		}
+		port = colon != NULL ? colon + 1 : s->listen;
 		res = receive_listen(&r, host, port, report_dropped);
 	}
 	free(host);
@@ -475,6 +551,8 @@ main(int argc, char **argv)
 		.ssh = { .program = "ssh", .remote_ship = "pgmesh-ship",
 		    .connect_timeout = 20 },
 		.source = "-",
+		.idle_timeout = LIMIT_IDLE_TIMEOUT_S,
+		.total_timeout = LIMIT_TOTAL_TIMEOUT_S,
 	};
 
 	log_init(argv[0]);

@@ -59,12 +59,14 @@ static const struct option options[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	CLI_LIMIT_OPTION,
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char usage[] =
-    "usage: pgmesh-verify [-v] [--metrics file] [file | dir | - ...]\n"
+    "usage: pgmesh-verify [-v] [--metrics file] [--limit name=size]\n"
+    "                     [file | dir | - ...]\n"
     "       pgmesh-verify -d conninfo --lag [--metrics file] "
     "[file | dir | - ...]\n"
     "       pgmesh-verify -d conninfo --digest [--buckets n] [--keys n] "

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "limits.h"
 #include "log.h"
 #include "version.h"
 
@@ -94,7 +95,10 @@ cli_getopt(const struct cli *cli, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	c = getopt_long(argc, argv, cli->optstring, cli->longopts, NULL);
+	while ((c = getopt_long(argc, argv, cli->optstring, cli->longopts,
+	    NULL)) == CLI_LIMIT)
+		if (!limits_set(optarg))
+			exit(EX_USAGE);
 	switch (c) {
 	case 'h':
 		fputs(cli->usage, stdout);

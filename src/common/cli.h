@@ -25,6 +25,14 @@ struct cli {
 					 * as 'V' */
 };
 
+/*
+ * --limit NAME=SIZE (limits.h), for the long options of every program that
+ * reads what others send: cli_getopt sets the limit itself, or exits 64
+ * after saying what is wrong with it.
+ */
+#define CLI_LIMIT 0x4c494d
+#define CLI_LIMIT_OPTION { "limit", required_argument, NULL, CLI_LIMIT }
+
 /* The next option, as getopt_long returns it, or -1 after the last. */
 int cli_getopt(const struct cli *cli, int argc, char **argv);
 

@@ -1,11 +1,14 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "input.h"
+#include "limits.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -63,6 +66,57 @@ input_ready(struct input *in, int timeout_ms)
 	return n != 0;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+input_set_timeouts(struct input *in, int idle_s, int total_s)
+{
+	in->idle_s = idle_s;
+	in->total_s = total_s;
+	in->deadline_ms = total_s > 0 ? now_ms() + (int64_t)total_s * 1000 : 0;
+}
+
+/*
+ * Wait until a read will not block, within the input's bounds: false
+ * after log_error when one ran out.
+ */
+static bool
+wait_within_bounds(struct input *in)
+{
+	int64_t left = in->deadline_ms ? in->deadline_ms - now_ms() : -1;
+	int64_t wait_ms = in->idle_s > 0 ? (int64_t)in->idle_s * 1000 : -1;
+	bool total_first = left >= 0 && (wait_ms < 0 || left < wait_ms);
+	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
+	int n;
+
+	if (in->idle_s == 0 && in->deadline_ms == 0)
+		return true;
+	if (total_first)
+		wait_ms = left > 0 ? left : 0;
+	/* The options stop well below poll's int of milliseconds. */
+	do
+		n = poll(&pfd, 1, (int)wait_ms);
+	while (n < 0 && errno == EINTR);
+	/* A poll error is the read's to report. */
+	if (n != 0)
+		return true;
+	if (total_first)
+		log_error("%s: open longer than %d s (total timeout); dropped",
+		    in->name, in->total_s);
+	else
+		log_error("%s: nothing received for %d s (idle timeout); dropped",
+		    in->name, in->idle_s);
+	in->failed = in->timed_out = true;
+	return false;
+}
+
 /* Read once more into the buffer, keeping the unread bytes. */
 static bool
 read_more(struct input *in)
@@ -79,6 +133,8 @@ read_more(struct input *in)
 		in->cap = in->cap ? in->cap * 2 : 2 * READ_SIZE;
 		in->buf = xrealloc(in->buf, in->cap + 1);
 	}
+	if (!wait_within_bounds(in))
+		return false;
 	do
 		n = read(in->fd, in->buf + in->end, in->cap - in->end);
 	while (n < 0 && errno == EINTR);
@@ -115,6 +171,19 @@ input_has_line(const struct input *in)
 	    memchr(in->buf + in->start, '\n', input_buffered(in)) != NULL;
 }
 
+/* A sender's line may be as long as it likes: it is read no further
+ * once past the limit (the buffer, which doubles, holds at most twice the
+ * limit). */
+static int
+line_too_long(struct input *in)
+{
+	log_error("%s: a line at byte %" PRIu64 " is longer than the text-line "
+	    "limit (%" PRIu64 " bytes; --limit text-line=SIZE raises it)",
+	    in->name, input_tell(in), limits.text_line);
+	in->failed = in->too_long = true;
+	return -1;
+}
+
 int
 input_line(struct input *in, char **line, size_t *len, bool *whole)
 {
@@ -127,6 +196,8 @@ input_line(struct input *in, char **line, size_t *len, bool *whole)
 		if (input_buffered(in) > scanned)
 			nl = memchr(p + scanned, '\n', input_buffered(in) - scanned);
 
+		if (nl != NULL && (uint64_t)(nl - p) > limits.text_line)
+			return line_too_long(in);
 		if (nl != NULL) {
 			*nl = '\0';
 			*line = p;
@@ -136,6 +207,8 @@ input_line(struct input *in, char **line, size_t *len, bool *whole)
 			return 1;
 		}
 		scanned = input_buffered(in);
+		if (scanned > limits.text_line)
+			return line_too_long(in);
 		if (in->eof)
 			break;
 		if (in->failed || !read_more(in))

@@ -26,12 +26,26 @@ struct input {
 	uint64_t offset;	/* input offset of buf[0] */
 	bool eof;
 	bool failed;		/* a read error was reported */
+	/* Bounds on a sender (input_set_timeouts); 0 for none. */
+	int idle_s;
+	int total_s;
+	bool timed_out;		/* the failure was a bound running out */
+	bool too_long;		/* the failure was a line above the limit */
+	int64_t deadline_ms;	/* on CLOCK_MONOTONIC */
 };
 
 /* Open path for reading ("-" is stdin).  False after log_error. */
 bool input_open(struct input *in, const char *path);
 void input_init_fd(struct input *in, int fd, const char *name);
 void input_close(struct input *in);
+
+/*
+ * From now on, fail a read (after log_error) that waits more than idle_s
+ * seconds for data, or that would end more than total_s seconds from
+ * now; 0 is no bound.  For inputs from a sender that may hold the reader
+ * up forever.
+ */
+void input_set_timeouts(struct input *in, int idle_s, int total_s);
 
 /* Input offset of the next unread byte. */
 static inline uint64_t
@@ -61,8 +75,10 @@ ssize_t input_fill(struct input *in, size_t n);
 
 /*
  * Next line, without its newline, NUL-terminated in place (valid until the
- * next call).  Returns 1 with a whole line, 0 at EOF, -1 on a read error.
- * A last line without its newline is returned with *whole = false.
+ * next call).  Returns 1 with a whole line, 0 at EOF, -1 on a read error
+ * or (too_long set) a line longer than the text-line limit, which is not
+ * read further, both reported.  A last line without its newline is
+ * returned with *whole = false.
  */
 int input_line(struct input *in, char **line, size_t *len, bool *whole);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 
 const char *progname = "pgmesh";
@@ -27,11 +28,14 @@ static void
 log_line(const char *level, const char *fmt, va_list ap)
 {
 	/* One fprintf per part is fine: stderr is unbuffered, and lines from
-	 * concurrent programs interleave by whole writes at worst. */
-	char line[4096];
+	 * concurrent programs interleave by whole writes at worst.  What a
+	 * message quotes may come from a sender: it is printed escaped, here,
+	 * so that no caller can forget to. */
+	char line[4096], shown[4 * sizeof(line)];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s: %s%s\n", progname, level, line);
+	escape_printable(line, shown, sizeof(shown));
+	fprintf(stderr, "%s: %s%s\n", progname, level, shown);
 }
 
 void

@@ -389,7 +389,7 @@ textread_run(struct input *in, struct catalog *cat,
 			return stop(&r, r.sink_failed ? READ_SINK_FAILED : READ_BAD_DATA);
 	}
 	if (got < 0)
-		return stop(&r, READ_IO_ERROR);
+		return stop(&r, in->too_long ? READ_BAD_DATA : READ_IO_ERROR);
 	if (r.open) {
 		log_warn("%s: transaction of origin %s, LSN %s has no C record at "
 		    "end of input; dropped", in->name, r.txn.origin,

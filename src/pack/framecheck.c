@@ -14,6 +14,7 @@
 
 
 #include "framecheck.h"
+#include "common/limits.h"
 #include "common/log.h"
 
 /* The largest data frame, compressed or not, a reader accepts: a frame
@@ -69,9 +70,10 @@ read_manifest(struct input *in, struct manifest *m, uint64_t offset,
 		return READ_BAD_DATA;
 	}
 	mlen = get_le32(p + 4);
-	if (mlen > MANIFEST_MAX_LEN) {
+	if (mlen > MANIFEST_MAX_LEN || mlen > limits.manifest) {
 		frame_error_set(err, in->name, offset, "manifest of %" PRIu32
-		    " bytes is larger than allowed", mlen);
+		    " bytes is above the manifest limit (%" PRIu64 "; --limit "
+		    "manifest=SIZE raises it)", mlen, limits.manifest);
 		return READ_BAD_DATA;
 	}
 	if ((have = input_fill(in, MANIFEST_HEADER_LEN + (size_t)mlen)) < 0)
@@ -102,9 +104,26 @@ frame_read(struct input *in, struct manifest *m, uint64_t *offset,
 	r = read_manifest(in, m, *offset, err, &at_end);
 	if (r != READ_OK || at_end)
 		return r;
-	if (m->data_len < 6 || m->data_len > PACK_MAX_DATA) {
+	if (m->data_len < 6 || m->data_len > PACK_MAX_DATA ||
+	    m->data_len > ZSTD_compressBound((size_t)limits.frame_content)) {
 		frame_error_set(err, in->name, *offset, "data frame length %" PRIu64
 		    " out of range", m->data_len);
+		return READ_BAD_DATA;
+	}
+	/* Refused before a byte of it is read or decompressed, so that even a
+	 * receiver that only checks digests stores and passes on no bomb. */
+	if (m->nrows > limits.frame_records) {
+		frame_error_set(err, in->name, *offset, "its manifest announces %"
+		    PRIu64 " rows, above the frame-records limit (%" PRIu64
+		    "; --limit frame-records=N raises it)", m->nrows,
+		    limits.frame_records);
+		return READ_BAD_DATA;
+	}
+	if (m->content_len > limits.frame_content) {
+		frame_error_set(err, in->name, *offset, "its manifest announces %"
+		    PRIu64 " bytes of content, above the frame-content limit (%"
+		    PRIu64 "; --limit frame-content=SIZE raises it)",
+		    m->content_len, limits.frame_content);
 		return READ_BAD_DATA;
 	}
 	*len = (size_t)(m->manifest_len + m->data_len);
@@ -118,6 +137,25 @@ frame_read(struct input *in, struct manifest *m, uint64_t *offset,
 	}
 	*got = true;
 	return READ_OK;
+}
+
+ZSTD_DCtx *
+frame_dctx_new(void)
+{
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	int log = 10;	/* zstd's least window, 1 KiB */
+
+	if (dctx == NULL) {
+		log_error("cannot create a zstd decompression context");
+		return NULL;
+	}
+	/* The window a frame may ask for is what decompressing it holds in
+	 * memory: no more than the content a frame may have (at most 1 GiB,
+	 * a window log of 30). */
+	while ((UINT64_C(1) << log) < limits.frame_content)
+		log++;
+	ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, log);
+	return dctx;
 }
 
 /*
@@ -156,7 +194,7 @@ decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
 		content->len += zout.pos;
 		if (content->len > limit)
 			return "data frame decompresses to more than its manifest's "
-			    "content_len (or 1 GiB)";
+			    "content_len (or the frame-content limit)";
 		/* 0: the frame is complete and its checksum matched. */
 		if (ret == 0)
 			return NULL;
@@ -193,17 +231,15 @@ frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
     const unsigned char *frame, size_t len, struct buf *content,
     const char *what, uint64_t offset, struct frame_error *err)
 {
-	/* Format 1 declares no content length. */
-	uint64_t limit = m->version == 1 ? PACK_MAX_DATA : m->content_len;
+	/* Format 1 declares no content length; frame_read refused a format
+	 * 2 content_len above the limit. */
+	uint64_t limit = m->version == 1 ? limits.frame_content : m->content_len;
 	const char *why = NULL;
 
 	if (!frame_check_digest(m, frame, len, what, offset, err))
 		return false;
-	if (limit > PACK_MAX_DATA)
-		why = "manifest's content_len is above 1 GiB";
-	else
-		why = decompress(dctx, frame + m->manifest_len,
-		    (size_t)m->data_len, limit, content);
+	why = decompress(dctx, frame + m->manifest_len, (size_t)m->data_len,
+	    limit, content);
 	if (why == NULL && m->version > 1 && content->len != m->content_len)
 		why = "data frame decompresses to less than its manifest's "
 		    "content_len";

@@ -49,6 +49,10 @@ enum read_result frame_read(struct input *in, struct manifest *m,
 bool frame_check_digest(const struct manifest *m, const unsigned char *frame,
     size_t len, const char *what, uint64_t offset, struct frame_error *err);
 
+/* A zstd context for frame_unpack, its window bounded by the
+ * frame-content limit; NULL after log_error. */
+ZSTD_DCtx *frame_dctx_new(void);
+
 /*
  * Check the digest of the len bytes of a frame at frame (its manifest m)
  * and decompress its data frame into content.  False with err filled when

@@ -18,6 +18,7 @@
 #include "cborrec.h"
 #include "idmap.h"
 #include "packdata_int.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -331,6 +332,12 @@ decode_record(struct decoder *d)
 	uint64_t type;
 
 	d->record++;
+	/* A few bytes of CBOR each, decoded at 16 or 8 bytes each: bounded
+	 * whatever the content's size (a row's values are few). */
+	if (d->record > limits.frame_records || d->f->nvals > limits.frame_records)
+		return bad(d, "more records or values than the frame-records "
+		    "limit (%" PRIu64 "; --limit frame-records=N raises it)",
+		    limits.frame_records);
 	if (cborrec_next(&d->cur, &item) != 1 || item.kind != CBORREC_ARRAY ||
 	    item.u == 0)
 		return bad(d, "not a record (malformed CBOR, or not an array)");

@@ -29,7 +29,7 @@ pack_detect(const unsigned char *data, size_t len)
 }
 
 enum read_result
-pack_next_frame(struct input *in, struct manifest *m, struct buf *raw,
+pack_peek_frame(struct input *in, struct manifest *m, struct buf *frame,
     uint64_t *offset, bool *got)
 {
 	struct frame_error err;
@@ -44,11 +44,25 @@ pack_next_frame(struct input *in, struct manifest *m, struct buf *raw,
 		manifest_free(m);
 		return r;
 	}
+	*frame = (struct buf){ .data = in->buf + in->start, .len = len,
+	    .cap = len };
+	return r;
+}
+
+enum read_result
+pack_next_frame(struct input *in, struct manifest *m, struct buf *raw,
+    uint64_t *offset, bool *got)
+{
+	struct buf frame;
+	enum read_result r = pack_peek_frame(in, m, &frame, offset, got);
+
+	if (r != READ_OK || !*got)
+		return r;
 	if (raw != NULL) {
 		buf_reset(raw);
-		buf_append(raw, in->buf + in->start, len);
+		buf_append(raw, frame.data, frame.len);
 	}
-	input_skip(in, len);
+	input_skip(in, frame.len);
 	return r;
 }
 
@@ -125,10 +139,8 @@ pack_check_frame(struct pack_checker *pc, const struct manifest *m,
 		    "transaction, which cannot be applied alone", what, offset);
 		return READ_BAD_DATA;
 	}
-	if (pc->dctx == NULL && (pc->dctx = ZSTD_createDCtx()) == NULL) {
-		log_error("cannot create a zstd decompression context");
+	if (pc->dctx == NULL && (pc->dctx = frame_dctx_new()) == NULL)
 		return READ_IO_ERROR;
-	}
 	if (!frame_unpack(pc->dctx, m, (const unsigned char *)raw->data,
 	    raw->len, &pc->content, what, offset, &err)) {
 		log_error("%s", err.text);

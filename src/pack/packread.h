@@ -46,6 +46,15 @@ enum read_result pack_next_frame(struct input *in, struct manifest *m,
     struct buf *raw, uint64_t *offset, bool *got);
 
 /*
+ * The same, the frame's bytes left in the input's buffer: *frame views
+ * them (never to be grown or freed) until the caller moves past them with
+ * input_skip(in, frame->len).  A receiver that passes frames on as they
+ * are so holds each frame once, not twice.
+ */
+enum read_result pack_peek_frame(struct input *in, struct manifest *m,
+    struct buf *frame, uint64_t *offset, bool *got);
+
+/*
  * Are a frame's bytes (raw, as pack_next_frame returned them) exactly those
  * its manifest describes?  READ_OK, or READ_BAD_DATA after log_error.
  */

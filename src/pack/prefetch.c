@@ -238,8 +238,7 @@ prefetch_start(struct input *in, struct catalog *cat,
 	p->threads = threads;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
-	if ((p->dctx = ZSTD_createDCtx()) == NULL) {
-		log_error("cannot create a zstd decompression context");
+	if ((p->dctx = frame_dctx_new()) == NULL) {
 		free_prefetch(p);
 		return NULL;
 	}

@@ -11,6 +11,7 @@
  * of holding them up or growing memory without bound.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,11 @@
 #define QUEUE_HIGH ((size_t)8 << 20)	/* stream: read while one is below */
 #define QUEUE_MAX ((size_t)64 << 20)	/* stream: drop a link this far behind */
 
+enum load_result { LOAD_OK, LOAD_GONE, LOAD_BAD, LOAD_IO_ERROR };
+
 struct fanout {
 	struct input *in;
+	const char *spool;	/* the spool source, or NULL */
 	struct spool_entry *entries;
 	size_t nentries;
 	size_t *cursor;		/* spool source: each link's next entry */
@@ -41,25 +45,71 @@ link_live(const struct link *l)
 	return l->state != LINK_DONE && l->state != LINK_FAILED;
 }
 
-static struct frame *
-load_frame(const char *path)
+/* Does the frame in a spool file say what its name says?  Links skip
+ * frames by name, and heads are chained by name (spool/chain.h). */
+static bool
+frame_matches_name(const struct manifest *m, const struct spool_entry *e)
+{
+	return strcmp(m->origin, e->origin) == 0 &&
+	    m->prev_lsn == e->prev_lsn && m->first_lsn == e->first_lsn &&
+	    m->last_lsn == e->last_lsn && m->part == e->part &&
+	    m->continues_next == e->continues_next;
+}
+
+/*
+ * One spool file's frame, checked as every hop checks it (receive.h).
+ * A file gone since the listing was pruned, or quarantined by another
+ * link's load of it: LOAD_GONE.  *why says what is wrong with a LOAD_BAD.
+ */
+static enum load_result
+load_frame(const struct spool_entry *e, struct frame **out, const char **why)
 {
 	struct frame *f = frame_new();
 	struct input in;
 	uint64_t offset;
 	bool got = false;
-	enum read_result rr = READ_IO_ERROR;
+	enum read_result rr;
+	int fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (input_open(&in, path)) {
-		rr = pack_next_frame(&in, &f->m, &f->raw, &offset, &got);
-		input_close(&in);
+	if (fd < 0) {
+		frame_release(f);
+		if (errno == ENOENT)
+			return LOAD_GONE;
+		log_error("%s: %s", e->path, strerror(errno));
+		return LOAD_IO_ERROR;
 	}
+	input_init_fd(&in, fd, e->path);
+	rr = pack_next_frame(&in, &f->m, &f->raw, &offset, &got);
 	if (rr == READ_OK && got)
-		return f;
-	if (rr == READ_OK)
-		log_error("%s: empty frame file", path);
+		rr = pack_check_digest(&f->m, &f->raw, e->path, offset);
+	*why = "a damaged frame";
+	if (rr == READ_OK && !got)
+		*why = "an empty file";
+	else if (rr == READ_OK && !frame_matches_name(&f->m, e))
+		*why = "a frame whose manifest does not match its name";
+	else if (rr == READ_OK && input_fill(&in, 1) != 0)
+		*why = "more than one frame in one file";
+	else if (rr == READ_OK) {
+		input_close(&in);
+		*out = f;
+		return LOAD_OK;
+	}
+	input_close(&in);
 	frame_release(f);
-	return NULL;
+	return rr == READ_IO_ERROR ? LOAD_IO_ERROR : LOAD_BAD;
+}
+
+/*
+ * A bad frame is moved aside and the link goes on with the rest: the
+ * destination's continuity check holds back what follows it in its
+ * origin (pgmesh-apply(1)), other origins go on, and the run ends 65.
+ */
+static void
+set_aside(struct fanout *fo, const struct spool_entry *e, const char *why)
+{
+	fo->source_result = FANOUT_BAD_SOURCE;
+	if (!spool_quarantine(fo->spool, e->origin, e->path, why))
+		log_error("%s: left in place", e->path);
 }
 
 /* Spool source: queue l's next frames, skipping by name what it holds. */
@@ -71,20 +121,31 @@ refill_from_spool(struct fanout *fo, size_t i)
 	while (l->state == LINK_SEND && l->q.bytes < QUEUE_LOW &&
 	    fo->cursor[i] < fo->nentries) {
 		const struct spool_entry *e = &fo->entries[fo->cursor[i]++];
-		struct frame *f;
+		struct frame *f = NULL;
+		const char *why = NULL;
 
 		if (!link_routes(l, e->origin))
 			continue;
 		/* Skipped by its name alone, before it is loaded. */
 		if (link_skips(l, e->origin, e->last_lsn))
 			continue;
-		if ((f = load_frame(e->path)) == NULL) {
-			fo->source_result = FANOUT_BAD_SOURCE;
-			link_fail(l, LINK_BAD_FRAME, "bad spool frame %s", e->path);
+		switch (load_frame(e, &f, &why)) {
+		case LOAD_OK:
+			link_enqueue(l, f);
+			frame_release(f);
+			break;
+		case LOAD_GONE:
+			log_verbose("%s: gone since the spool was listed",
+			    e->path);
+			break;
+		case LOAD_BAD:
+			set_aside(fo, e, why);
+			break;
+		case LOAD_IO_ERROR:
+			fo->source_result = FANOUT_READ_FAILED;
+			link_fail(l, LINK_IO, "cannot read %s", e->path);
 			return;
 		}
-		link_enqueue(l, f);
-		frame_release(f);
 	}
 }
 
@@ -238,7 +299,8 @@ fanout_run(const struct fanout_settings *s, struct input *in,
     const char *spool, const struct dest *dests, struct link *links,
     size_t n)
 {
-	struct fanout fo = { .in = in, .links = links, .n = n };
+	struct fanout fo = { .in = in, .spool = spool, .links = links,
+	    .n = n };
 
 	for (size_t i = 0; i < n; i++)
 		link_init(&links[i], &dests[i], s->exclude, s->nexclude);

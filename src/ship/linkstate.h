@@ -35,7 +35,7 @@ enum link_outcome {
 	LINK_BAD_FRAME,		/* a frame to send failed its check */
 	LINK_FELL_BEHIND,	/* dropped to keep up with the others */
 	LINK_CANT_CREATE,	/* a local spool that cannot be made */
-	LINK_IO,		/* a local spool that cannot be read or written */
+	LINK_IO,		/* a spool that cannot be read or written */
 };
 
 struct link_ops;

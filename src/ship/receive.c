@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -25,6 +26,7 @@
 #include "common/catalog.h"
 #include "common/input.h"
 #include "common/log.h"
+#include "common/privfile.h"
 #include "pack/packread.h"
 #include "spool/chain.h"
 #include "spool/spool.h"
@@ -53,7 +55,10 @@ receive_make_spool(const char *dir)
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		/* The spool itself is private; its parents are made as
+		 * mkdir -p would. */
+		if (mkdir(path, i == len ? PRIVATE_DIR_MODE : 0755) != 0 &&
+		    errno != EEXIST) {
 			log_error("spool %s: %s", path, strerror(errno));
 			return false;
 		}
@@ -72,6 +77,8 @@ start_apply(struct receiver *r)
 	argv_add(&a, r->s->apply_program);
 	argv_add(&a, "-d");
 	argv_add(&a, r->s->apply);
+	for (int i = 0; i < r->s->ngrants; i++)
+		argv_add(&a, r->s->grants[i]);
 	/* Our stdout may carry the resume protocol: keep apply's off it. */
 	ok = transport_spawn(&a, SPAWN_OUT_STDERR, false, &r->apply);
 	argv_free(&a);
@@ -95,24 +102,29 @@ finish_apply(struct receiver *r)
 	return status;
 }
 
-/* One checked frame to wherever it goes; false after log_error. */
-static bool
+/* One checked frame to wherever it goes; RECEIVE_OK, or a failure after
+ * log_error. */
+static enum receive_outcome
 deliver_frame(struct receiver *r, const struct manifest *m,
     const struct buf *raw)
 {
-	if (r->s->dir != NULL && !spool_store(r->s->dir, m, raw))
-		return false;
+	enum spool_store_result stored = r->s->dir == NULL ? SPOOL_STORED :
+	    spool_store(r->s->dir, m, raw);
+
+	if (stored != SPOOL_STORED)
+		return stored == SPOOL_NO_ROOM ? RECEIVE_NO_ROOM :
+		    RECEIVE_IO_ERROR;
 	if (r->applying &&
 	    !write_all(r->apply.in, raw->data, raw->len, r->s->apply_program))
-		return false;
+		return RECEIVE_IO_ERROR;
 	if (r->s->dir == NULL && r->s->apply == NULL &&
 	    !write_all(STDOUT_FILENO, raw->data, raw->len, "stdout"))
-		return false;
+		return RECEIVE_IO_ERROR;
 	heads_raise(&r->heads, m->origin,
 	    frame_whole_lsn(m->last_lsn, m->continues_next));
 	r->frames++;
 	r->bytes += raw->len;
-	return true;
+	return RECEIVE_OK;
 }
 
 static enum receive_outcome
@@ -120,36 +132,38 @@ read_frames(struct receiver *r, struct input *in)
 {
 	struct catalog *cat = catalog_new();
 	struct pack_checker pc = { .dctx = NULL };
-	struct buf raw;
 	enum receive_outcome outcome = RECEIVE_OK;
 
-	buf_init(&raw);
 	for (;;) {
 		struct manifest m = { 0 };
 		enum read_result rr;
+		struct buf frame;
 		uint64_t offset;
 		bool got;
 
-		buf_reset(&raw);
-		rr = pack_next_frame(in, &m, &raw, &offset, &got);
+		/* Checked and delivered from the input's buffer: a frame of
+		 * hundreds of megabytes is held once. */
+		rr = pack_peek_frame(in, &m, &frame, &offset, &got);
 		if (rr == READ_OK && !got)
 			break;
 		if (rr == READ_OK && r->s->digest_only)
-			rr = pack_check_digest(&m, &raw, in->name, offset);
+			rr = pack_check_digest(&m, &frame, in->name, offset);
 		else if (rr == READ_OK)
-			rr = pack_check_frame(&pc, &m, &raw, cat, NULL, in->name,
+			rr = pack_check_frame(&pc, &m, &frame, cat, NULL, in->name,
 			    offset);
 		if (rr == READ_OK)
-			outcome = deliver_frame(r, &m, &raw) ? RECEIVE_OK :
-			    RECEIVE_IO_ERROR;
+			outcome = deliver_frame(r, &m, &frame);
+		else if (in->timed_out)
+			outcome = RECEIVE_TIMED_OUT;
 		else
 			outcome = rr == READ_IO_ERROR ? RECEIVE_IO_ERROR :
 			    RECEIVE_BAD_FRAME;
+		if (got)
+			input_skip(in, frame.len);
 		manifest_free(&m);
 		if (outcome != RECEIVE_OK)
 			break;
 	}
-	buf_free(&raw);
 	pack_checker_free(&pc);
 	catalog_free(cat);
 	return outcome;
@@ -191,6 +205,20 @@ answer_ping(struct input *in, int fd)
 	return send_lines(fd, &b);
 }
 
+/*
+ * What a spool receiver acknowledges when done: its heads read back from
+ * the spool, not raised by the frames just stored.  A frame stored beyond
+ * a missing one is held, not whole from the base: acknowledged, the
+ * sender would record it and prune the missing frame it still has.
+ */
+static bool
+read_back_heads(struct receiver *r)
+{
+	heads_free(&r->heads);
+	heads_init(&r->heads);
+	return chain_heads(r->s->dir, &r->heads);
+}
+
 static bool
 send_done(const struct receiver *r, int fd)
 {
@@ -227,6 +255,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	}
 	transport_widen_pipe(in_fd);
 	input_init_fd(&in, in_fd, what);
+	input_set_timeouts(&in, s->idle_s, s->total_s);
 	res.outcome = s->handshake && !answer_ping(&in, proto_fd) ?
 	    RECEIVE_IO_ERROR : read_frames(&r, &in);
 	apply_status = finish_apply(&r);
@@ -237,7 +266,7 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	if (res.outcome == RECEIVE_OK && s->dir != NULL && !spool_sync(s->dir))
 		res.outcome = RECEIVE_IO_ERROR;
 	if (res.outcome == RECEIVE_OK && s->handshake &&
-	    (s->dir == NULL || chain_heads(s->dir, &r.heads)) &&
+	    (s->dir == NULL || read_back_heads(&r)) &&
 	    !send_done(&r, proto_fd))
 		res.outcome = RECEIVE_IO_ERROR;
 	in.fd = -1;		/* the caller owns in_fd */
@@ -262,11 +291,37 @@ describe_peer(const struct sockaddr_storage *sa, char *buf, size_t size)
 	snprintf(buf, size, "tcp peer %s", addr);
 }
 
+/* Receive the connection fd from sa, and tell dropped if it ended badly:
+ * the body of a connection's own process. */
+static void
+serve_connection(const struct receive_settings *s, int fd,
+    const struct sockaddr_storage *sa, receive_dropped_fn *dropped)
+{
+	struct receive_result res;
+	char what[80];
+
+	describe_peer(sa, what, sizeof(what));
+	res = receive_stream(s, fd, what, -1);
+	if (res.outcome != RECEIVE_OK)
+		dropped(what, res);
+	close(fd);
+}
+
+/* Collect the connections' processes that have ended, and wait for more
+ * to end until fewer than max remain. */
+static void
+collect_connections(int *running, int max)
+{
+	while (*running > 0 &&
+	    waitpid(-1, NULL, *running >= max ? 0 : WNOHANG) > 0)
+		(*running)--;
+}
+
 struct receive_result
 receive_listen(const struct receive_settings *s, const char *host,
     const char *port, receive_dropped_fn *dropped)
 {
-	int lfd;
+	int lfd, running = 0;
 
 	if (!transport_listen(host, port, &lfd))
 		return (struct receive_result){ .outcome = RECEIVE_CANT_LISTEN };
@@ -274,11 +329,11 @@ receive_listen(const struct receive_settings *s, const char *host,
 	for (;;) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
-		struct receive_result res;
-		char what[80];
-		int fd = accept(lfd, (struct sockaddr *)&sa, &len);
+		pid_t pid;
+		int fd;
 
-		if (fd < 0) {
+		collect_connections(&running, s->max_clients);
+		if ((fd = accept(lfd, (struct sockaddr *)&sa, &len)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			log_error("accept on port %s: %s", port, strerror(errno));
@@ -286,12 +341,18 @@ receive_listen(const struct receive_settings *s, const char *host,
 			return (struct receive_result){
 			    .outcome = RECEIVE_ACCEPT_FAILED };
 		}
-		describe_peer(&sa, what, sizeof(what));
 		/* A bad connection is that sender's problem, not the end of
-		 * the service: report it and take the next one. */
-		res = receive_stream(s, fd, what, -1);
-		if (res.outcome != RECEIVE_OK)
-			dropped(what, res);
+		 * the service: its process reports it and ends. */
+		if ((pid = fork()) == 0) {
+			close(lfd);
+			serve_connection(s, fd, &sa, dropped);
+			_exit(0);
+		}
+		if (pid < 0)
+			log_error("port %s: cannot serve a connection: %s", port,
+			    strerror(errno));
+		else
+			running++;
 		close(fd);
 	}
 }

@@ -17,6 +17,9 @@ struct receive_settings {
 	const char *dir;		/* spool, NULL for stdout ("-") */
 	const char *apply;		/* CONNINFO for pgmesh-apply, or NULL */
 	const char *apply_program;	/* path of pgmesh-apply */
+	/* Its grant options (--allow RULE, --allow-file FILE), in pairs. */
+	const char *const *grants;
+	int ngrants;
 	/* Speak the resume protocol (shipproto.h) on proto_fd. */
 	bool handshake;
 	/*
@@ -27,6 +30,12 @@ struct receive_settings {
 	 * it, a receiver that does not trust its sender checks everything.
 	 */
 	bool digest_only;
+	/* Drop a sender silent for idle_s seconds, or connected for total_s
+	 * (0: no bound), with RECEIVE_TIMED_OUT. */
+	int idle_s;
+	int total_s;
+	/* --listen: connections served at once. */
+	int max_clients;
 };
 
 /* Create a spool named for the first time, parents included (mkdir -p).
@@ -38,6 +47,8 @@ enum receive_outcome {
 	RECEIVE_OK,
 	RECEIVE_BAD_FRAME,	/* bad or cut: the whole frames before it are kept */
 	RECEIVE_IO_ERROR,	/* reading, storing, passing on or answering */
+	RECEIVE_TIMED_OUT,	/* the sender went idle or stayed too long */
+	RECEIVE_NO_ROOM,	/* the spool is at its free-space floor */
 	RECEIVE_APPLY_FAILED,	/* pgmesh-apply exited with apply_status */
 	RECEIVE_CANT_LISTEN,
 	RECEIVE_ACCEPT_FAILED,
@@ -60,9 +71,13 @@ struct receive_result receive_stream(const struct receive_settings *s,
 /* Told of a connection that ended badly, from peer (the service goes on). */
 typedef void receive_dropped_fn(const char *peer, struct receive_result r);
 
-/* Accept connections on [host:]port one after another, receiving each;
- * returns only when listening fails (RECEIVE_CANT_LISTEN or
- * RECEIVE_ACCEPT_FAILED). */
+/*
+ * Accept connections on host:port, receiving each in a process of its own
+ * so that a slow or idle sender holds up no other, s->max_clients at a
+ * time; a connection that ends badly is told to dropped, from that
+ * process.  Returns only when listening fails (RECEIVE_CANT_LISTEN or
+ * RECEIVE_ACCEPT_FAILED).
+ */
 struct receive_result receive_listen(const struct receive_settings *s,
     const char *host, const char *port, receive_dropped_fn *dropped);
 

@@ -11,6 +11,7 @@
 #include "heads.h"
 #include "common/log.h"
 #include "common/partial.h"
+#include "common/privfile.h"
 #include "common/xalloc.h"
 
 void
@@ -165,8 +166,7 @@ heads_save(const char *path, const struct heads *h)
 	/* Named after this process, it is removed by nobody else: neither a
 	 * failure nor an exit nor a signal before the rename may leave it. */
 	partial_watch(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		log_error("%s: %s", tmp, strerror(errno));
+	if ((fd = privfile_create_temp_at(AT_FDCWD, tmp, tmp)) < 0) {
 		partial_done();
 		return false;
 	}

@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "spool.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/partial.h"
+#include "common/privfile.h"
 #include "common/xalloc.h"
 
 #define LSN_HEX LSN_FIXED_LEN
@@ -231,15 +234,6 @@ spool_entries_free(struct spool_entry *entries, size_t n)
 }
 
 static bool
-make_dir(const char *path)
-{
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return true;
-	log_error("spool %s: %s", path, strerror(errno));
-	return false;
-}
-
-static bool
 fsync_path(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -252,54 +246,101 @@ fsync_path(const char *path)
 	return ok;
 }
 
-/* Write data to tmp, on disk before it gets its final name. */
+/* Write data to the new file tmp in the folder ofd, on disk before it
+ * gets its final name. */
 static bool
-write_durably(const char *tmp, const struct buf *data)
+write_durably(int ofd, const char *tmp, const char *shown,
+    const struct buf *data)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = privfile_create_temp_at(ofd, tmp, shown);
 	bool ok;
 
-	if (fd < 0) {
-		log_error("spool %s: %s", tmp, strerror(errno));
+	if (fd < 0)
 		return false;
-	}
-	ok = write_all(fd, data->data, data->len, tmp);
+	ok = write_all(fd, data->data, data->len, shown);
 	if (ok && fsync(fd) != 0) {
-		log_error("fsync %s: %s", tmp, strerror(errno));
+		log_error("fsync %s: %s", shown, strerror(errno));
 		ok = false;
 	}
 	close(fd);
 	return ok;
 }
 
-bool
-spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
+/* Would len more bytes in the folder ofd leave its file system the free
+ * space of the spool-free limit?  A sender does not get to fill the disk
+ * (a full disk fails everything else on it, a database's WAL too). */
+static bool
+has_room(int ofd, const char *odir, size_t len)
 {
-	char odir[4096], name[64], path[4200], tmp[4200];
+	struct statvfs fs;
+	uint64_t avail;
+
+	if (fstatvfs(ofd, &fs) != 0)
+		return true;	/* then writing says what is wrong */
+	avail = (uint64_t)fs.f_bavail * fs.f_frsize;
+	if (avail >= len && avail - len >= limits.spool_free)
+		return true;
+	log_error("spool %s: %" PRIu64 " bytes free; a frame of %zu would leave "
+	    "less than the spool-free limit (%" PRIu64 "); not stored", odir,
+	    avail, len, limits.spool_free);
+	return false;
+}
+
+/*
+ * Store the frame as name in the origin's folder ofd (odir in messages).
+ * Everything is done relative to ofd, which was opened not through a
+ * link: a link planted in the folder is neither followed nor written.
+ */
+static enum spool_store_result
+store_at(int ofd, const char *odir, const char *name, const struct buf *raw)
+{
+	char tmp[128], shown[4300];
 	struct stat st;
 	bool ok;
 
-	snprintf(odir, sizeof(odir), "%s/%s", dir, m->origin);
-	if (!make_dir(dir) || !make_dir(odir))
-		return false;
-	format_frame_name(name, sizeof(name), m);
-	snprintf(path, sizeof(path), "%s/%s", odir, name);
 	/* Same origin and range: the same frame, delivered again. */
-	if (stat(path, &st) == 0)
-		return true;
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%s", odir, (long)getpid(), name);
+	if (fstatat(ofd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return SPOOL_STORED;
+	if (!has_room(ofd, odir, raw->len))
+		return SPOOL_NO_ROOM;
+	snprintf(tmp, sizeof(tmp), ".tmp-%ld-%s", (long)getpid(), name);
+	snprintf(shown, sizeof(shown), "%s/%s", odir, tmp);
 	/* Named after this process, it is removed by nobody else: neither a
 	 * failure nor an exit nor a signal before the rename may leave it. */
-	partial_watch(tmp);
-	ok = write_durably(tmp, raw);
-	if (ok && rename(tmp, path) != 0) {
-		log_error("spool %s: %s", path, strerror(errno));
+	partial_watch(shown);
+	ok = write_durably(ofd, tmp, shown, raw);
+	if (ok && renameat(ofd, tmp, ofd, name) != 0) {
+		log_error("spool %s/%s: %s", odir, name, strerror(errno));
 		ok = false;
 	}
 	if (!ok)
-		unlink(tmp);
+		unlinkat(ofd, tmp, 0);
 	partial_done();
-	return ok;
+	return ok ? SPOOL_STORED : SPOOL_FAILED;
+}
+
+enum spool_store_result
+spool_store(const char *dir, const struct manifest *m, const struct buf *raw)
+{
+	char odir[4096], name[64];
+	enum spool_store_result res;
+	int dfd, ofd;
+
+	if (!privdir_make(dir))
+		return SPOOL_FAILED;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_error("spool %s: %s", dir, strerror(errno));
+		return SPOOL_FAILED;
+	}
+	snprintf(odir, sizeof(odir), "%s/%s", dir, m->origin);
+	ofd = privdir_make_open_at(dfd, m->origin, odir);
+	close(dfd);
+	if (ofd < 0)
+		return SPOOL_FAILED;
+	format_frame_name(name, sizeof(name), m);
+	res = store_at(ofd, odir, name, raw);
+	close(ofd);
+	return res;
 }
 
 static bool
@@ -323,12 +364,12 @@ static bool
 quarantine_dir(const char *dir, const char *origin, char *path, size_t size)
 {
 	snprintf(path, size, "%s/.quarantine", dir);
-	if (!make_dir(path))
+	if (!privdir_make(path))
 		return false;
 	if (origin == NULL)
 		return true;
 	snprintf(path + strlen(path), size - strlen(path), "/%s", origin);
-	return make_dir(path);
+	return privdir_make(path);
 }
 
 bool

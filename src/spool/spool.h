@@ -62,9 +62,12 @@ bool spool_list(const char *dir, struct spool_entry **entries, size_t *n);
 void spool_entries_free(struct spool_entry *entries, size_t n);
 
 /* Store one frame (raw bytes from pack_next_frame) atomically; a frame
- * already present is left as it is.  False after log_error. */
-bool spool_store(const char *dir, const struct manifest *m,
-    const struct buf *raw);
+ * already present is left as it is.  SPOOL_NO_ROOM when storing it would
+ * leave less free space than the spool-free limit (limits.h), nothing
+ * written: worth trying again once there is room. */
+enum spool_store_result { SPOOL_STORED, SPOOL_NO_ROOM, SPOOL_FAILED };
+enum spool_store_result spool_store(const char *dir,
+    const struct manifest *m, const struct buf *raw);
 
 /* Make every frame stored so far durable (fsync of the spool's
  * directories).  False after log_error. */

@@ -21,6 +21,7 @@
 #include "spoolack.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/privfile.h"
 #include "common/xalloc.h"
 
 /* The consumer's name as a file name (spoolack.h), escaped into b. */
@@ -69,10 +70,8 @@ spoolack_write(const char *spool, const char *name, const struct heads *h)
 	char dir[4096], path[4200];
 
 	snprintf(dir, sizeof(dir), "%s/.acked", spool);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		log_error("%s: %s", dir, strerror(errno));
+	if (!privdir_make(dir))
 		return false;
-	}
 	ack_path(spool, name, path, sizeof(path));
 	return heads_save(path, h);
 }

@@ -98,9 +98,17 @@ replace_file(const char *path, const struct buf *content)
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	char *tmp = xmalloc(strlen(path) + 16);
+	struct stat st;
 	bool ok;
 	int fd;
 
+	/* The rename would replace a link planted at path, never follow it;
+	 * refusing says that someone planted it. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		log_error("%s: is a symbolic link; refusing to replace it", path);
+		free(tmp);
+		return false;
+	}
 	snprintf(tmp, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dirlen, path,
 	    path + dirlen);
 	fd = mkstemp(tmp);

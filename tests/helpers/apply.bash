@@ -43,14 +43,39 @@ payments_summary() {
 	pg_sql "$1" "SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM payments"
 }
 
+# apply_role NAME DBNAME: the role pgmesh-apply(1) recommends, pgmesh_apply,
+# with the privileges that page lists on database DBNAME of cluster NAME
+# (tables of schema public made later too, by default privileges); prints
+# the conninfo that logs in as it.  A test applying as this role shows the
+# page's GRANTs are enough (and gets no superuser warning).
+apply_role() {
+	pg_sql "$1" "$2" "DO \$\$ BEGIN CREATE ROLE pgmesh_apply LOGIN;
+		EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
+	GRANT CONNECT, TEMPORARY ON DATABASE \"$2\" TO pgmesh_apply;
+	GRANT USAGE ON SCHEMA public TO pgmesh_apply;
+	GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO pgmesh_apply;
+	ALTER DEFAULT PRIVILEGES IN SCHEMA public
+		GRANT SELECT, INSERT ON TABLES TO pgmesh_apply;
+	GRANT EXECUTE ON FUNCTION
+		pg_replication_origin_create(text),
+		pg_replication_origin_oid(text),
+		pg_replication_origin_progress(text, boolean),
+		pg_replication_origin_session_setup(text),
+		pg_replication_origin_session_reset(),
+		pg_replication_origin_xact_setup(pg_lsn, timestamptz)
+		TO pgmesh_apply" >/dev/null || return 1
+	pg_conninfo "$1" "$2" | sed 's/user=postgres/user=pgmesh_apply/'
+}
+
 # apply_setup: run each test in a fresh database of cluster dst (DB is its
-# conninfo, sql runs SQL in it) holding the payments table.  Progress is
-# kept per database, so tests never see each other's.
+# conninfo, for the role apply_role makes; sql runs SQL in it as the
+# superuser) holding the payments table.  Progress is kept per database,
+# so tests never see each other's.
 apply_setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
-	DB=$(pg_conninfo dst "t$BATS_TEST_NUMBER")
 	pg_sql dst "CREATE DATABASE t$BATS_TEST_NUMBER"
 	pg_sql dst "t$BATS_TEST_NUMBER" "$PAYMENTS_SQL"
+	DB=$(apply_role dst "t$BATS_TEST_NUMBER")
 }
 
 sql() {

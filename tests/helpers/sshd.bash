@@ -10,6 +10,7 @@
 #	                        OPTS in front (e.g. command="...")
 #	sshd_stop               stop it and remove its directory
 #
+# SSHD_CONFIG_EXTRA, when set, holds more sshd_config lines for sshd_start.
 # The server needs root (it switches to the logged-in user); the client
 # trusts the throwaway host key without a known_hosts file.
 
@@ -36,6 +37,7 @@ sshd_start() {
 		UsePAM no
 		PidFile $SSHD_DIR/sshd.pid
 		MaxStartups 50
+		${SSHD_CONFIG_EXTRA:-}
 	CONF
 	# 3>&- : bats waits for fd 3 to close; the server must not inherit it.
 	/usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
