@@ -190,6 +190,95 @@ forked_and_recovered() {
 	forked_and_recovered s b
 }
 
+# copy FROM TO: the rows of payments TO lacks, from FROM's table, as
+# pgmesh-capture(1) says under Recovery.
+copy() {
+	set -o pipefail
+	psql -X -q -v ON_ERROR_STOP=1 -d "$(pg_conninfo "$1")" \
+		-c '\copy payments TO STDOUT' |
+		psql -X -q -v ON_ERROR_STOP=1 -d "$(pg_conninfo "$2")" \
+			-c 'CREATE TEMP TABLE lost (LIKE payments)' \
+			-c '\copy lost FROM pstdin' \
+			-c 'INSERT INTO payments SELECT * FROM lost ON CONFLICT DO NOTHING'
+}
+
+@test "a restored node whose lost frames were pruned everywhere gets its rows from a peer's table" {
+	start a
+	start b
+	pgmesh-capture -d "$(pg_conninfo a)" -S out --node a --init payments
+	insert a 1 100 10
+	out a a
+	backup a restored
+	insert a 101 3000 10
+	out a a
+	# b applies the outbox and prunes it: no frame of a is left anywhere.
+	run -0 --separate-stderr pgmesh-apply -d "$(pg_conninfo b)" --allow '*:*' --prune outbox
+	run -0 find outbox/a -name '*.pack'
+	assert_equal "$output" ""
+	ctl a stop -m fast
+	pg_as_owner rm -rf "$PG_TMP/a/data"
+	mv "$PG_TMP/restored/data" "$PG_TMP/a/data"
+	ctl a start
+	# One transaction before the slot is made again: in no stream.
+	insert a 4001 4010 10
+	pgmesh-capture -d "$(pg_conninfo a)" -S out --init payments
+	insert a 5001 5030 10
+	# What capture noted of the pruned head proves the fork.
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo a)" -S out \
+		--outbox outbox --drain
+	assert_equal "$output" ""
+	assert_contains "$stderr" "this server's history is not the one its peers hold"
+	run -0 --separate-stderr pgmesh-capture -d "$(pg_conninfo a)" -S out \
+		--init --node a2 --rename
+	# The rows a lost, from b's table; they go out as a2's, duplicates at b.
+	run -0 --separate-stderr copy b a
+	run -0 summary a
+	assert_equal "$output" "3040|$(( 3000 * 3001 / 2 + 5 * (4001 + 4010) + 15 * (5001 + 5030) ))"
+	run -0 --separate-stderr out a a2
+	run -0 --separate-stderr into b
+	run -0 pg_sql b "SELECT count(*) FROM payments WHERE id BETWEEN 5001 AND 5030"
+	assert_equal "$output" 30
+	# The digests differ by the rows committed before the slot; b gets
+	# them from a's table.
+	run -0 digest a
+	local want=$output
+	run -0 digest b
+	[ "$output" != "$want" ]
+	run -0 --separate-stderr copy a b
+	run -0 digest b
+	assert_equal "$output" "$want"
+	run -0 summary b
+	assert_equal "$output" "$(summary a)"
+}
+
+@test "an outbox that holds nothing of a node with a history proves nothing: 78" {
+	start a
+	pgmesh-capture -d "$(pg_conninfo a)" -S out --node a --init payments
+	insert a 1 10 10
+	run -0 --separate-stderr out a a
+	insert a 11 20 10
+	# The second round confirms the first's head to the slot.
+	run -0 --separate-stderr out a a
+	insert a 21 30 10
+	# The outbox is lost: a new one holds nothing of a.
+	mv outbox lost
+	mkdir outbox
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo a)" -S out \
+		--outbox outbox --drain
+	assert_equal "$output" ""
+	assert_contains "$stderr" "pgmesh-capture: outbox outbox holds nothing of node a, whose history began at LSN "
+	assert_contains "$stderr" " and whose slot stands at "
+	assert_contains "$stderr" "capture cannot prove where its peers stand"
+	[ ! -e outbox/.forked-a ]
+	# The outbox found again: capture goes on after its head.
+	rm -r outbox
+	mv lost outbox
+	run -0 --separate-stderr out a a
+	run -0 --separate-stderr pgmesh-pack -d outbox/a/*.pack
+	run -0 grep -c '^B	a	' <<<"$output"
+	assert_equal "$output" 3
+}
+
 standby_has() {
 	[ "$(pg_sql "$1" "SELECT count(*) FROM payments")" = "$2" ]
 }

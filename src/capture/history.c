@@ -344,6 +344,23 @@ history_check(PGconn *conn, const char *outbox, const char *node,
 }
 
 bool
+history_fresh(const char *outbox, const char *node, lsn_t genesis,
+    lsn_t start)
+{
+	char g[LSN_BUFSIZE], s[LSN_BUFSIZE];
+
+	if (genesis == 0 || start == genesis)
+		return true;
+	log_error("outbox %s holds nothing of node %s, whose history began at "
+	    "LSN %s and whose slot stands at %s: the node's transactions went "
+	    "into another outbox, or into this one before it was lost or put "
+	    "back from a backup, and capture cannot prove where its peers "
+	    "stand (recover the node under a new name, see pgmesh-capture(1))",
+	    outbox, node, lsn_format(genesis, g), lsn_format(start, s));
+	return false;
+}
+
+bool
 history_remember(const char *outbox, const char *node, const struct txn *txn)
 {
 	struct txn v[HISTORY_KEEP];

@@ -53,6 +53,17 @@ enum history_result {
 enum history_result history_check(PGconn *conn, const char *outbox,
     const char *node, lsn_t *head);
 
+/*
+ * Whether outbox, which holds nothing of node, may take the node's
+ * transactions from slot position start: only while the node has no
+ * history yet, its slot standing at its genesis (0: none recorded).
+ * Past it, the node's transactions went into another outbox, or into
+ * this one before it was lost or put back from a backup, and nothing
+ * proves where the node's peers stand.  False after log_error.
+ */
+bool history_fresh(const char *outbox, const char *node, lsn_t genesis,
+    lsn_t start);
+
 /* Keep txn, a transaction of node this server committed and capture
  * emitted, for later checks.  False after log_error. */
 bool history_remember(const char *outbox, const char *node,

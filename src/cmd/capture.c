@@ -280,8 +280,8 @@ run_setup(const struct settings *set)
 }
 
 /*
- * Check --after against the slot, and tell the emitter where the stream
- * of this node starts; 0 or an exit status.
+ * Check --after (or the outbox's head) against the slot, and tell the
+ * emitter where the stream of this node starts; 0 or an exit status.
  */
 static int
 check_position(struct capture *cap, bool advance, lsn_t *wal_end)
@@ -292,6 +292,11 @@ check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 
 	r = capsetup_position(cap->meta, &set->setup,
 	    set->has_after ? &set->after : NULL, advance, wal_end, &start);
+	/* An outbox with nothing of the node must be new to it, not lost. */
+	if (r == SLOT_OK && set->outbox != NULL && set->after == 0 &&
+	    !history_fresh(set->outbox, cap->emit.opt.node, cap->genesis,
+	    start))
+		return EX_CONFIG;
 	/* From the genesis on, the stream holds the node's whole history:
 	 * it claims 0/0. */
 	if (r == SLOT_OK)
