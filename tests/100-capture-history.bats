@@ -110,6 +110,16 @@ forked_and_recovered() {
 		-S out --outbox outbox --drain
 	assert_equal "$output" ""
 	assert_contains "$stderr" "(recorded in outbox/.forked-a: node a stays refused"
+	# It sticks whatever the outbox becomes: with nothing of a left to
+	# compare, the record still refuses, naming both histories.
+	mv outbox/a outbox/.history-a .
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo "$node")" \
+		-S out --outbox outbox --drain
+	assert_equal "$output" ""
+	assert_contains "$stderr" "; on this server (WAL at "
+	assert_contains "$stderr" "this server's history is not the one its peers hold"
+	assert_contains "$stderr" "(recorded in outbox/.forked-a: node a stays refused"
+	mv a .history-a outbox/
 	# Recovery: the database becomes node a2, whose history starts where
 	# the slot stands; the rows it lost come back from the outbox (a's
 	# frames from its first on); its new transactions go out as a2's.
