@@ -223,8 +223,10 @@ check_settings(const struct settings *set)
 		    "and -: %s", s->node);
 	if (s->ntables > 0 && set->mode != MODE_INIT)
 		die(EX_USAGE, "tables are named only with --init");
-	if ((set->has_after || set->outbox != NULL) && !capturing)
-		die(EX_USAGE, "--after and --outbox go with --drain or --follow");
+	if (set->has_after && !capturing)
+		die(EX_USAGE, "--after goes with --drain or --follow");
+	if (set->outbox != NULL && !capturing)
+		die(EX_USAGE, "--outbox goes with --drain or --follow");
 	if (set->has_after && set->outbox != NULL)
 		die(EX_USAGE, "--outbox is the position: no --after with it");
 	if ((set->nexclude > 0 || set->local_only) && !capturing)
