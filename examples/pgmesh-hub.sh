@@ -17,6 +17,9 @@
 #   PGMESH_ALLOW  with PGMESH_DB: which origins may  /etc/pgmesh/allow
 #                 insert into which of its tables, one rule a line
 #                 ("*:public.*"; see pgmesh-apply(1))
+#   PGMESH_SIGNERS  who signs for whom            /etc/pgmesh/signers
+#                 (optional): only frames signed by their origin are
+#                 applied and forwarded
 #   PGMESH_SPOOL  the hub spool                   /var/spool/pgmesh/hub
 #   PGMESH_DESTS  NODE=DEST words, space-separated:
 #                 "a=ssh://a.example/var/spool/pgmesh/inbox
@@ -32,6 +35,7 @@ if [ -n "${PGMESH_DB:-}" ]; then
 	# 75: a gap holds an origin back (its frame may still come), or the
 	# database is unreachable: the rest goes on, the next round retries.
 	pgmesh-apply -d "$PGMESH_DB" --allow-file "${PGMESH_ALLOW:?}" \
+		${PGMESH_SIGNERS:+--signers "$PGMESH_SIGNERS"} \
 		--ack hub-database "$spool" || status=$?
 	[ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
 	prune=--prune
@@ -42,5 +46,6 @@ fi
 
 # Word splitting of PGMESH_DESTS is wanted: one destination per word.
 # shellcheck disable=SC2086
-pgmesh-ship $prune "$spool" $PGMESH_DESTS || status=$?
+pgmesh-ship ${PGMESH_SIGNERS:+--signers "$PGMESH_SIGNERS"} $prune "$spool" \
+	$PGMESH_DESTS || status=$?
 exit "$status"

@@ -17,6 +17,12 @@
 #   PGMESH_ALLOW  which origins may insert into    /etc/pgmesh/allow
 #                 which tables here, one rule a line ("*:public.*"; see
 #                 pgmesh-apply(1)): nothing is applied without it
+#   PGMESH_KEY    this node's signing key          /etc/pgmesh/node-a
+#                 (ssh-keygen -t ed25519 -N '' -f /etc/pgmesh/node-a)
+#   PGMESH_SIGNERS  who signs for whom, one key     /etc/pgmesh/signers
+#                 a line ("a ssh-ed25519 AAAA..."): only frames signed by
+#                 their origin are applied (both optional, and meant
+#                 together: see pgmesh(7), SECURITY CONSIDERATIONS)
 set -euo pipefail
 : "${PGMESH_NODE:?}" "${PGMESH_DB:?}" "${PGMESH_HUB:?}" "${PGMESH_ALLOW:?}"
 spool=${PGMESH_SPOOL:-/var/spool/pgmesh}
@@ -29,7 +35,7 @@ mkdir -p "$spool/outbox" "$spool/inbox"
 # History); it needs track_commit_timestamp = on.
 pgmesh-capture -d "$PGMESH_DB" -S outbox --node "$PGMESH_NODE" \
 	--local-only --outbox "$spool/outbox" --drain |
-	pgmesh-pack | pgmesh-ship "$spool/outbox"
+	pgmesh-pack ${PGMESH_KEY:+--sign "$PGMESH_KEY"} | pgmesh-ship "$spool/outbox"
 
 # Exit status 75 (hub unreachable) is fine for cron: the next round
 # catches up.  Everything else is worth a mail.
@@ -37,4 +43,5 @@ status=0
 pgmesh-ship --prune "$spool/outbox" "$PGMESH_HUB" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 75 ] || exit "$status"
 
-pgmesh-apply -d "$PGMESH_DB" --allow-file "$PGMESH_ALLOW" --prune "$spool/inbox"
+pgmesh-apply -d "$PGMESH_DB" --allow-file "$PGMESH_ALLOW" \
+	${PGMESH_SIGNERS:+--signers "$PGMESH_SIGNERS"} --prune "$spool/inbox"

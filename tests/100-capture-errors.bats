@@ -29,9 +29,9 @@ teardown_file() {
 
 @test "bad combinations of options" {
 	run -64 --separate-stderr pgmesh-capture -S s
-	assert_equal "$stderr" "pgmesh-capture: choose one of --init, --drop, --drain, --follow"
+	assert_equal "$stderr" "pgmesh-capture: choose one of --init, --drop, --drain, --follow, --snapshot"
 	run -64 --separate-stderr pgmesh-capture -S s --drain --follow
-	assert_equal "$stderr" "pgmesh-capture: choose one of --init, --drop, --drain, --follow"
+	assert_equal "$stderr" "pgmesh-capture: choose one of --init, --drop, --drain, --follow, --snapshot"
 	run -64 --separate-stderr pgmesh-capture --drain
 	assert_equal "$stderr" "pgmesh-capture: no slot: give -S NAME"
 	run -64 --separate-stderr pgmesh-capture -S Bad --drain
@@ -49,7 +49,11 @@ teardown_file() {
 	run -64 --separate-stderr pgmesh-capture -S s --drain --node a --rename
 	assert_equal "$stderr" "pgmesh-capture: --rename goes with --init and --node"
 	run -64 --separate-stderr pgmesh-capture -S s --drain t
-	assert_equal "$stderr" "pgmesh-capture: tables are named only with --init"
+	assert_equal "$stderr" "pgmesh-capture: tables are named only with --init or --snapshot"
+	run -64 --separate-stderr pgmesh-capture -S s --snapshot
+	assert_equal "$stderr" "pgmesh-capture: --snapshot takes no slot: it makes a temporary one"
+	run -64 --separate-stderr pgmesh-capture --snapshot --drain
+	assert_equal "$stderr" "pgmesh-capture: choose one of --init, --drop, --drain, --follow, --snapshot"
 	run -64 --separate-stderr pgmesh-capture -S s --drain --node A
 	assert_equal "$stderr" "pgmesh-capture: --node: a node name is 1 to 32 of a-z, 0-9, _ and -: A"
 }

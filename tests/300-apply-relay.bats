@@ -184,3 +184,21 @@ $third"
 	assert_contains "$stderr" "the group mark counts 2 rows, the transaction has 1 here (is every table it applies in the publication"
 	assert_equal "$output" "#pgmesh	1"
 }
+
+@test "a group larger than capture's memory is split from its temporary file" {
+	# 20 transactions of 5,000 rows, one group at b: about 5 MB of change
+	# text, past the 4 MB that capture keeps of a transaction in memory.
+	insert a 1 100000 5000
+	capture a >a.txt
+	run -0 --separate-stderr apply b a.txt
+	# With nowhere to spill, capture at b fails: the spill is needed.
+	TMPDIR=$BATS_TEST_TMPDIR/none run -74 --separate-stderr capture b
+	assert_contains "$stderr" "cannot create a temporary file in $BATS_TEST_TMPDIR/none"
+	run -0 --separate-stderr capture b
+	echo "$output" >b.txt
+	identities a a.txt >want.txt
+	run -0 identities a b.txt
+	assert_equal "$output" "$(cat want.txt)"
+	# Each source transaction ends right after its own last row.
+	run -0 diff <(grep -E '^(I|C)	' a.txt) <(grep -E '^(I|C)	' b.txt)
+}

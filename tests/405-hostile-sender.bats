@@ -85,10 +85,10 @@ LIAR="frame at byte 0: data frame decompresses to more than its manifest's conte
 
 @test "a decompression bomb costs apply no memory, and applies nothing" {
 	sql "CREATE TABLE t (v text)"
-	run -65 --separate-stderr bounded pgmesh-apply -d "$DB" "$BATS_FILE_TMPDIR/bomb.pack"
+	run -65 --separate-stderr bounded pgmesh-apply -d "$DB" --allow '*:*' "$BATS_FILE_TMPDIR/bomb.pack"
 	rss_below 64
 	assert_contains "$stderr" "pgmesh-apply: $BATS_FILE_TMPDIR/bomb.pack: $BOMB"
-	run -65 --separate-stderr bounded pgmesh-apply -d "$DB" "$BATS_FILE_TMPDIR/liar.pack"
+	run -65 --separate-stderr bounded pgmesh-apply -d "$DB" --allow '*:*' "$BATS_FILE_TMPDIR/liar.pack"
 	rss_below 64
 	run -0 sql "SELECT count(*) FROM t"
 	assert_equal "$output" "0"
@@ -124,7 +124,7 @@ LIAR="frame at byte 0: data frame decompresses to more than its manifest's conte
 	run -65 --separate-stderr bounded pgmesh-pack -o line.pack "$BATS_FILE_TMPDIR/line.txt"
 	rss_below 160
 	assert_equal "$stderr" "pgmesh-pack: $BATS_FILE_TMPDIR/line.txt: a line at byte 89 is longer than the text-line limit (67108864 bytes; --limit text-line=SIZE raises it)"
-	run -65 --separate-stderr bounded pgmesh-apply -d "$DB" "$BATS_FILE_TMPDIR/line.txt"
+	run -65 --separate-stderr bounded pgmesh-apply -d "$DB" --allow '*:*' "$BATS_FILE_TMPDIR/line.txt"
 	rss_below 160
 	run -0 sql "SELECT count(*) FROM payments"
 	assert_equal "$output" "0"
@@ -154,7 +154,7 @@ LIAR="frame at byte 0: data frame decompresses to more than its manifest's conte
 
 @test "--limit takes a known name and a size in range" {
 	run -64 --separate-stderr pgmesh-verify --limit frame-bytes=1M x.pack
-	assert_equal "$stderr" "pgmesh-verify: --limit frame-bytes=1M: want NAME=SIZE, NAME one of frame-content, frame-records, manifest, text-line, spool-free"
+	assert_equal "$stderr" "pgmesh-verify: --limit frame-bytes=1M: want NAME=SIZE, NAME one of frame-content, frame-records, manifest, text-line, spool-free, txn-memory"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --limit manifest=1T x.pack
 	assert_equal "$stderr" "pgmesh-apply: --limit manifest=1T: want a size from 4096 to 16777216 (K, M, G allowed)"
 	run -64 --separate-stderr pgmesh-ship --receive spool --limit frame-content=2G

@@ -57,6 +57,8 @@ rounds_shown() {
 	assert_contains "$output" "  a: the same rows as h"
 	assert_contains "$output" "  b: the same rows as h"
 	assert_contains "$output" "  problems 0"
+	assert_contains "$output" " frames signed by a and b, each verified by the hub and by every database that applied it; none refused."
+	[[ $output =~ Signatures:\ [1-9][0-9]*\ frames\ signed ]]
 	assert_contains "$output" "Where to look next:"
 	assert_contains "$output" "demo: stopped the clusters and removed $TMPDIR/pgmesh-demo."
 	# Rows of both peers went through the hub, which pruned what it sent.

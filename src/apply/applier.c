@@ -31,7 +31,9 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
-/* A group also ends when its log holds this much COPY text (memory). */
+/* A group also ends when its log holds this much COPY text: what a failed
+ * group costs to send again, and below the txn-memory limit's default, so
+ * that only a larger transaction spills to disk. */
 #define GROUP_BYTES (32 * 1024 * 1024)
 /* Send logged rows once this much waits, so the server works meanwhile. */
 #define SEND_BYTES (256 * 1024)
@@ -277,8 +279,10 @@ sink_row(void *ctx, const struct table *t, const struct value *vals)
 	lt = &a->log.txns[a->log.ntxns - 1];
 	if (lt->denied == NULL && !allowed(a, lt->txn.origin, t))
 		lt->denied = t;
-	applylog_row(&a->log, t, vals);
-	return true;
+	if (applylog_row(&a->log, t, vals))
+		return true;
+	a->dx.status = APPLY_IO_ERROR;
+	return false;
 }
 
 /* The transaction just read touches a table outside its origin's grant. */
@@ -301,6 +305,8 @@ txn_denied(struct applier *a, struct applylog_txn *lt)
 		applylog_commit(&a->log);
 		return true;
 	}
+	if (a->dx.status != APPLY_OK)
+		return false;
 	/* Commit the transactions before it, then stop. */
 	applylog_drop_open(&a->log);
 	return group_commit(a) && destxact_stop(&a->dx, a->failure.data);
@@ -327,7 +333,7 @@ sink_commit(void *ctx, const struct txn *txn)
 		a->dx.pend.rows += lt->nrows;
 	}
 	if (applylog_committed(&a->log) >= (size_t)a->opt.group ||
-	    a->log.data.len >= GROUP_BYTES)
+	    applylog_bytes(&a->log) >= GROUP_BYTES)
 		return group_commit(a);
 	if (destxact_unsent_bytes(&a->dx, &a->log) >= SEND_BYTES &&
 	    !destxact_send_pending(&a->dx, &a->log)) {
@@ -368,22 +374,6 @@ applier_sink(struct applier *a)
 	};
 }
 
-/*
- * A superuser passes every privilege check: rows may then go anywhere the
- * --allow rules let them, with nothing of the database's own to stop a
- * rule written too wide.
- */
-static void
-warn_superuser(PGconn *c)
-{
-	const char *su = PQparameterStatus(c, "is_superuser");
-
-	if (su != NULL && strcmp(su, "on") == 0)
-		log_warn("role %s is a superuser: only the --allow rules guard "
-		    "this database (pgmesh-apply(1) says which privileges a "
-		    "role of its own needs)", PQuser(c));
-}
-
 struct applier *
 applier_new(PGconn *c, const struct applier_options *opts)
 {
@@ -414,7 +404,7 @@ applier_new(PGconn *c, const struct applier_options *opts)
 		applier_free(a);
 		return NULL;
 	}
-	warn_superuser(c);
+	dbconn_warn_superuser(c);
 	return a;
 }
 

@@ -8,19 +8,20 @@
 
 #include "applylog.h"
 #include "common/copytext.h"
+#include "common/limits.h"
 #include "common/xalloc.h"
 
 void
 applylog_init(struct applylog *l)
 {
 	memset(l, 0, sizeof(*l));
-	buf_init(&l->data);
+	spill_init(&l->data, limits.txn_memory);
 }
 
 void
 applylog_free(struct applylog *l)
 {
-	buf_free(&l->data);
+	spill_free(&l->data);
 	free(l->segs);
 	free(l->txns);
 	applylog_init(l);
@@ -29,7 +30,7 @@ applylog_free(struct applylog *l)
 void
 applylog_reset(struct applylog *l)
 {
-	buf_reset(&l->data);
+	spill_truncate(&l->data, 0);
 	l->nsegs = 0;
 	l->ntxns = 0;
 	l->open = false;
@@ -66,23 +67,24 @@ segment_for(struct applylog *l, struct applylog_txn *lt, const struct table *t)
 	}
 	s = &l->segs[l->nsegs++];
 	s->table = t;
-	s->start = s->end = l->data.len;
+	s->start = s->end = spill_len(&l->data);
 	s->nrows = 0;
 	lt->nsegs++;
 	return s;
 }
 
-void
+bool
 applylog_row(struct applylog *l, const struct table *t,
     const struct value *vals)
 {
 	struct applylog_txn *lt = &l->txns[l->ntxns - 1];
 	struct applylog_seg *s = segment_for(l, lt, t);
 
-	copytext_line(&l->data, NULL, 0, vals, t->ncols);
-	s->end = l->data.len;
+	copytext_line(&l->data.mem, NULL, 0, vals, t->ncols);
+	s->end = spill_len(&l->data);
 	s->nrows++;
 	lt->nrows++;
+	return spill_settle(&l->data);
 }
 
 void
@@ -97,7 +99,7 @@ applylog_drop_rows(struct applylog *l)
 	struct applylog_txn *lt = &l->txns[l->ntxns - 1];
 
 	if (lt->nsegs > 0)
-		l->data.len = l->segs[lt->first_seg].start;
+		spill_truncate(&l->data, l->segs[lt->first_seg].start);
 	l->nsegs = lt->first_seg;
 	lt->nsegs = 0;
 }
@@ -110,6 +112,12 @@ applylog_drop_open(struct applylog *l)
 	applylog_drop_rows(l);
 	l->ntxns--;
 	l->open = false;
+}
+
+uint64_t
+applylog_bytes(const struct applylog *l)
+{
+	return spill_len(&l->data);
 }
 
 size_t
@@ -177,24 +185,42 @@ split_values(char *line, size_t len, int ncols, struct value *vals)
 	}
 }
 
-bool
-applylog_next_row(const struct applylog *l, const struct applylog_seg *s,
-    size_t *pos, struct applylog_vals *v)
+/* Copy the line at *pos (the file's part of it may come in pieces) into
+ * text, and move *pos past its newline (copytext_line ends every line
+ * with one). */
+static bool
+line_copy(struct applylog *l, const struct applylog_seg *s, uint64_t *pos,
+    struct buf *text)
 {
-	const char *line = l->data.data + *pos;
-	const char *nl;
-	size_t len;
+	const char *p, *nl = NULL;
 
+	buf_reset(text);
+	while (nl == NULL) {
+		size_t n = s->end - *pos > SIZE_MAX ? SIZE_MAX :
+		    (size_t)(s->end - *pos);
+
+		if ((p = spill_view(&l->data, *pos, &n)) == NULL)
+			return false;
+		nl = memchr(p, '\n', n);
+		if (nl != NULL)
+			n = (size_t)(nl - p);
+		buf_append(text, p, n);
+		*pos += n;
+	}
+	(*pos)++;
+	return true;
+}
+
+int
+applylog_next_row(struct applylog *l, const struct applylog_seg *s,
+    uint64_t *pos, struct applylog_vals *v)
+{
 	if (*pos >= s->end)
-		return false;
-	nl = memchr(line, '\n', s->end - *pos);
-	len = (size_t)(nl - line);
-	*pos += len + 1;
-	/* Copy first, then point into the copy: a realloc would move it. */
-	buf_reset(&v->text);
-	buf_append(&v->text, line, len);
+		return 0;
+	if (!line_copy(l, s, pos, &v->text))
+		return -1;
 	buf_putc(&v->text, '\0');
 	vals_reserve(v, s->table->ncols);
-	split_values(v->text.data, len, s->table->ncols, v->vals);
-	return true;
+	split_values(v->text.data, v->text.len - 1, s->table->ncols, v->vals);
+	return 1;
 }

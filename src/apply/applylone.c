@@ -36,7 +36,7 @@ enum prepared { UNPREPARED, PREPARING, PREPARED };
 struct lone_pipeline {
 	struct applylone *lone;
 	struct destxact *dx;
-	const struct applylog *log;
+	struct applylog *log;
 	const struct table *preparing[LONE_ROWS];
 	size_t sql_at[LONE_ROWS];	/* where each one's INSERT is in sql */
 	struct buf sql;
@@ -65,8 +65,10 @@ applylone_fits(const struct destxact *dx, const struct applylog *l)
 {
 	return destxact_fresh(dx) && dx->pend.rejected == 0 &&
 	    dx->pend.rows > 0 && dx->pend.rows <= LONE_ROWS &&
+	    /* Rows that large gain nothing from saving round trips. */
+	    l->data.spilled == 0 &&
 	    /* A NUL would end a text parameter: COPY refuses the value. */
-	    memchr(l->data.data, '\0', l->data.len) == NULL;
+	    memchr(l->data.mem.data, '\0', l->data.mem.len) == NULL;
 }
 
 static void
@@ -152,12 +154,13 @@ send_rows(struct lone_pipeline *lp, const struct applylog_seg *s)
 	const struct table *t = s->table;
 	const char **params = xcalloc((size_t)t->ncols, sizeof(*params));
 	struct applylog_vals *row = &lp->lone->row;
-	size_t pos = s->start;
+	uint64_t pos = s->start;
 	char name[STATEMENT_NAME_SIZE];
 	bool ok = true;
+	int got = 0;
 
 	statement_name(name, t);
-	while (ok && applylog_next_row(lp->log, s, &pos, row)) {
+	while (ok && (got = applylog_next_row(lp->log, s, &pos, row)) > 0) {
 		for (int i = 0; i < t->ncols; i++)
 			params[i] = row->vals[i].data;
 		ok = PQsendQueryPrepared(lp->dx->c, name, t->ncols, params,
@@ -165,7 +168,7 @@ send_rows(struct lone_pipeline *lp, const struct applylog_seg *s)
 		lp->nrows++;
 	}
 	free(params);
-	return ok;
+	return ok && got == 0;
 }
 
 static bool
@@ -235,7 +238,7 @@ send_planned(struct lone_pipeline *lp, const struct applylog_txn *last)
 
 bool
 applylone_commit(struct applylone *lone, struct destxact *dx,
-    const struct applylog *l, const struct applylog_txn *last)
+    struct applylog *l, const struct applylog_txn *last)
 {
 	struct lone_pipeline lp = { .lone = lone, .dx = dx, .log = l };
 	bool sent, open = false, ok;

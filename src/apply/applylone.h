@@ -29,6 +29,6 @@ bool applylone_fits(const struct destxact *dx, const struct applylog *l);
 /* Commit it in dx so, up to last; false (dx->err filled) leaves it for
  * the retry. */
 bool applylone_commit(struct applylone *lone, struct destxact *dx,
-    const struct applylog *l, const struct applylog_txn *last);
+    struct applylog *l, const struct applylog_txn *last);
 
 #endif

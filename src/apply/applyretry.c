@@ -31,12 +31,12 @@ failure_row(struct retry *r, const struct applylog_seg *s, long line)
 	struct rowkey key;
 	struct dberror err;
 	struct applylog_vals row;
-	size_t pos = s->start;
+	uint64_t pos = s->start;
 
 	if (line <= 0 || !rowkey_lookup(r->dx->c, s->table, &key, &err))
 		return;
 	applylog_vals_init(&row);
-	while (applylog_next_row(r->log, s, &pos, &row))
+	while (applylog_next_row(r->log, s, &pos, &row) > 0)
 		if (--line == 0) {
 			buf_puts(&r->failure, " (");
 			rowkey_describe(&r->failure, s->table, &key, row.vals);
@@ -177,6 +177,8 @@ txn_retry(struct retry *r, struct applylog_txn *lt)
 	else if (outcome == TXN_FAILED &&
 	    destxact_reject(r->dx, r->log, lt, r->failure.data))
 		outcome = TXN_REJECTED;
+	else if (r->dx->status != APPLY_OK)
+		outcome = TXN_FATAL;
 	return outcome;
 }
 

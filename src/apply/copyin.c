@@ -3,6 +3,8 @@
  * queues and sends as the socket takes it, so a caller handing over large
  * pieces keeps the server busy while it prepares the next one.
  */
+#include <stdio.h>
+
 #include "copyin.h"
 
 /*
@@ -58,6 +60,29 @@ copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err)
 		}
 		data += n;
 		len -= n;
+	}
+	return true;
+}
+
+bool
+copyin_put_segment(PGconn *c, struct applylog *l,
+    const struct applylog_seg *s, struct dberror *err)
+{
+	for (uint64_t off = s->start; off < s->end;) {
+		size_t n = s->end - off > SIZE_MAX ? SIZE_MAX :
+		    (size_t)(s->end - off);
+		const char *p = spill_view(&l->data, off, &n);
+
+		if (p == NULL) {
+			*err = (struct dberror){ .sqlstate = "58030" };
+			snprintf(err->message, sizeof(err->message),
+			    "the rows of a large transaction could not be "
+			    "read back from its temporary file");
+			return false;
+		}
+		if (!copyin_put(c, p, n, err))
+			return false;
+		off += n;
 	}
 	return true;
 }

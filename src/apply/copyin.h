@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+#include "applylog.h"
 #include "dbconn.h"
 #include "common/change.h"
 
@@ -25,7 +26,15 @@
  */
 bool copyin_start(PGconn *c, const struct table *t, const char *target,
     bool begin, struct dberror *err);
+/* Send len bytes of rows in COPY text. */
 bool copyin_put(PGconn *c, const char *data, size_t len, struct dberror *err);
+/*
+ * Send the rows of segment s of l.  Rows of its temporary file that cannot
+ * be read back (logged) are no fault of the data: err gets PostgreSQL's
+ * SQLSTATE for an I/O error, of a class worth trying again later.
+ */
+bool copyin_put_segment(PGconn *c, struct applylog *l,
+    const struct applylog_seg *s, struct dberror *err);
 bool copyin_end(PGconn *c, struct dberror *err);
 
 #endif

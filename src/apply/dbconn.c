@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dbconn.h"
+#include "common/log.h"
 #include "common/pgconn.h"
 
 /* "COPY payments, line 3, column amount: ..." gives 3. */
@@ -151,4 +152,15 @@ dbconn_quote_columns(PGconn *c, struct buf *out, const struct table *t,
 			return false;
 	}
 	return true;
+}
+
+void
+dbconn_warn_superuser(PGconn *c)
+{
+	const char *su = PQparameterStatus(c, "is_superuser");
+
+	if (su != NULL && strcmp(su, "on") == 0)
+		log_warn("role %s is a superuser: only the --allow rules guard "
+		    "this database (pgmesh-apply(1) says which privileges a "
+		    "role of its own needs)", PQuser(c));
 }

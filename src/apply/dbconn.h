@@ -69,4 +69,11 @@ bool dbconn_quote_table(PGconn *c, struct buf *out, const struct table *t,
 bool dbconn_quote_columns(PGconn *c, struct buf *out, const struct table *t,
     const char *prefix, struct dberror *err);
 
+/*
+ * Warn when c's role is a superuser, who passes every privilege check:
+ * rows may then go anywhere the --allow rules let them, with nothing of
+ * the database's own to stop a rule written too wide.
+ */
+void dbconn_warn_superuser(PGconn *c);
+
 #endif

@@ -92,7 +92,7 @@ destxact_copy_end(struct destxact *dx)
 }
 
 bool
-destxact_copy_segment(struct destxact *dx, const struct applylog *l,
+destxact_copy_segment(struct destxact *dx, struct applylog *l,
     const struct applylog_seg *s)
 {
 	if (dx->copying != s->table) {
@@ -104,8 +104,7 @@ destxact_copy_segment(struct destxact *dx, const struct applylog *l,
 			return false;
 		dx->copying = s->table;
 	}
-	if (!copyin_put(dx->c, l->data.data + s->start, s->end - s->start,
-	    &dx->err)) {
+	if (!copyin_put_segment(dx->c, l, s, &dx->err)) {
 		dx->copying = NULL;
 		return false;
 	}
@@ -119,7 +118,7 @@ destxact_copy_segment(struct destxact *dx, const struct applylog *l,
  * destination, and one outside its grant is rejected before any row goes.
  */
 bool
-destxact_send_pending(struct destxact *dx, const struct applylog *l)
+destxact_send_pending(struct destxact *dx, struct applylog *l)
 {
 	size_t n = l->nsegs;
 
@@ -131,22 +130,25 @@ destxact_send_pending(struct destxact *dx, const struct applylog *l)
 	return true;
 }
 
-size_t
+uint64_t
 destxact_unsent_bytes(const struct destxact *dx, const struct applylog *l)
 {
 	if (dx->sent_seg >= l->nsegs)
 		return 0;
-	return l->data.len - l->segs[dx->sent_seg].start;
+	return applylog_bytes(l) - l->segs[dx->sent_seg].start;
 }
 
 bool
-destxact_reject(struct destxact *dx, const struct applylog *l,
+destxact_reject(struct destxact *dx, struct applylog *l,
     struct applylog_txn *lt, const char *msg)
 {
 	if (dx->rejects == NULL)
 		return false;
+	if (!rejects_add(dx->rejects, l, lt)) {
+		dx->status = APPLY_IO_ERROR;
+		return false;
+	}
 	log_warn("%s; rejected", msg);
-	rejects_add(dx->rejects, l, lt);
 	lt->rejected = true;
 	dx->pend.rejected++;
 	return true;

@@ -74,17 +74,18 @@ bool destxact_begin(struct destxact *dx);
 bool destxact_fresh(const struct destxact *dx);
 /* Send segment s of l, in the COPY open for its table or a new one.  A
  * failed COPY is not ended again: the caller rolls back. */
-bool destxact_copy_segment(struct destxact *dx, const struct applylog *l,
+bool destxact_copy_segment(struct destxact *dx, struct applylog *l,
     const struct applylog_seg *s);
 bool destxact_copy_end(struct destxact *dx);
 /* Send the committed source transactions of l not sent yet. */
-bool destxact_send_pending(struct destxact *dx, const struct applylog *l);
-size_t destxact_unsent_bytes(const struct destxact *dx,
+bool destxact_send_pending(struct destxact *dx, struct applylog *l);
+uint64_t destxact_unsent_bytes(const struct destxact *dx,
     const struct applylog *l);
 
 /* Put lt of l, whose failure msg names, in the rejects file instead of
- * the destination: false when there is none. */
-bool destxact_reject(struct destxact *dx, const struct applylog *l,
+ * the destination: false when there is none, or when the log could not be
+ * read back (dx->status set). */
+bool destxact_reject(struct destxact *dx, struct applylog *l,
     struct applylog_txn *lt, const char *msg);
 
 /* The group mark of l's transactions up to lt (applymark.h), in dx. */

@@ -59,20 +59,29 @@ rejects_close(struct rejects *r)
 	free(r);
 }
 
-void
-rejects_add(struct rejects *r, const struct applylog *l,
+bool
+rejects_add(struct rejects *r, struct applylog *l,
     const struct applylog_txn *lt)
 {
+	size_t mark = r->out.len;
+	int got = 0;
+
 	textwriter_begin(&r->w, &lt->txn);
 	for (size_t i = lt->first_seg; i < lt->first_seg + lt->nsegs; i++) {
 		const struct applylog_seg *s = &l->segs[i];
-		size_t pos = s->start;
+		uint64_t pos = s->start;
 
-		while (applylog_next_row(l, s, &pos, &r->row))
+		while ((got = applylog_next_row(l, s, &pos, &r->row)) > 0)
 			textwriter_row(&r->w, s->table, r->row.vals);
+		if (got < 0) {
+			/* Never part of a transaction in the file. */
+			textwriter_truncate(&r->w, mark);
+			return false;
+		}
 	}
 	textwriter_commit(&r->w, &lt->txn);
 	r->pending = true;
+	return true;
 }
 
 bool

@@ -20,8 +20,9 @@ struct rejects;
 struct rejects *rejects_open(const char *path);
 void rejects_close(struct rejects *r);
 
-/* Add one transaction of the log (its rows still there). */
-void rejects_add(struct rejects *r, const struct applylog *l,
+/* Add one transaction of the log (its rows still there); false, and
+ * nothing of it added, when the log's file could not be read back. */
+bool rejects_add(struct rejects *r, struct applylog *l,
     const struct applylog_txn *lt);
 /* Write out and fsync what was added; false after log_error. */
 bool rejects_sync(struct rejects *r);

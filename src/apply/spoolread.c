@@ -20,7 +20,7 @@
  */
 static enum read_result
 read_file(const char *dir, const struct spool_entry *e, struct packread *r,
-    struct continuity *c, size_t *quarantined)
+    struct continuity *c, bool signed_only, size_t *quarantined)
 {
 	struct input in;
 	struct stat st;
@@ -43,7 +43,9 @@ read_file(const char *dir, const struct spool_entry *e, struct packread *r,
 	input_close(&in);
 	if (res != READ_BAD_DATA)
 		return res;
-	if (!spool_quarantine(dir, e->origin, e->path, "a damaged frame"))
+	if (!spool_quarantine(dir, e->origin, e->path, signed_only ?
+	    "a damaged frame, or one not signed by its origin" :
+	    "a damaged frame"))
 		return READ_IO_ERROR;
 	(*quarantined)++;
 	return READ_OK;
@@ -51,7 +53,7 @@ read_file(const char *dir, const struct spool_entry *e, struct packread *r,
 
 enum read_result
 spoolread_run(const char *dir, struct catalog *cat, struct continuity *c,
-    size_t *quarantined)
+    const struct signers *signers, size_t *quarantined)
 {
 	const struct change_sink sink = continuity_sink(c);
 	struct spool_entry *e;
@@ -62,13 +64,15 @@ spoolread_run(const char *dir, struct catalog *cat, struct continuity *c,
 
 	if (!spool_list(dir, &e, &n))
 		return READ_IO_ERROR;
-	r = packread_open(cat, &sink, false);
+	r = packread_open(cat, &sink,
+	    &(struct packread_options){ .signers = signers });
 	for (size_t i = 0; i < n && res == READ_OK; i++) {
 		if ((i == 0 || strcmp(e[i].origin, e[i - 1].origin) != 0) &&
 		    !continuity_stands(c, e[i].origin, &stands))
 			res = READ_SINK_FAILED;
 		else if (e[i].last_lsn > stands)
-			res = read_file(dir, &e[i], r, c, quarantined);
+			res = read_file(dir, &e[i], r, c, signers != NULL,
+			    quarantined);
 	}
 	/* A split transaction still open at the end waits for its parts
 	 * (continuity holds it back): not an error. */

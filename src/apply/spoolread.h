@@ -17,13 +17,17 @@
 #include "continuity.h"
 #include "common/catalog.h"
 #include "common/change.h"
+#include "common/signers.h"
 
 /*
- * Read the spool dir into c.  Returns READ_OK (held transactions and
+ * Read the spool dir into c, taking only frames signed by their origin
+ * when signers is not NULL (a frame that is not is quarantined like a
+ * damaged one).  Returns READ_OK (held transactions and
  * quarantined files, counted in *quarantined, included), READ_IO_ERROR
  * or READ_SINK_FAILED, reported.
  */
 enum read_result spoolread_run(const char *dir, struct catalog *cat,
-    struct continuity *c, size_t *quarantined);
+    struct continuity *c, const struct signers *signers,
+    size_t *quarantined);
 
 #endif

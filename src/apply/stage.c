@@ -24,6 +24,13 @@ struct staging {
 	struct buf cols;	/* quoted column list */
 	struct rowkey key;
 	struct dberror *err;
+	/* The rows: a segment of the log (which may lie in its file), or
+	 * COPY text in memory. */
+	struct applylog *log;
+	const struct applylog_seg *seg;
+	const char *rows;
+	size_t len;
+	uint64_t nrows;
 };
 
 static bool
@@ -56,12 +63,13 @@ staging_prepare(struct staging *st, struct buf *sql)
 }
 
 static bool
-staging_load(struct staging *st, const struct applylog *l,
-    const struct applylog_seg *s)
+staging_load(struct staging *st)
 {
 	return copyin_start(st->c, st->t, st->stage, false, st->err) &&
-	    copyin_put(st->c, l->data.data + s->start, s->end - s->start,
-	    st->err) && copyin_end(st->c, st->err);
+	    (st->seg != NULL ?
+	    copyin_put_segment(st->c, st->log, st->seg, st->err) :
+	    copyin_put(st->c, st->rows, st->len, st->err)) &&
+	    copyin_end(st->c, st->err);
 }
 
 static bool
@@ -157,8 +165,7 @@ describe_conflict(struct staging *st, PGresult *res, struct buf *key)
 }
 
 static enum stage_result
-staging_apply(struct staging *st, const struct applylog *l,
-    const struct applylog_seg *s, uint64_t *dups, struct buf *key)
+staging_apply(struct staging *st, uint64_t *dups, struct buf *key)
 {
 	struct buf sql;
 	PGresult *res;
@@ -166,7 +173,7 @@ staging_apply(struct staging *st, const struct applylog *l,
 	enum stage_result r = STAGE_FAILED;
 
 	buf_init(&sql);
-	if (!staging_prepare(st, &sql) || !staging_load(st, l, s) ||
+	if (!staging_prepare(st, &sql) || !staging_load(st) ||
 	    !staging_insert(st, &sql, &inserted) ||
 	    (res = staging_conflict(st, &sql)) == NULL)
 		goto out;
@@ -174,7 +181,7 @@ staging_apply(struct staging *st, const struct applylog *l,
 		describe_conflict(st, res, key);
 		r = STAGE_CONFLICT;
 	} else {
-		*dups += s->nrows - inserted;
+		*dups += st->nrows - inserted;
 		r = STAGE_OK;
 	}
 	PQclear(res);
@@ -183,23 +190,42 @@ out:
 	return r;
 }
 
+/* Stage st's rows into st->t, with what quoting and its key need. */
+static enum stage_result
+stage(struct staging *st, uint64_t *dups, struct buf *key)
+{
+	enum stage_result r = STAGE_FAILED;
+
+	snprintf(st->stage, sizeof(st->stage), "pgmesh_stage_%u", st->t->def_id);
+	buf_init(&st->target);
+	buf_init(&st->cols);
+	if (dbconn_quote_table(st->c, &st->target, st->t, st->err) &&
+	    dbconn_quote_columns(st->c, &st->cols, st->t, NULL, st->err) &&
+	    rowkey_lookup(st->c, st->t, &st->key, st->err))
+		r = staging_apply(st, dups, key);
+	rowkey_free(&st->key);
+	buf_free(&st->target);
+	buf_free(&st->cols);
+	return r;
+}
+
 enum stage_result
-stage_segment(PGconn *c, const struct applylog *l,
+stage_segment(PGconn *c, struct applylog *l,
     const struct applylog_seg *s, uint64_t *dups, struct buf *key,
     struct dberror *err)
 {
-	struct staging st = { .c = c, .t = s->table, .err = err };
-	enum stage_result r = STAGE_FAILED;
+	struct staging st = { .c = c, .t = s->table, .err = err, .log = l,
+	    .seg = s, .nrows = s->nrows };
 
-	snprintf(st.stage, sizeof(st.stage), "pgmesh_stage_%u", s->table->def_id);
-	buf_init(&st.target);
-	buf_init(&st.cols);
-	if (dbconn_quote_table(c, &st.target, s->table, err) &&
-	    dbconn_quote_columns(c, &st.cols, s->table, NULL, err) &&
-	    rowkey_lookup(c, s->table, &st.key, err))
-		r = staging_apply(&st, l, s, dups, key);
-	rowkey_free(&st.key);
-	buf_free(&st.target);
-	buf_free(&st.cols);
-	return r;
+	return stage(&st, dups, key);
+}
+
+enum stage_result
+stage_rows(PGconn *c, const struct table *t, const char *rows, size_t len,
+    uint64_t nrows, uint64_t *dups, struct buf *key, struct dberror *err)
+{
+	struct staging st = { .c = c, .t = t, .err = err, .rows = rows,
+	    .len = len, .nrows = nrows };
+
+	return stage(&st, dups, key);
 }

@@ -24,8 +24,12 @@ enum stage_result {
 	STAGE_FAILED		/* *err says why */
 };
 
-enum stage_result stage_segment(PGconn *c, const struct applylog *l,
+enum stage_result stage_segment(PGconn *c, struct applylog *l,
     const struct applylog_seg *s, uint64_t *dups, struct buf *key,
     struct dberror *err);
+/* The same for nrows rows of t in COPY text (a snapshot's chunk). */
+enum stage_result stage_rows(PGconn *c, const struct table *t,
+    const char *rows, size_t len, uint64_t nrows, uint64_t *dups,
+    struct buf *key, struct dberror *err);
 
 #endif

@@ -1,13 +1,12 @@
 /*
  * emit.c: assembling each transaction's change text and writing it whole.
  */
-#include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "emit.h"
 #include "common/log.h"
@@ -33,12 +32,10 @@ emitter_init(struct emitter *e, const struct emit_options *opt)
 {
 	memset(e, 0, sizeof(*e));
 	e->opt = *opt;
-	e->spill_fd = -1;
 	e->since = CLAIM_NONE;
 	e->skip_below = opt->after;
 	buf_init(&e->out);
-	buf_init(&e->body);
-	buf_init(&e->chunk);
+	spill_init(&e->body, SPILL_BYTES);
 	relay_init(&e->relay);
 	textwriter_init(&e->w, &e->out);
 	e->started = e->reported = now();
@@ -49,12 +46,9 @@ emitter_free(struct emitter *e)
 {
 	textwriter_free(&e->w);
 	buf_free(&e->out);
-	buf_free(&e->body);
-	buf_free(&e->chunk);
+	spill_free(&e->body);
 	relay_free(&e->relay);
 	free(e->saved);
-	if (e->spill_fd != -1)
-		close(e->spill_fd);
 }
 
 void
@@ -164,34 +158,6 @@ save_marks(struct emitter *e)
 }
 
 static bool
-spill_body(struct emitter *e)
-{
-	if (e->spill_fd == -1) {
-		const char *dir = getenv("TMPDIR");
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/pgmesh-capture.XXXXXX",
-		    dir != NULL && *dir != '\0' ? dir : "/tmp");
-		e->spill_fd = mkstemp(path);
-		if (e->spill_fd == -1) {
-			e->write_failed = true;
-			log_error("cannot create a temporary file in %s: %s",
-			    dir != NULL ? dir : "/tmp", strerror(errno));
-			return false;
-		}
-		unlink(path);
-	}
-	if (!write_all(e->spill_fd, e->body.data, e->body.len,
-	    "the temporary file of a large transaction")) {
-		e->write_failed = true;
-		return false;
-	}
-	e->spilled += e->body.len;
-	buf_reset(&e->body);
-	return true;
-}
-
-static bool
 on_row(void *ctx, const struct table *t, const struct value *vals)
 {
 	struct emitter *e = ctx;
@@ -205,10 +171,13 @@ on_row(void *ctx, const struct table *t, const struct value *vals)
 	}
 	if (e->txn_rows++ == 0) {
 		save_marks(e);
-		e->w.out = &e->body;
+		e->w.out = &e->body.mem;
 	}
 	textwriter_row(&e->w, t, vals);
-	return e->body.len < SPILL_BYTES || spill_body(e);
+	if (spill_settle(&e->body))
+		return true;
+	e->write_failed = true;
+	return false;
 }
 
 /* Rows of the open transaction into the output: a relayed one's through
@@ -222,34 +191,27 @@ put_body(struct emitter *e, const char *data, size_t len)
 		buf_append(&e->out, data, len);
 }
 
-/* Append the spilled rows to the output, writing it out as it fills. */
+/* Append the open transaction's rows to the output, through put_body.
+ * Rows read back from the temporary file are written out as they fill it;
+ * rows in memory go with the commit, so a transaction that fits is written
+ * whole at once. */
 static bool
-unspill(struct emitter *e)
+body_out(struct emitter *e)
 {
-	uint64_t off = 0;
+	uint64_t off = 0, len = spill_len(&e->body);
 
-	while (off < e->spilled) {
-		size_t want = e->spilled - off < FLUSH_BYTES ?
-		    (size_t)(e->spilled - off) : FLUSH_BYTES;
-		ssize_t n = pread(e->spill_fd, buf_reserve(&e->chunk, want),
-		    want, (off_t)off);
+	while (off < len) {
+		size_t n = len - off > SIZE_MAX ? SIZE_MAX : (size_t)(len - off);
+		const char *p = spill_view(&e->body, off, &n);
 
-		if (n <= 0) {
-			log_error("read of the temporary file of a large "
-			    "transaction: %s", n == 0 ? "file shrank" :
-			    strerror(errno));
+		if (p == NULL)
 			return false;
-		}
-		put_body(e, e->chunk.data, (size_t)n);
-		off += (uint64_t)n;
-		if (e->out.len >= FLUSH_BYTES && !emitter_flush(e))
+		put_body(e, p, n);
+		off += n;
+		if (off < len && e->out.len >= FLUSH_BYTES && !emitter_flush(e))
 			return false;
 	}
-	e->spilled = 0;
-	if (ftruncate(e->spill_fd, 0) != 0) {
-		log_error("cannot empty the temporary file: %s", strerror(errno));
-		return false;
-	}
+	spill_truncate(&e->body, 0);
 	return true;
 }
 
@@ -265,6 +227,25 @@ report_progress(struct emitter *e)
 	log_verbose("%" PRIu64 " transactions, %" PRIu64 " rows, LSN %s, "
 	    "%.0f rows/s", e->ntxns, e->nrows, lsn_format(e->last_end, lsn),
 	    (double)e->nrows / (t - e->started));
+}
+
+/* The end of the transaction written: a local one moves this node's claim
+ * on; a relayed one's source transactions end with it. */
+static void
+end_txn(struct emitter *e, lsn_t end_lsn)
+{
+	if (!e->from_origin) {
+		textwriter_commit(&e->w, &e->txn);
+		e->local_at = end_lsn;
+		e->last_local = e->txn;
+		e->has_local = true;
+		return;
+	}
+	relay_end(&e->relay, &e->w);
+	/* Withdrawing a relayed origin's claim withdrew this node's too:
+	 * claim it again before its next transaction. */
+	if (relay_restarted(&e->relay))
+		e->since = e->local_at;
 }
 
 static bool
@@ -290,24 +271,11 @@ on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 		e->bad_relay = true;
 		return false;
 	}
-	if (e->spilled > 0 && !unspill(e)) {
+	if (!body_out(e)) {
 		e->write_failed = true;
 		return false;
 	}
-	put_body(e, e->body.data, e->body.len);
-	buf_reset(&e->body);
-	if (!e->from_origin) {
-		textwriter_commit(&e->w, &e->txn);
-		e->local_at = end_lsn;
-		e->last_local = e->txn;
-		e->has_local = true;
-	} else {
-		relay_end(&e->relay, &e->w);
-		/* Withdrawing a relayed origin's claim withdrew this node's
-		 * too: claim it again before its next transaction. */
-		if (relay_restarted(&e->relay))
-			e->since = e->local_at;
-	}
+	end_txn(e, end_lsn);
 	e->skip_below = end_lsn;
 	e->last_end = end_lsn;
 	e->ntxns++;
@@ -343,10 +311,7 @@ emitter_drop(struct emitter *e)
 			memcpy(e->w.written, e->saved, e->nsaved * sizeof(*e->saved));
 	}
 	e->w.out = &e->out;
-	buf_reset(&e->body);
-	e->spilled = 0;
-	if (e->spill_fd != -1 && ftruncate(e->spill_fd, 0) != 0)
-		log_warn("cannot empty the temporary file: %s", strerror(errno));
+	spill_truncate(&e->body, 0);
 	e->txn_rows = 0;
 }
 

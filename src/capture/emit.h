@@ -34,6 +34,7 @@
 #include "common/buf.h"
 #include "common/change.h"
 #include "common/lsn.h"
+#include "common/spill.h"
 #include "common/textwrite.h"
 
 struct emit_options {
@@ -50,12 +51,9 @@ struct emitter {
 	struct emit_options opt;
 	struct textwriter w;
 	struct buf out;			/* whole transactions not yet written */
-	struct buf body;		/* rows of the open transaction */
-	struct buf chunk;		/* spilled rows read back */
+	struct spill body;		/* rows of the open transaction */
 	struct relay relay;		/* relayed transactions split */
 	struct outthread *writer;	/* NULL: out is written to opt.fd here */
-	int spill_fd;			/* -1 until a transaction outgrows memory */
-	uint64_t spilled;		/* bytes of body in spill_fd */
 	unsigned *saved;		/* w.written as it was at begin */
 	unsigned nsaved;
 	lsn_t skip_below;		/* emit only commits starting here or later */

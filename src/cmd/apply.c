@@ -22,12 +22,14 @@
 #include "apply/grants.h"
 #include "apply/origin.h"
 #include "apply/rejects.h"
+#include "apply/snapload.h"
 #include "apply/spoolread.h"
 #include "common/catalog.h"
 #include "common/cli.h"
 #include "common/input.h"
 #include "common/log.h"
 #include "common/pgconn.h"
+#include "common/signers.h"
 #include "common/textread.h"
 #include "common/xalloc.h"
 #include "pack/packread.h"
@@ -51,6 +53,9 @@ struct settings {
 	const char *ack;
 	bool prune;
 	bool replay;
+	const char *snapshot_from;
+	const char *signers_file;	/* --signers */
+	struct signers signers;
 	char **inputs;
 	int ninputs;
 };
@@ -59,10 +64,12 @@ static const char usage[] =
     "usage: pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
     "                    [--group n] [--rejects file] [--sync]\n"
     "                    [--max-gap-age age] [--accept-gap node:lsn]\n"
-    "                    [--ack name | --prune] [--limit name=size]\n"
-    "                    [file | dir ...]\n"
+    "                    [--ack name | --prune] [--signers file]\n"
+    "                    [--limit name=size] [file | dir ...]\n"
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
-    "       pgmesh-apply -d conninfo --position [--origin node]\n";
+    "       pgmesh-apply -d conninfo --position [--origin node]\n"
+    "       pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
+    "                    [--limit name=size] --snapshot-from node [file ...]\n";
 
 static int
 parse_group(const char *s)
@@ -96,7 +103,8 @@ parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_POSITION = 256, OPT_ORIGIN, OPT_GROUP, OPT_SYNC,
 	    OPT_REJECTS, OPT_ALLOW, OPT_ALLOW_FILE, OPT_ACCEPT_GAP,
-	    OPT_MAX_GAP_AGE, OPT_ACK, OPT_PRUNE, OPT_REPLAY };
+	    OPT_MAX_GAP_AGE, OPT_ACK, OPT_PRUNE, OPT_REPLAY, OPT_SNAPSHOT_FROM,
+	    OPT_SIGNERS };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "position", no_argument, NULL, OPT_POSITION },
@@ -111,6 +119,8 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "ack", required_argument, NULL, OPT_ACK },
 		{ "prune", no_argument, NULL, OPT_PRUNE },
 		{ "replay", no_argument, NULL, OPT_REPLAY },
+		{ "snapshot-from", required_argument, NULL, OPT_SNAPSHOT_FROM },
+		{ "signers", required_argument, NULL, OPT_SIGNERS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIMIT_OPTION,
@@ -150,6 +160,14 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_PRUNE: s->prune = true; break;
 		case OPT_REPLAY: s->replay = true; break;
+		case OPT_SNAPSHOT_FROM:
+			if (!node_valid(optarg, strlen(optarg)))
+				die(EX_USAGE, "--snapshot-from %s: not a node "
+				    "name (1 to %d of a-z 0-9 _ -)", optarg,
+				    NODE_MAX);
+			s->snapshot_from = optarg;
+			break;
+		case OPT_SIGNERS: s->signers_file = optarg; break;
 		case 'v': verbosity++; break;
 		}
 	}
@@ -163,7 +181,7 @@ check_settings(const struct settings *s)
 	bool applying = s->ninputs > 0 || s->rejects || s->sync ||
 	    !grants_empty(s->grants) || s->group != DEFAULT_GROUP ||
 	    s->accept.n > 0 || s->ack != NULL || s->prune || s->replay ||
-	    s->max_gap_age != DEFAULT_MAX_GAP_AGE;
+	    s->max_gap_age != DEFAULT_MAX_GAP_AGE || s->signers_file != NULL;
 
 	if (s->conninfo == NULL)
 		die(EX_USAGE, "-d conninfo is required");
@@ -189,6 +207,19 @@ check_settings(const struct settings *s)
 	if (s->replay && (s->ack != NULL || s->prune || s->accept.n > 0))
 		die(EX_USAGE, "--replay goes alone: no --ack, --prune or "
 		    "--accept-gap");
+	if (s->snapshot_from != NULL && (s->position || s->replay ||
+	    s->rejects || s->sync || s->group != DEFAULT_GROUP ||
+	    s->accept.n > 0 || s->ack != NULL || s->prune ||
+	    s->max_gap_age != DEFAULT_MAX_GAP_AGE))
+		die(EX_USAGE, "--snapshot-from goes alone (with -v, --allow "
+		    "and --limit)");
+	for (int i = 0; s->snapshot_from != NULL && i < s->ninputs; i++) {
+		struct stat st;
+
+		if (stat(s->inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			die(EX_USAGE, "%s: --snapshot-from takes files, not "
+			    "spools", s->inputs[i]);
+	}
 	if ((s->ack != NULL || s->prune) && s->ninputs == 0)
 		die(EX_USAGE, "--ack and --prune take spool directories");
 	for (int i = 0; (s->ack != NULL || s->prune) && i < s->ninputs; i++) {
@@ -245,10 +276,14 @@ status_exit(enum apply_status st)
 	return EX_SOFTWARE;
 }
 
-/* One input: a stream of change text or pack frames, a new stream. */
+/*
+ * One input: a stream of change text or pack frames, a new stream.  With
+ * signers, only pack frames signed by their origin: change text names its
+ * origin without proof, so it is refused whole.
+ */
 static enum read_result
 read_stream(struct input *in, struct catalog *cat,
-    const struct change_sink *sink)
+    const struct change_sink *sink, const struct signers *signers)
 {
 	ssize_t n = input_fill(in, 8);
 
@@ -258,10 +293,16 @@ read_stream(struct input *in, struct catalog *cat,
 		return READ_OK;	/* nothing new upstream: not an error */
 	if (sink->restart != NULL && !sink->restart(sink->ctx))
 		return READ_SINK_FAILED;
+	if (textread_detect(in->buf + in->start, (size_t)n) && signers != NULL) {
+		log_error("%s: change text cannot be signed, and --signers "
+		    "takes only frames signed by their origin", in->name);
+		return READ_BAD_DATA;
+	}
 	if (textread_detect(in->buf + in->start, (size_t)n))
 		return textread_run(in, cat, sink);
 	if (pack_detect((const unsigned char *)in->buf + in->start, (size_t)n))
-		return packread_run(in, cat, sink);
+		return packread_run(in, cat, sink,
+		    &(struct packread_options){ .signers = signers });
 	log_error("%s: neither change text nor a pack stream", in->name);
 	return READ_BAD_DATA;
 }
@@ -272,6 +313,7 @@ struct run {
 	struct continuity *cont;
 	struct change_sink sink;	/* cont's, or the applier's (--replay) */
 	struct catalog *cat;
+	const struct signers *signers;	/* --signers, or NULL */
 	size_t quarantined;	/* damaged spool files moved aside */
 	bool bad_input;		/* a stream with bad data, reported */
 };
@@ -289,14 +331,15 @@ apply_input(struct run *r, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		res = spoolread_run(path, r->cat, r->cont, &r->quarantined);
+		res = spoolread_run(path, r->cat, r->cont, r->signers,
+		    &r->quarantined);
 	else if (!input_open(&in, path))
 		return EX_NOINPUT;
 	else {
 		/* A stream's gap cannot be older than the stream: its
 		 * sender tries again, and the spool it comes from knows. */
 		continuity_arrived(r->cont, time(NULL));
-		res = read_stream(&in, r->cat, &r->sink);
+		res = read_stream(&in, r->cat, &r->sink, r->signers);
 		input_close(&in);
 	}
 	if (res == READ_SINK_FAILED || !applier_finish(r->a))
@@ -394,12 +437,54 @@ applier_stands(void *ctx, const char *origin, lsn_t *lsn)
 	return applier_progress(ctx, origin, lsn);
 }
 
+/*
+ * --snapshot-from: load the snapshots of one node, each whole or not at
+ * all, then raise progress to their watermarks (snapload.h).
+ */
+static int
+load_snapshots(const struct settings *s, PGconn *c)
+{
+	struct snapload *l = snapload_new(c, s->snapshot_from, s->grants);
+	struct change_sink sink = snapload_sink(l);
+	struct catalog *cat = catalog_new();
+	enum read_result res = READ_OK;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < (s->ninputs > 0 ? s->ninputs : 1); i++) {
+		const char *path = s->ninputs > 0 ? s->inputs[i] : "-";
+		struct input in;
+
+		if (!input_open(&in, path)) {
+			rc = EX_NOINPUT;
+			break;
+		}
+		/* Snapshots travel as change text, which cannot be signed:
+		 * their source is the operator's word (pgmesh(7)). */
+		res = read_stream(&in, cat, &sink, NULL);
+		input_close(&in);
+		if (res == READ_SINK_FAILED)
+			rc = status_exit(snapload_status(l));
+		else if (res == READ_IO_ERROR)
+			rc = EX_IOERR;
+		else if (res != READ_OK)
+			rc = EX_DATAERR;	/* bad or cut short: nothing of it */
+	}
+	if (rc == 0 && snapload_done(l) == 0) {
+		log_error("no snapshot in the input");
+		rc = EX_DATAERR;
+	}
+	snapload_free(l);
+	catalog_free(cat);
+	return rc;
+}
+
 static int
 apply_all(const struct settings *s, PGconn *c)
 {
 	struct applier_options o = { .group = s->group, .sync = s->sync,
 	    .grants = s->grants, .replay = s->replay };
-	struct run r = { .cat = catalog_new() };
+	struct run r = { .cat = catalog_new(),
+	    .signers = s->signers_file != NULL ? &s->signers : NULL };
 	struct change_sink sink;
 	int rc = accept_gaps(s, c);
 
@@ -442,20 +527,25 @@ main(int argc, char **argv)
 	struct settings s = { .group = DEFAULT_GROUP, .grants = grants_new(),
 	    .max_gap_age = DEFAULT_MAX_GAP_AGE };
 	enum pgconn_failure failure;
-	PGconn *c;
+	PGconn *c = NULL;
 	int rc;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
-	if ((c = pgconn_connect(s.conninfo, false, &failure)) == NULL)
+	if (s.signers_file != NULL && !signers_load(s.signers_file, &s.signers))
+		rc = EX_CONFIG;
+	else if ((c = pgconn_connect(s.conninfo, false, &failure)) == NULL)
 		rc = cli_connect_status(failure);
 	else if (s.position)
 		rc = print_position(c, s.origin);
+	else if (s.snapshot_from != NULL)
+		rc = load_snapshots(&s, c);
 	else
 		rc = apply_all(&s, c);
 	PQfinish(c);
 	grants_free(s.grants);
 	heads_free(&s.accept);
+	signers_free(&s.signers);
 	return rc;
 }

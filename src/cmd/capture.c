@@ -8,7 +8,8 @@
  * of start (the faster path, see peek.h); --follow streams over the
  * replication protocol and reconnects when the server goes away.  Neither
  * ever confirms to the slot more than --after: the durable position belongs
- * to whoever consumes the stream.
+ * to whoever consumes the stream.  --snapshot writes a join snapshot
+ * instead (snaptake.h): every row of the tables, with watermarks.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "capture/peek.h"
 #include "capture/pgoutput.h"
 #include "capture/repl.h"
+#include "capture/snaptake.h"
 #include "capture/typename.h"
 #include "common/catalog.h"
 #include "common/cli.h"
@@ -32,7 +34,8 @@
 
 #define BACKOFF_MAX 30		/* seconds between reconnection attempts */
 
-enum mode { MODE_NONE, MODE_INIT, MODE_DROP, MODE_DRAIN, MODE_FOLLOW };
+enum mode { MODE_NONE, MODE_INIT, MODE_DROP, MODE_DRAIN, MODE_FOLLOW,
+    MODE_SNAPSHOT };
 
 struct settings {
 	const char *conninfo;
@@ -66,7 +69,9 @@ static const char usage[] =
     "           [--local-only] [--exclude-origin node ...]\n"
     "       pgmesh-capture [-d conninfo] -S slot [--node name [--rename]]\n"
     "           [--publication name] --init [table ...]\n"
-    "       pgmesh-capture [-d conninfo] -S slot [--publication name] --drop\n";
+    "       pgmesh-capture [-d conninfo] -S slot [--publication name] --drop\n"
+    "       pgmesh-capture [-v] [-d conninfo] [--node name]\n"
+    "           [--publication name] --snapshot [table ...]\n";
 
 static void
 on_signal(int sig)
@@ -113,7 +118,8 @@ static enum mode
 set_mode(enum mode now, enum mode want)
 {
 	if (now != MODE_NONE && now != want)
-		die(EX_USAGE, "choose one of --init, --drop, --drain, --follow");
+		die(EX_USAGE, "choose one of --init, --drop, --drain, --follow, "
+		    "--snapshot");
 	return want;
 }
 
@@ -122,7 +128,7 @@ parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
 	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_OUTBOX,
-	    OPT_RENAME };
+	    OPT_RENAME, OPT_SNAPSHOT };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -137,6 +143,7 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
 		{ "outbox", required_argument, NULL, OPT_OUTBOX },
 		{ "rename", no_argument, NULL, OPT_RENAME },
+		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -193,6 +200,9 @@ parse_options(int argc, char **argv, struct settings *set)
 		case OPT_RENAME:
 			set->setup.rename = true;
 			break;
+		case OPT_SNAPSHOT:
+			set->mode = set_mode(set->mode, MODE_SNAPSHOT);
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -209,10 +219,14 @@ check_settings(const struct settings *set)
 	bool capturing = set->mode == MODE_DRAIN || set->mode == MODE_FOLLOW;
 
 	if (set->mode == MODE_NONE)
-		die(EX_USAGE, "choose one of --init, --drop, --drain, --follow");
-	if (s->slot == NULL)
+		die(EX_USAGE, "choose one of --init, --drop, --drain, --follow, "
+		    "--snapshot");
+	if (set->mode == MODE_SNAPSHOT && s->slot != NULL)
+		die(EX_USAGE, "--snapshot takes no slot: it makes a temporary "
+		    "one");
+	if (s->slot == NULL && set->mode != MODE_SNAPSHOT)
 		die(EX_USAGE, "no slot: give -S NAME");
-	if (!valid_slot(s->slot))
+	if (s->slot != NULL && !valid_slot(s->slot))
 		die(EX_USAGE, "-S: a slot name is 1 to 63 of a-z, 0-9 and _: %s",
 		    s->slot);
 	if (!valid_publication(s->publication))
@@ -221,8 +235,9 @@ check_settings(const struct settings *set)
 	if (s->node != NULL && !node_valid(s->node, strlen(s->node)))
 		die(EX_USAGE, "--node: a node name is 1 to 32 of a-z, 0-9, _ "
 		    "and -: %s", s->node);
-	if (s->ntables > 0 && set->mode != MODE_INIT)
-		die(EX_USAGE, "tables are named only with --init");
+	if (s->ntables > 0 && set->mode != MODE_INIT &&
+	    set->mode != MODE_SNAPSHOT)
+		die(EX_USAGE, "tables are named only with --init or --snapshot");
 	if (set->has_after && !capturing)
 		die(EX_USAGE, "--after goes with --drain or --follow");
 	if (set->outbox != NULL && !capturing)
@@ -510,6 +525,37 @@ run_follow(struct capture *cap)
 	return finish(cap, 0);
 }
 
+/* --snapshot: a join snapshot of this node on standard output. */
+static int
+run_snapshot(const struct settings *set)
+{
+	struct snaptake_options o = { set->conninfo, NULL,
+	    set->setup.publication, set->setup.tables, set->setup.ntables,
+	    STDOUT_FILENO };
+	enum pgconn_failure failure;
+	PGconn *meta = pgconn_open(set->conninfo, false, &failure);
+	char *node;
+	int status;
+
+	if (meta == NULL)
+		return cli_connect_status(failure);
+	if ((node = capsetup_node(meta, &set->setup)) == NULL) {
+		status = setup_status(meta);
+		PQfinish(meta);
+		return status;
+	}
+	o.node = node;
+	switch (snaptake_run(meta, &o)) {
+	case SNAPTAKE_OK: status = 0; break;
+	case SNAPTAKE_LOST: status = EX_TEMPFAIL; break;
+	case SNAPTAKE_OUTPUT_FAILED: status = EX_IOERR; break;
+	default: status = setup_status(meta); break;
+	}
+	free(node);
+	PQfinish(meta);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -525,6 +571,8 @@ main(int argc, char **argv)
 	catch_signals();
 	if (set.mode == MODE_INIT || set.mode == MODE_DROP)
 		return run_setup(&set);
+	if (set.mode == MODE_SNAPSHOT)
+		return run_snapshot(&set);
 	status = capture_open(&cap, &set);
 	if (status == 0)
 		status = set.mode == MODE_DRAIN ? run_drain(&cap) : run_follow(&cap);

@@ -23,6 +23,8 @@
 #include "common/log.h"
 #include "common/partial.h"
 #include "common/privfile.h"
+#include "common/signers.h"
+#include "common/sshprivkey.h"
 #include "common/textread.h"
 #include "common/textwrite.h"
 #include "pack/packread.h"
@@ -40,12 +42,15 @@
 #define UNPACK_FLUSH_COMMIT (1u << 20)
 #define UNPACK_FLUSH_ROW (8u << 20)
 
-enum { OPT_FRAME_BYTES = 256, OPT_FRAME_MS };
+enum { OPT_FRAME_BYTES = 256, OPT_FRAME_MS, OPT_SIGN, OPT_SIGNERS };
 
 struct settings {
 	bool unpack;
 	bool pack_options;	/* one of -l, --frame-bytes, --frame-ms given */
 	struct packwriter_options writer;
+	const char *sign;	/* --sign KEYFILE */
+	const char *signers_file;	/* --signers FILE */
+	struct signers signers;
 	const char *output;	/* NULL: stdout */
 	char **inputs;		/* NULL-terminated; none: stdin */
 };
@@ -61,8 +66,9 @@ struct unpacker {
 
 static const char usage[] =
     "usage: pgmesh-pack [-v] [-l level] [--frame-bytes n] [--frame-ms ms]\n"
-    "                   [-o file] [file ...]\n"
-    "       pgmesh-pack -d [-v] [-o file] [--limit name=size] [file ...]\n";
+    "                   [--sign keyfile] [-o file] [file ...]\n"
+    "       pgmesh-pack -d [-v] [--signers file] [-o file] [--limit name=size]\n"
+    "                   [file ...]\n";
 
 static long long
 parse_number(const char *opt, const char *s, long long min, long long max,
@@ -97,6 +103,8 @@ parse_options(int argc, char **argv, struct settings *s)
 		{ "level", required_argument, NULL, 'l' },
 		{ "frame-bytes", required_argument, NULL, OPT_FRAME_BYTES },
 		{ "frame-ms", required_argument, NULL, OPT_FRAME_MS },
+		{ "sign", required_argument, NULL, OPT_SIGN },
+		{ "signers", required_argument, NULL, OPT_SIGNERS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -126,6 +134,13 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->writer.frame_ms = (int)parse_number("--frame-ms", optarg,
 			    0, MAX_FRAME_MS, false);
 			s->pack_options = true;
+			break;
+		case OPT_SIGN:
+			s->sign = optarg;
+			s->pack_options = true;
+			break;
+		case OPT_SIGNERS:
+			s->signers_file = optarg;
 			break;
 		case 'o':
 			s->output = optarg;
@@ -171,49 +186,59 @@ exit_status(enum read_result r)
 	return EX_SOFTWARE;
 }
 
-typedef enum read_result (*reader_fn)(struct input *, struct catalog *,
-    const struct change_sink *);
-
 /*
- * Run reader over every input (stdin when none) into sink, stopping at the
- * first failure; returns the exit status it calls for.
+ * Read every input (stdin when none) into sink, change text or, with -d, a
+ * pack stream, stopping at the first failure; returns the exit status it
+ * calls for.
  */
 static int
-read_inputs(char **inputs, struct catalog *cat, struct input *in,
-    const struct change_sink *sink, reader_fn reader)
+read_inputs(const struct settings *s, struct catalog *cat, struct input *in,
+    const struct change_sink *sink)
 {
 	static char *stdin_only[] = { "-", NULL };
+	const struct packread_options o = { .threads = true,
+	    .signers = s->signers_file != NULL ? &s->signers : NULL };
+	char **inputs = s->inputs[0] != NULL ? s->inputs : stdin_only;
 	enum read_result r = READ_OK;
 
-	if (inputs[0] == NULL)
-		inputs = stdin_only;
 	for (; *inputs != NULL && r == READ_OK; inputs++) {
 		if (!input_open(in, *inputs))
 			return EX_NOINPUT;
-		r = reader(in, cat, sink);
+		r = s->unpack ? packread_run(in, cat, sink, &o) :
+		    textread_run(in, cat, sink);
 		input_close(in);
 	}
 	return exit_status(r);
 }
 
 static int
-run_pack(const struct settings *s)
+run_pack(struct settings *s)
 {
-	struct catalog *cat = catalog_new();
+	struct catalog *cat;
+	struct sshprivkey *key = NULL;
 	struct packwriter *pw;
 	struct change_sink sink;
 	struct input in = { .fd = -1 };
 	const char *what = s->output ? s->output : "stdout";
-	int fd = open_output(s), status;
+	int fd, status;
 
-	if ((pw = packwriter_new(fd, what, &s->writer, &in)) == NULL)
+	/* The key before the output: a bad key leaves no empty output. */
+	if (s->sign != NULL && !sshprivkey_load(s->sign, &key))
+		return EX_CONFIG;
+	s->writer.key = key;
+	fd = open_output(s);
+	if ((pw = packwriter_new(fd, what, &s->writer, &in)) == NULL) {
+		sshprivkey_free(key);
 		return EX_SOFTWARE;
+	}
+	cat = catalog_new();
 	sink = packwriter_sink(pw);
-	status = read_inputs(s->inputs, cat, &in, &sink, textread_run);
+	status = read_inputs(s, cat, &in, &sink);
 	/* Whole transactions read before a bad line are still written. */
 	if (!packwriter_finish(pw) && status == 0)
 		status = EX_IOERR;
 	packwriter_free(pw);
+	sshprivkey_free(key);
 	catalog_free(cat);
 	if (fd != STDOUT_FILENO && close(fd) != 0 && status == 0)
 		die(EX_IOERR, "%s: %s", what, strerror(errno));
@@ -313,7 +338,7 @@ run_unpack(const struct settings *s)
 	u.what = s->output ? s->output : "stdout";
 	buf_init(&u.out);
 	textwriter_init(&u.w, &u.out);
-	status = read_inputs(s->inputs, cat, &in, &sink, packread_run_pipelined);
+	status = read_inputs(s, cat, &in, &sink);
 	/* Frames are fed only once checked whole: what is buffered is good.
 	 * A transaction left open was aborted, its text cut already. */
 	if (!unpack_flush_over(&u, 1) && status == 0)
@@ -330,20 +355,28 @@ int
 main(int argc, char **argv)
 {
 	struct settings s = {
-		.writer = { DEFAULT_LEVEL, DEFAULT_FRAME_BYTES, DEFAULT_FRAME_MS }
+		.writer = { .level = DEFAULT_LEVEL,
+		    .frame_bytes = DEFAULT_FRAME_BYTES,
+		    .frame_ms = DEFAULT_FRAME_MS }
 	};
 	int status;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	if (s.unpack && s.pack_options)
-		die(EX_USAGE, "-l, --frame-bytes and --frame-ms are for packing, "
-		    "not with -d");
+		die(EX_USAGE, "-l, --frame-bytes, --frame-ms and --sign are for "
+		    "packing, not with -d");
+	if (!s.unpack && s.signers_file != NULL)
+		die(EX_USAGE, "--signers checks what -d reads: change text "
+		    "cannot be signed");
 	if (!s.unpack && (s.output == NULL || strcmp(s.output, "-") == 0) &&
 	    isatty(STDOUT_FILENO))
 		die(EX_USAGE, "refusing to write a pack stream to a terminal "
 		    "(redirect it, or use -o FILE)");
+	if (s.signers_file != NULL && !signers_load(s.signers_file, &s.signers))
+		return EX_CONFIG;
 	status = s.unpack ? run_unpack(&s) : run_pack(&s);
+	signers_free(&s.signers);
 	/* The output file of a failed run goes at exit (partial.h). */
 	if (status == 0)
 		partial_done();

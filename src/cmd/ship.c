@@ -20,6 +20,7 @@
 #include "common/cli.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/signers.h"
 #include "common/xalloc.h"
 #include "ship/dest.h"
 #include "ship/fanout.h"
@@ -53,6 +54,8 @@ struct settings {
 	bool prune;
 	bool force;
 	long max_age;			/* seconds, 0 none */
+	const char *signers_file;	/* --signers FILE */
+	struct signers signers;
 	const char *source;		/* "-" or a spool */
 	char **dests;
 	int ndests;
@@ -79,6 +82,7 @@ static const struct option longopts[] = {
 	{ "receive", required_argument, NULL, 'R' },
 	{ "remote-apply", required_argument, NULL, 'a' },
 	{ "remote-ship", required_argument, NULL, 'r' },
+	{ "signers", required_argument, NULL, 'K' },
 	{ "ssh", required_argument, NULL, 'S' },
 	{ "ssh-option", required_argument, NULL, 'o' },
 	{ "total-timeout", required_argument, NULL, 'W' },
@@ -91,8 +95,9 @@ static const char usage[] =
     "usage: pgmesh-ship [-v] [-i identity] [-o ssh_option] [-x node]\n"
     "                   [--connect-timeout secs] [--remote-ship path]\n"
     "                   [--remote-apply conninfo] [--ssh program]\n"
-    "                   [--prune [--max-age age [--force]]] [source] dest ...\n"
-    "       pgmesh-ship [-v] --receive dir|- [--digest-only]\n"
+    "                   [--signers file] [--prune [--max-age age [--force]]]\n"
+    "                   [source] dest ...\n"
+    "       pgmesh-ship [-v] --receive dir|- [--digest-only] [--signers file]\n"
     "                   [--apply conninfo --allow node:table | --allow-file file]\n"
     "                   [--listen [host:]port [--max-clients n]]\n"
     "                   [--idle-timeout secs] [--total-timeout secs]\n"
@@ -156,6 +161,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->origin = optarg;
 			break;
 		case 'R': s->receive = optarg; break;
+		case 'K': s->signers_file = optarg; break;
 		case 'r': s->ssh.remote_ship = optarg; break;
 		case 'S': s->ssh.program = optarg; break;
 		case 'v': verbosity++; break;
@@ -211,7 +217,8 @@ check_options(const struct settings *s)
 	if (s->origin != NULL && !s->position)
 		die(EX_USAGE, "--origin goes with --position");
 	if (s->position) {
-		if (s->ndests != 1 || strcmp(s->source, "-") != 0 || !sending)
+		if (s->ndests != 1 || strcmp(s->source, "-") != 0 || !sending ||
+		    s->signers_file != NULL)
 			die(EX_USAGE, "--position takes one spool directory");
 		return;
 	}
@@ -267,6 +274,7 @@ receive_exit(struct receive_result r)
 	case RECEIVE_OK:
 		return EX_OK;
 	case RECEIVE_BAD_FRAME:
+	case RECEIVE_REFUSED:
 		return EX_DATAERR;
 	case RECEIVE_IO_ERROR:
 		return EX_IOERR;
@@ -292,7 +300,12 @@ receive_exit(struct receive_result r)
 static void
 report_dropped(const char *peer, struct receive_result r)
 {
-	log_error("%s: connection dropped (status %d)", peer, receive_exit(r));
+	if (r.outcome == RECEIVE_REFUSED)
+		log_error("%s: %llu bad frames refused, the others taken", peer,
+		    (unsigned long long)r.refused);
+	else
+		log_error("%s: connection dropped (status %d)", peer,
+		    receive_exit(r));
 }
 
 static int
@@ -308,6 +321,8 @@ run_receive(const struct settings *s, const char *argv0)
 	r.apply = s->apply;
 	r.grants = s->grants;
 	r.ngrants = s->ngrants;
+	r.signers = s->signers_file != NULL ? &s->signers : NULL;
+	r.signers_file = s->signers_file;
 	r.apply_program = program;
 	r.digest_only = s->digest_only;
 	r.idle_s = (int)s->idle_timeout;
@@ -462,14 +477,15 @@ fanout_exit(enum fanout_result r)
 	return EX_SOFTWARE;
 }
 
-/* A failed link's exit status: 65 when what it was to send is bad (sending
- * again will not help), else 75: worth retrying on the next run. */
+/* A link's exit status: 65 when what it was to send is bad (sending
+ * again will not help: a frame the receiver refused included), else 75
+ * for a failure worth retrying on the next run. */
 static int
-link_exit(enum link_outcome o)
+link_exit(const struct link *l)
 {
-	switch (o) {
+	switch (l->outcome) {
 	case LINK_OK:
-		return EX_OK;
+		return l->refused > 0 ? EX_DATAERR : EX_OK;
 	case LINK_REFUSED:
 	case LINK_BAD_FRAME:
 		return EX_DATAERR;
@@ -493,10 +509,10 @@ send_status(int source_status, const struct link *links, int n)
 	int status = source_status;
 
 	for (int i = 0; status == EX_OK && i < n; i++)
-		if (link_exit(links[i].outcome) == EX_DATAERR)
+		if (link_exit(&links[i]) == EX_DATAERR)
 			status = EX_DATAERR;
 	for (int i = 0; status == EX_OK && i < n; i++)
-		status = link_exit(links[i].outcome);
+		status = link_exit(&links[i]);
 	return status;
 }
 
@@ -504,7 +520,8 @@ static int
 run_send(const struct settings *s)
 {
 	struct fanout_settings fs = { .ssh = s->ssh, .exclude = s->exclude,
-	    .nexclude = s->nexclude };
+	    .nexclude = s->nexclude,
+	    .signers = s->signers_file != NULL ? &s->signers : NULL };
 	struct dest *dests = xcalloc((size_t)s->ndests, sizeof(*dests));
 	struct link *links = xcalloc((size_t)s->ndests, sizeof(*links));
 	bool from_spool = strcmp(s->source, "-") != 0;
@@ -554,6 +571,7 @@ main(int argc, char **argv)
 		.idle_timeout = LIMIT_IDLE_TIMEOUT_S,
 		.total_timeout = LIMIT_TOTAL_TIMEOUT_S,
 	};
+	int status;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
@@ -561,9 +579,14 @@ main(int argc, char **argv)
 	/* A vanished destination is an error on its own link, not a
 	 * signal that kills the fan-out. */
 	signal(SIGPIPE, SIG_IGN);
+	if (s.signers_file != NULL && !signers_load(s.signers_file, &s.signers))
+		return EX_CONFIG;
 	if (s.position)
-		return run_position(&s);
-	if (s.receive != NULL)
-		return run_receive(&s, argv[0]);
-	return run_send(&s);
+		status = run_position(&s);
+	else if (s.receive != NULL)
+		status = run_receive(&s, argv[0]);
+	else
+		status = run_send(&s);
+	signers_free(&s.signers);
+	return status;
 }

@@ -20,6 +20,7 @@
 #include "common/input.h"
 #include "common/log.h"
 #include "common/pgconn.h"
+#include "common/signers.h"
 #include "common/xalloc.h"
 #include "verify/digest.h"
 #include "verify/digestcmp.h"
@@ -40,13 +41,15 @@ struct settings {
 	const char *metrics;
 	long buckets;		/* -1: not given */
 	long keys;		/* -1: not given */
+	const char *signers_file;
+	struct signers signers;
 	char **args;		/* inputs, or tables */
 	int nargs;
 };
 
 enum {
 	OPT_DIGEST = 256, OPT_COMPARE, OPT_BUCKETS, OPT_KEYS, OPT_LAG,
-	OPT_METRICS
+	OPT_METRICS, OPT_SIGNERS
 };
 
 static const struct option options[] = {
@@ -57,6 +60,7 @@ static const struct option options[] = {
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "lag", no_argument, NULL, OPT_LAG },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "signers", required_argument, NULL, OPT_SIGNERS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_LIMIT_OPTION,
@@ -65,10 +69,11 @@ static const struct option options[] = {
 };
 
 static const char usage[] =
-    "usage: pgmesh-verify [-v] [--metrics file] [--limit name=size]\n"
-    "                     [file | dir | - ...]\n"
+    "usage: pgmesh-verify [-v] [--metrics file] [--signers file]\n"
+    "                     [--limit name=size] [file | dir | - ...]\n"
     "       pgmesh-verify -d conninfo --lag [--metrics file] "
-    "[file | dir | - ...]\n"
+    "[--signers file]\n"
+    "                     [file | dir | - ...]\n"
     "       pgmesh-verify -d conninfo --digest [--buckets n] [--keys n] "
     "[table ...]\n"
     "       pgmesh-verify -d conninfo --compare file | - [table ...]\n";
@@ -109,6 +114,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_KEYS: s->keys = parse_count(optarg, "--keys", 1000000); break;
 		case OPT_METRICS: s->metrics = optarg; break;
+		case OPT_SIGNERS: s->signers_file = optarg; break;
 		case 'v': verbosity++; break;
 		}
 	}
@@ -135,6 +141,8 @@ check_settings(const struct settings *s)
 		die(EX_USAGE, "--keys needs --digest --buckets N");
 	if (s->metrics != NULL && db && s->mode != MODE_LAG)
 		die(EX_USAGE, "--metrics goes with stream mode or --lag");
+	if (s->signers_file != NULL && db && s->mode != MODE_LAG)
+		die(EX_USAGE, "--signers goes with stream mode or --lag");
 	if (s->conninfo != NULL && !pgconn_check_conninfo(s->conninfo))
 		exit(EX_USAGE);
 }
@@ -275,6 +283,7 @@ run_stream(const struct settings *s, PGconn *conn)
 	struct buf out;
 
 	streamcheck_init(&sc);
+	sc.signers = s->signers_file != NULL ? &s->signers : NULL;
 	if (conn != NULL && !lag_load(conn, &sc))
 		status = EX_UNAVAILABLE;
 	for (int i = 0; i < nargs && status == 0; i++) {
@@ -312,6 +321,8 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	parse_options(argc, argv, &s);
 	check_settings(&s);
+	if (s.signers_file != NULL && !signers_load(s.signers_file, &s.signers))
+		return EX_CONFIG;
 	if (s.conninfo != NULL &&
 	    (conn = pgconn_open(s.conninfo, false, &failure)) == NULL)
 		return cli_connect_status(failure);
@@ -321,5 +332,6 @@ main(int argc, char **argv)
 	default: status = run_stream(&s, conn); break;
 	}
 	PQfinish(conn);
+	signers_free(&s.signers);
 	return status;
 }

@@ -5,8 +5,10 @@
  * calls on a change_sink; a writer (change text, a pack, a database) is a
  * change_sink.  The calls always come in this grammar:
  *
- *	stream  = { restart | since | txn | idle }
- *	txn     = begin { row } ( commit | abort )
+ *	stream   = { restart | since | txn | idle | snapshot }
+ *	txn      = begin { row } ( commit | abort )
+ *	snapshot = snapshot_begin { watermark | row }
+ *	           ( snapshot_end | abort )
  *
  * Rows between begin and commit are tentative: a sink must be able to take
  * them back when abort comes (the input broke off, or the transaction was
@@ -20,6 +22,12 @@
  * follows of origin may come after a gap (a stream that makes no claim).
  * restart says a new stream begins (a reader's next input, or streams
  * concatenated): no claim made before it holds for what follows.
+ *
+ * A snapshot (change text's S ... E) is every row of some tables of one
+ * source node as of one moment, with watermarks: every transaction of
+ * origin at or below its watermark is in the snapshot.  Its rows are as
+ * tentative as a transaction's until snapshot_end, and a watermark holds
+ * only once the snapshot is whole (a sink applies them after its rows).
  */
 #ifndef PGMESH_CHANGE_H
 #define PGMESH_CHANGE_H
@@ -41,6 +49,12 @@ struct txn {
 	lsn_t lsn;		/* commit end LSN on the origin */
 	int64_t commit_time;	/* microseconds since the Unix epoch, UTC */
 	uint32_t xid;		/* xid on the node that captured it */
+};
+
+/* A snapshot's source node and when it was taken there. */
+struct snapshot {
+	char source[NODE_MAX + 1];
+	int64_t taken;		/* microseconds since the Unix epoch, UTC */
 };
 
 struct column {
@@ -97,6 +111,13 @@ struct change_sink {
 	bool (*since)(void *ctx, const char *origin, lsn_t lsn);
 	/* May be NULL. */
 	bool (*restart)(void *ctx);
+	/* May be NULL all three: readers then refuse a snapshot as bad
+	 * input, since no sink may take its rows for a transaction's. */
+	bool (*snapshot_begin)(void *ctx, const struct snapshot *s);
+	bool (*watermark)(void *ctx, const char *origin, lsn_t lsn);
+	/* rows: the count the input says it holds, already checked. */
+	bool (*snapshot_end)(void *ctx, const struct snapshot *s,
+	    uint64_t rows);
 };
 
 #endif

@@ -127,3 +127,25 @@ copytext_unescape(char *s, size_t len, size_t *outlen, size_t *bad_at)
 	*outlen = out;
 	return true;
 }
+
+size_t
+copytext_from_copy_out(char *s, size_t len)
+{
+	char *in = memchr(s, '\\', len), *end = s + len, *out;
+
+	if (in == NULL)
+		return len;	/* the usual line: nothing to look at */
+	for (out = in; in < end; in++) {
+		if (*in != '\\' || in + 1 == end) {
+			*out++ = *in;
+			continue;
+		}
+		switch (*++in) {
+		case 'b': *out++ = '\b'; break;
+		case 'f': *out++ = '\f'; break;
+		case 'v': *out++ = '\v'; break;
+		default: *out++ = '\\'; *out++ = *in; break;
+		}
+	}
+	return (size_t)(out - s);
+}

@@ -32,4 +32,13 @@ void copytext_line(struct buf *out, const char *head, size_t head_len,
  */
 bool copytext_unescape(char *s, size_t len, size_t *outlen, size_t *bad_at);
 
+/*
+ * Turn a line PostgreSQL's COPY TO wrote (text format, tab-delimited) into
+ * change text's spelling, in place (it only shrinks); returns the new
+ * length.  COPY TO also escapes backspace, form feed and vertical tab
+ * (\b \f \v), which change text writes as the bytes themselves; every
+ * other escape it writes is one of the four.
+ */
+size_t copytext_from_copy_out(char *s, size_t len);
+
 #endif

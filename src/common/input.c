@@ -92,7 +92,11 @@ wait_within_bounds(struct input *in)
 {
 	int64_t left = in->deadline_ms ? in->deadline_ms - now_ms() : -1;
 	int64_t wait_ms = in->idle_s > 0 ? (int64_t)in->idle_s * 1000 : -1;
-	bool total_first = left >= 0 && (wait_ms < 0 || left < wait_ms);
+	/* A deadline already past comes first too: waiting for the idle
+	 * timeout instead would let a sender that trickles in a byte now
+	 * and then hold the input open for ever. */
+	bool total_first = in->deadline_ms != 0 &&
+	    (wait_ms < 0 || left < wait_ms);
 	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
 	int n;
 
@@ -100,10 +104,12 @@ wait_within_bounds(struct input *in)
 		return true;
 	if (total_first)
 		wait_ms = left > 0 ? left : 0;
-	/* The options stop well below poll's int of milliseconds. */
-	do
-		n = poll(&pfd, 1, (int)wait_ms);
-	while (n < 0 && errno == EINTR);
+	/* The options stop well below poll's int of milliseconds.  Past the
+	 * deadline nothing more is read, however ready the input. */
+	n = 0;
+	while (wait_ms != 0 && (n = poll(&pfd, 1, (int)wait_ms)) < 0 &&
+	    errno == EINTR)
+		;
 	/* A poll error is the read's to report. */
 	if (n != 0)
 		return true;

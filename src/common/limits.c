@@ -20,6 +20,7 @@ struct limits limits = {
 	.manifest = 1 * MiB,
 	.text_line = 64 * MiB,
 	.spool_free = 64 * MiB,
+	.txn_memory = 64 * MiB,
 };
 
 /* The names the option takes, each with its bound and its range. */
@@ -37,6 +38,8 @@ static const struct {
 	{ "manifest", offsetof(struct limits, manifest), 4 * KiB, 16 * MiB },
 	{ "text-line", offsetof(struct limits, text_line), 4 * KiB, 4 * GiB },
 	{ "spool-free", offsetof(struct limits, spool_free), 0,
+	    UINT64_MAX >> 10 },
+	{ "txn-memory", offsetof(struct limits, txn_memory), 64 * KiB,
 	    UINT64_MAX >> 10 },
 };
 
@@ -87,6 +90,6 @@ limits_set(const char *spec)
 		return true;
 	}
 	log_error("--limit %s: want NAME=SIZE, NAME one of frame-content, "
-	    "frame-records, manifest, text-line, spool-free", spec);
+	    "frame-records, manifest, text-line, spool-free, txn-memory", spec);
 	return false;
 }

@@ -7,7 +7,8 @@
  * default above anything pgmesh writes with its own options, and the
  * option --limit NAME=SIZE in every program that reads what others send;
  * pgmesh(7) lists them.  What exceeds one is bad input (status 65), but
- * for the spool's free-space floor (75: try again once there is room).
+ * for the spool's free-space floor (75: try again once there is room) and
+ * apply's memory for a transaction (no error: the rest spills to disk).
  */
 #ifndef PGMESH_LIMITS_H
 #define PGMESH_LIMITS_H
@@ -31,6 +32,12 @@ struct limits {
 	/* Free bytes a spool keeps: a frame that would leave less is refused
 	 * (75) before the disk is full, never written in part. */
 	uint64_t spool_free;
+	/* Bytes of rows apply keeps in memory for the group it applies
+	 * (each transaction whole until its commit is read, all of them until
+	 * the group commits, for a retry); the rest wait in a temporary file.
+	 * Above the 32 MiB at which apply ends a group: only a transaction
+	 * larger than that spills. */
+	uint64_t txn_memory;
 };
 
 /* The process's limits: the defaults until limits_set changes one. */

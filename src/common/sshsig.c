@@ -194,6 +194,16 @@ sshsig_verify(const void *msg, size_t len, const void *blob,
 	return true;
 }
 
+bool
+sshsig_claimed_key(const void *blob, size_t bloblen, struct sshkey *key,
+    const char **why)
+{
+	struct sshwire r;
+
+	sshwire_init(&r, blob, bloblen);
+	return decode_head(&r, key, why);
+}
+
 void
 sshsig_armor(const void *blob, size_t len, struct buf *out)
 {

@@ -33,6 +33,14 @@ bool sshsig_sign(const struct sshprivkey *key, const char *ns,
 bool sshsig_verify(const void *msg, size_t len, const void *blob,
     size_t bloblen, const char *ns, struct sshkey *signer, const char **why);
 
+/*
+ * The key that the SSHSIG blob of bloblen bytes says made it, not checked:
+ * for messages about a signature that sshsig_verify refused.  False with
+ * *why set when the blob does not get that far.
+ */
+bool sshsig_claimed_key(const void *blob, size_t bloblen, struct sshkey *key,
+    const char **why);
+
 /* Append the armored form of a blob to out, as ssh-keygen writes it. */
 void sshsig_armor(const void *blob, size_t len, struct buf *out);
 

@@ -32,6 +32,9 @@ struct reader {
 	const struct table *last;	/* the table of the previous I record */
 	size_t last_len;
 	bool open;		/* between B and C */
+	bool in_snapshot;	/* between S and E */
+	uint64_t snapshot_rows;	/* I records since S */
+	struct snapshot snap;
 	bool sink_failed;	/* the last false came from the sink */
 	struct txn txn;
 };
@@ -205,6 +208,9 @@ parse_begin(struct reader *r)
 		return bad(r, "B record inside the open transaction of origin "
 		    "%s, LSN %s (its C record is missing)", r->txn.origin,
 		    lsn_format(r->txn.lsn, lsn));
+	if (r->in_snapshot)
+		return bad(r, "B record inside the snapshot of %s (its E record "
+		    "is missing)", r->snap.source);
 	if (r->nfields != 5)
 		return bad(r, "B record needs 5 fields, it has %zu", r->nfields);
 	if (!parse_identity(r, &r->txn))
@@ -237,8 +243,9 @@ parse_row(struct reader *r)
 	const struct table *t;
 	size_t ncols;
 
-	if (!r->open)
-		return bad(r, "I record outside a transaction (no B before it)");
+	if (!r->open && !r->in_snapshot)
+		return bad(r, "I record outside a transaction or snapshot (no B "
+		    "or S before it)");
 	if (r->nfields < 2 || !name_field(r, 1, "table name"))
 		return r->nfields < 2 ? bad(r, "I record without a table") : false;
 	t = current_table(r, r->fields[1], r->lens[1]);
@@ -264,6 +271,7 @@ parse_row(struct reader *r)
 			return false;
 		r->vals[i] = (struct value){ r->fields[f], r->lens[f] };
 	}
+	r->snapshot_rows += r->in_snapshot;
 	return sink_ok(r, r->sink->row(r->sink->ctx, t, r->vals));
 }
 
@@ -300,6 +308,9 @@ parse_since(struct reader *r)
 		return bad(r, "P record inside the open transaction of origin "
 		    "%s, LSN %s (its C record is missing)", r->txn.origin,
 		    lsn_format(r->txn.lsn, lsn));
+	if (r->in_snapshot)
+		return bad(r, "P record inside the snapshot of %s",
+		    r->snap.source);
 	if (r->nfields != 3)
 		return bad(r, "P record needs 3 fields, it has %zu", r->nfields);
 	if (!parse_identity(r, &p))
@@ -309,13 +320,82 @@ parse_since(struct reader *r)
 	return sink_ok(r, r->sink->since(r->sink->ctx, p.origin, p.lsn));
 }
 
+/* S: a snapshot begins, between transactions only. */
+static bool
+parse_snapshot_begin(struct reader *r)
+{
+	if (r->open || r->in_snapshot)
+		return bad(r, "S record inside a transaction or snapshot");
+	if (r->nfields != 3)
+		return bad(r, "S record needs 3 fields, it has %zu", r->nfields);
+	if (!node_valid(r->fields[1], r->lens[1]))
+		return bad(r, "bad source node name \"%s\" "
+		    "(want 1 to %d of a-z 0-9 _ -)", r->fields[1], NODE_MAX);
+	memcpy(r->snap.source, r->fields[1], r->lens[1] + 1);
+	if (!timestamp_parse(r->fields[2], r->lens[2], &r->snap.taken))
+		return bad(r, "bad snapshot time \"%s\" (want the form "
+		    "2026-11-21 13:16:41.123456+00)", r->fields[2]);
+	/* Taking a snapshot's rows for a transaction's would apply them
+	 * under no origin's progress: only a sink made for it takes one. */
+	if (r->sink->snapshot_begin == NULL)
+		return bad(r, "a snapshot (S record, from node %s) where none "
+		    "is taken (pgmesh-apply takes one with --snapshot-from)",
+		    r->snap.source);
+	r->in_snapshot = true;
+	r->snapshot_rows = 0;
+	return sink_ok(r, r->sink->snapshot_begin(r->sink->ctx, &r->snap));
+}
+
+/* W: a watermark, inside a snapshot. */
+static bool
+parse_watermark(struct reader *r)
+{
+	struct txn w;
+
+	if (!r->in_snapshot)
+		return bad(r, "W record outside a snapshot (no S before it)");
+	if (r->nfields != 3)
+		return bad(r, "W record needs 3 fields, it has %zu", r->nfields);
+	if (!parse_identity(r, &w))
+		return false;
+	return sink_ok(r, r->sink->watermark(r->sink->ctx, w.origin, w.lsn));
+}
+
+/* E: the snapshot is whole, if it holds the rows it says. */
+static bool
+parse_snapshot_end(struct reader *r)
+{
+	uint64_t rows;
+	char *end;
+
+	if (!r->in_snapshot)
+		return bad(r, "E record without an S record before it");
+	if (r->nfields != 3)
+		return bad(r, "E record needs 3 fields, it has %zu", r->nfields);
+	if (strcmp(r->fields[1], r->snap.source) != 0)
+		return bad(r, "E record (%s) does not match its S record (%s)",
+		    r->fields[1], r->snap.source);
+	errno = 0;
+	rows = strtoull(r->fields[2], &end, 10);
+	if (*r->fields[2] < '0' || *r->fields[2] > '9' || *end != '\0' ||
+	    errno != 0)
+		return bad(r, "bad row count \"%s\" in E record", r->fields[2]);
+	if (rows != r->snapshot_rows)
+		return bad(r, "the snapshot of %s says it has %" PRIu64 " rows, "
+		    "it has %" PRIu64, r->snap.source, rows, r->snapshot_rows);
+	if (!sink_ok(r, r->sink->snapshot_end(r->sink->ctx, &r->snap, rows)))
+		return false;
+	r->in_snapshot = false;
+	return true;
+}
+
 static bool
 parse_comment(struct reader *r)
 {
 	/* A header again: streams were concatenated ("cat a b"). */
 	if (strcmp(r->fields[0], "#pgmesh") == 0) {
-		if (r->open)
-			return bad(r, "header inside a transaction");
+		if (r->open || r->in_snapshot)
+			return bad(r, "header inside a transaction or snapshot");
 		return parse_header(r);
 	}
 	return true;
@@ -339,6 +419,9 @@ parse_record(struct reader *r, char *line, size_t len)
 	case 'I': return parse_row(r);
 	case 'C': return parse_commit(r);
 	case 'P': return parse_since(r);
+	case 'S': return parse_snapshot_begin(r);
+	case 'W': return parse_watermark(r);
+	case 'E': return parse_snapshot_end(r);
 	default: return bad(r, "unknown record type \"%s\"", r->fields[0]);
 	}
 }
@@ -355,7 +438,7 @@ reader_free(struct reader *r)
 static enum read_result
 stop(struct reader *r, enum read_result result)
 {
-	if (r->open)
+	if (r->open || r->in_snapshot)
 		r->sink->abort(r->sink->ctx);
 	reader_free(r);
 	return result;
@@ -373,7 +456,8 @@ textread_run(struct input *in, struct catalog *cat,
 
 	for (;;) {
 		/* Idle only between transactions, as change.h promises. */
-		if (sink->idle && !r.open && !input_has_line(in) &&
+		if (sink->idle && !r.open && !r.in_snapshot &&
+		    !input_has_line(in) &&
 		    !input_ready(in, 0) && !sink->idle(sink->ctx))
 			return stop(&r, READ_SINK_FAILED);
 		got = input_line(in, &line, &len, &whole);
@@ -394,6 +478,11 @@ textread_run(struct input *in, struct catalog *cat,
 		log_warn("%s: transaction of origin %s, LSN %s has no C record at "
 		    "end of input; dropped", in->name, r.txn.origin,
 		    lsn_format(r.txn.lsn, lsn));
+		return stop(&r, READ_INCOMPLETE);
+	}
+	if (r.in_snapshot) {
+		log_warn("%s: the snapshot of %s has no E record at end of "
+		    "input; dropped", in->name, r.snap.source);
 		return stop(&r, READ_INCOMPLETE);
 	}
 	reader_free(&r);

@@ -149,6 +149,56 @@ textwriter_row(struct textwriter *w, const struct table *t,
 }
 
 void
+textwriter_row_text(struct textwriter *w, const struct table *t,
+    const char *line, size_t len)
+{
+	const struct buf *prefix = row_prefix(w, t);
+
+	write_definition(w, t);
+	buf_append(w->out, prefix->data, prefix->len);
+	buf_putc(w->out, '\t');
+	buf_append(w->out, line, len);
+	buf_putc(w->out, '\n');
+}
+
+void
+textwriter_snapshot_begin(struct textwriter *w, const struct snapshot *s)
+{
+	char taken[TIMESTAMP_BUFSIZE];
+
+	buf_puts(w->out, "S\t");
+	buf_puts(w->out, s->source);
+	buf_putc(w->out, '\t');
+	buf_puts(w->out, timestamp_format(s->taken, taken));
+	buf_putc(w->out, '\n');
+}
+
+void
+textwriter_watermark(struct textwriter *w, const char *origin, lsn_t lsn)
+{
+	char at[LSN_BUFSIZE];
+
+	buf_puts(w->out, "W\t");
+	buf_puts(w->out, origin);
+	buf_putc(w->out, '\t');
+	buf_puts(w->out, lsn_format(lsn, at));
+	buf_putc(w->out, '\n');
+}
+
+void
+textwriter_snapshot_end(struct textwriter *w, const struct snapshot *s,
+    uint64_t rows)
+{
+	char n[24], *end = fmt_decimal(n, rows);
+
+	buf_puts(w->out, "E\t");
+	buf_puts(w->out, s->source);
+	buf_putc(w->out, '\t');
+	buf_append(w->out, n, (size_t)(end - n));
+	buf_putc(w->out, '\n');
+}
+
+void
 textwriter_truncate(struct textwriter *w, size_t mark)
 {
 	if (w->out->len > mark)

@@ -41,6 +41,20 @@ void textwriter_row(struct textwriter *w, const struct table *t,
 void textwriter_commit(struct textwriter *w, const struct txn *txn);
 /* A continuity claim (P record), between transactions. */
 void textwriter_since(struct textwriter *w, const char *origin, lsn_t lsn);
+/* A snapshot: S, its watermarks (W), its rows, E with their count. */
+void textwriter_snapshot_begin(struct textwriter *w, const struct snapshot *s);
+void textwriter_watermark(struct textwriter *w, const char *origin,
+    lsn_t lsn);
+void textwriter_snapshot_end(struct textwriter *w, const struct snapshot *s,
+    uint64_t rows);
+/*
+ * A row given as one line of values in change text's escaping, separated
+ * by tabs, without its newline: what COPY TO writes, once only the four
+ * escapes of change text are left in it.
+ */
+void textwriter_row_text(struct textwriter *w, const struct table *t,
+    const char *line, size_t len);
+
 /*
  * Cut out->len back to mark (output the owner decided not to flush) and
  * forget which T records were written, since some may have been cut.

@@ -4,16 +4,19 @@
  * A frame is read whole before anything of it is believed: the manifest
  * (bounded by MANIFEST_MAX_LEN) says how long the data frame is, the data
  * frame is read into the input buffer, its SHA-256 compared with the
- * manifest's, then it is decompressed entirely (zstd checks its own content
- * checksum at the frame's end).
+ * manifest's, its signature checked when the reader was given signers,
+ * then it is decompressed entirely (zstd checks its own content checksum
+ * at the frame's end).
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 
 #include "framecheck.h"
+#include "framesig.h"
 #include "common/limits.h"
 #include "common/log.h"
 
@@ -39,6 +42,7 @@ frame_error_set(struct frame_error *err, const char *what, uint64_t offset,
 
 	n = (size_t)snprintf(err->text, sizeof(err->text),
 	    "%s: frame at byte %" PRIu64 ": ", what, offset);
+	err->why = n < sizeof(err->text) ? n : sizeof(err->text) - 1;
 	if (n >= sizeof(err->text))
 		return;
 	va_start(ap, fmt);
@@ -203,11 +207,31 @@ decompress(ZSTD_DCtx *dctx, const unsigned char *data, size_t len,
 	}
 }
 
+/* A signature refused: the message names the frame by its origin and
+ * LSNs too, as the frame's position alone means nothing to the
+ * administrator of the key (err->why still points at the reason). */
+static void
+name_frame(struct frame_error *err, const char *what, uint64_t offset,
+    const struct manifest *m, const char *why)
+{
+	char first[LSN_BUFSIZE], last[LSN_BUFSIZE];
+	size_t at;
+
+	frame_error_set(err, what, offset, "origin %s, LSN %s to %s: ",
+	    m->origin, lsn_format(m->first_lsn, first),
+	    lsn_format(m->last_lsn, last));
+	at = strlen(err->text);
+	snprintf(err->text + at, sizeof(err->text) - at, "%s", why);
+	err->why = at;
+}
+
 bool
-frame_check_digest(const struct manifest *m, const unsigned char *frame,
-    size_t len, const char *what, uint64_t offset, struct frame_error *err)
+frame_check_bytes(const struct manifest *m, const unsigned char *frame,
+    size_t len, const struct signers *signers, const char *what,
+    uint64_t offset, struct frame_error *err)
 {
 	unsigned char sha[SHA256_LEN];
+	char why[sizeof(err->text) - 64];
 
 	if (len != m->manifest_len + m->data_len) {
 		frame_error_set(err, what, offset, "%zu bytes, its manifest says %"
@@ -218,9 +242,15 @@ frame_check_digest(const struct manifest *m, const unsigned char *frame,
 		frame_error_set(err, what, offset, "SHA-256 failed");
 		return false;
 	}
-	if (memcmp(sha, m->sha256, SHA256_LEN) != 0) {
+	/* In constant time, as every digest and signature is compared. */
+	if (CRYPTO_memcmp(sha, m->sha256, SHA256_LEN) != 0) {
 		frame_error_set(err, what, offset, "data frame does not match the "
 		    "SHA-256 of its manifest (damaged)");
+		return false;
+	}
+	if (signers != NULL && !framesig_check(signers, m,
+	    frame + MANIFEST_HEADER_LEN, why, sizeof(why))) {
+		name_frame(err, what, offset, m, why);
 		return false;
 	}
 	return true;
@@ -228,15 +258,16 @@ frame_check_digest(const struct manifest *m, const unsigned char *frame,
 
 bool
 frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
-    const unsigned char *frame, size_t len, struct buf *content,
-    const char *what, uint64_t offset, struct frame_error *err)
+    const unsigned char *frame, size_t len, const struct signers *signers,
+    struct buf *content, const char *what, uint64_t offset,
+    struct frame_error *err)
 {
 	/* Format 1 declares no content length; frame_read refused a format
 	 * 2 content_len above the limit. */
 	uint64_t limit = m->version == 1 ? limits.frame_content : m->content_len;
 	const char *why = NULL;
 
-	if (!frame_check_digest(m, frame, len, what, offset, err))
+	if (!frame_check_bytes(m, frame, len, signers, what, offset, err))
 		return false;
 	why = decompress(dctx, frame + m->manifest_len, (size_t)m->data_len,
 	    limit, content);

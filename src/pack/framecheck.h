@@ -22,10 +22,16 @@
 #include "common/change.h"
 #include "common/input.h"
 #include "common/log.h"		/* PRINTFLIKE */
+#include "common/signers.h"
 
-/* "NAME: frame at byte N: what is wrong", ready for log_error. */
+/*
+ * "NAME: frame at byte N: what is wrong", ready for log_error; what is
+ * wrong alone, without where (for a receiver to tell its sender), starts
+ * at text + why.
+ */
 struct frame_error {
 	char text[640];
+	size_t why;
 };
 
 /* Fill err with "WHAT: frame at byte OFFSET: " and the rest. */
@@ -44,23 +50,29 @@ enum read_result frame_read(struct input *in, struct manifest *m,
 
 /*
  * Are the len bytes at frame exactly those its manifest m describes (its
- * length and the SHA-256 of its data frame)?  False with err filled.
+ * length and the SHA-256 of its data frame), and, when signers is not
+ * NULL, is the manifest signed by a key listed there for its origin
+ * (framesig.h)?  False with err filled.  Every reader of frames, whatever
+ * it does with them next, checks them here: a frame badly signed is
+ * refused exactly like a damaged one.
  */
-bool frame_check_digest(const struct manifest *m, const unsigned char *frame,
-    size_t len, const char *what, uint64_t offset, struct frame_error *err);
+bool frame_check_bytes(const struct manifest *m, const unsigned char *frame,
+    size_t len, const struct signers *signers, const char *what,
+    uint64_t offset, struct frame_error *err);
 
 /* A zstd context for frame_unpack, its window bounded by the
  * frame-content limit; NULL after log_error. */
 ZSTD_DCtx *frame_dctx_new(void);
 
 /*
- * Check the digest of the len bytes of a frame at frame (its manifest m)
- * and decompress its data frame into content.  False with err filled when
- * its length, SHA-256 or zstd's frame or checksum is wrong; what and offset
- * name the frame.
+ * Check the len bytes of a frame at frame (its manifest m) with
+ * frame_check_bytes and decompress its data frame into content.  False
+ * with err filled when its length, SHA-256, signature or zstd's frame or
+ * checksum is wrong; what and offset name the frame.
  */
 bool frame_unpack(ZSTD_DCtx *dctx, const struct manifest *m,
-    const unsigned char *frame, size_t len, struct buf *content,
-    const char *what, uint64_t offset, struct frame_error *err);
+    const unsigned char *frame, size_t len, const struct signers *signers,
+    struct buf *content, const char *what, uint64_t offset,
+    struct frame_error *err);
 
 #endif

@@ -87,15 +87,11 @@ put_tables(struct buf *b, const struct manifest *m)
  * form pgmesh writes, format 1 included): format 1 had no content_len and
  * wrote "no claim" as a prev_lsn of 0.
  */
-void
-manifest_encode(const struct manifest *m, struct buf *out)
+static void
+put_entries(const struct manifest *m, struct buf *out)
 {
-	size_t start = out->len;
 	bool v1 = m->version == 1;
 
-	buf_reserve(out, MANIFEST_HEADER_LEN);
-	out->len += MANIFEST_HEADER_LEN;
-	cborrec_put_map(out, v1 ? MANIFEST_KEYS_V1 : MANIFEST_KEYS);
 	put_key(out, "version");
 	cborrec_put_uint(out, m->version);
 	put_key(out, "origin");
@@ -129,6 +125,23 @@ manifest_encode(const struct manifest *m, struct buf *out)
 		put_key(out, "content_len");
 		cborrec_put_uint(out, m->content_len);
 	}
+}
+
+static size_t
+entries_of(const struct manifest *m)
+{
+	return m->version == 1 ? MANIFEST_KEYS_V1 : MANIFEST_KEYS;
+}
+
+void
+manifest_encode(const struct manifest *m, struct buf *out)
+{
+	size_t start = out->len;
+
+	buf_reserve(out, MANIFEST_HEADER_LEN);
+	out->len += MANIFEST_HEADER_LEN;
+	cborrec_put_map(out, entries_of(m));
+	put_entries(m, out);
 	/* The origin's signature, always last: it signs the entries before
 	 * it (pgmesh-format(5)). */
 	put_key(out, "sig");
@@ -140,6 +153,21 @@ manifest_encode(const struct manifest *m, struct buf *out)
 	put_le32((unsigned char *)out->data + start, MANIFEST_MAGIC);
 	put_le32((unsigned char *)out->data + start + 4,
 	    (uint32_t)(out->len - start - MANIFEST_HEADER_LEN));
+}
+
+void
+manifest_encode_signed(const struct manifest *m, struct buf *out)
+{
+	cborrec_put_map(out, entries_of(m) - 1);
+	put_entries(m, out);
+}
+
+void
+manifest_signed_part(const struct manifest *m, const unsigned char *map,
+    struct buf *out)
+{
+	cborrec_put_map(out, (size_t)m->nsigned);
+	buf_append(out, map + m->signed_from, m->signed_to - m->signed_from);
 }
 
 /* One entry of "tables": [name, column, type, ...]. */
@@ -414,6 +442,7 @@ manifest_decode(const void *data, size_t len, struct manifest *m,
 	*err = "not a CBOR map";
 	if (cborrec_next(&c, &item) != 1 || item.kind != CBORREC_MAP)
 		return false;
+	m->signed_from = c.pos;
 	for (uint64_t i = 0; i < item.u; i++) {
 		/* The signature covers the entries before it: none may follow. */
 		*err = "manifest has an entry after sig";
@@ -421,6 +450,9 @@ manifest_decode(const void *data, size_t len, struct manifest *m,
 			return false;
 		*err = "malformed manifest (bad CBOR, a key that is not text, or "
 		    "a value of the wrong type)";
+		/* Up to here, what the origin signed if this key is sig. */
+		m->signed_to = c.pos;
+		m->nsigned = i;
 		if (cborrec_next(&c, &key) != 1 || key.kind != CBORREC_TEXT)
 			return false;
 		k = find_key(&key);

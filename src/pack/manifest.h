@@ -64,6 +64,10 @@ struct manifest {
 	unsigned char *sig;
 	size_t sig_len;
 	uint64_t manifest_len;	/* bytes of the skippable frame, header included */
+	/* Decoded: where the signed entries lie in the CBOR map, from the
+	 * first key to the sig key (framesig.h), and how many there are. */
+	size_t signed_from, signed_to;
+	uint64_t nsigned;
 };
 
 /* The skippable frame's magic number (little-endian on the wire). */
@@ -76,6 +80,17 @@ void manifest_free(struct manifest *m);
 
 /* Append m as a whole skippable frame (header and CBOR map). */
 void manifest_encode(const struct manifest *m, struct buf *out);
+
+/*
+ * Append what the origin signs of a manifest: its CBOR map without the sig
+ * entry, that is the map's head for one entry fewer (in CBOR's shortest
+ * form), then the entries before sig, exactly as they are.  The first form
+ * is m's as manifest_encode writes it; the second that of a manifest
+ * decoded into m from map, its CBOR map, unknown entries included.
+ */
+void manifest_encode_signed(const struct manifest *m, struct buf *out);
+void manifest_signed_part(const struct manifest *m, const unsigned char *map,
+    struct buf *out);
 
 /*
  * Decode the CBOR map of a manifest (the skippable frame's content, len

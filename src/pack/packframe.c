@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "framesig.h"
 #include "packdata.h"
 #include "packframe.h"
 #include "common/log.h"
@@ -53,7 +54,7 @@ frame_limit_grow(struct packframe *f)
 
 bool
 packframe_init(struct packframe *f, int fd, const char *what, int level,
-    size_t max_bytes)
+    size_t max_bytes, const struct sshprivkey *key)
 {
 	memset(f, 0, sizeof(*f));
 	if ((f->cctx = ZSTD_createCCtx()) == NULL) {
@@ -74,6 +75,7 @@ packframe_init(struct packframe *f, int fd, const char *what, int level,
 	ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_nbWorkers, 1);
 	ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_jobSize, JOB_BYTES);
 	ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_overlapLog, 8);
+	f->key = key;
 	f->fd = fd;
 	f->what = xstrdup(what);
 	f->max_bytes = max_bytes;
@@ -233,16 +235,19 @@ write_frame(struct packframe *f, bool continues_next)
 	}
 	m.data_len = f->zout.len;
 	m.content_len = f->cbor;
-	ok = sha256(f->zout.data, f->zout.len, m.sha256);
+	if (!(ok = sha256(f->zout.data, f->zout.len, m.sha256)))
+		log_error("SHA-256 failed");
+	/* Signed last: the signature covers every other entry. */
+	else if (f->key != NULL)
+		ok = framesig_sign(f->key, &m);
 	buf_reset(&f->head);
 	manifest_encode(&m, &f->head);
+	free(m.sig);
 	free(m.tables);
 	free(m.table_ncols);
 	free(m.table_cols);
-	if (!ok) {
-		log_error("SHA-256 failed");
+	if (!ok)
 		return false;
-	}
 	log_verbose("frame: origin %s, LSN %s to %s, %" PRIu64 " transactions, "
 	    "%" PRIu64 " rows, %zu bytes", m.origin,
 	    lsn_format(m.first_lsn, first), lsn_format(m.last_lsn, last),

@@ -15,6 +15,7 @@
 #include "manifest.h"
 #include "common/buf.h"
 #include "common/change.h"
+#include "common/sshprivkey.h"
 
 struct packframe {
 	/* What the sink goes by; its P records set chain. */
@@ -36,6 +37,7 @@ struct packframe {
 	int64_t opened_ms;	/* when its first transaction came in */
 
 	/* Writing it out. */
+	const struct sshprivkey *key;	/* signs each manifest; or NULL */
 	int fd;
 	char *what;
 	size_t max_bytes;	/* the limit's ceiling */
@@ -47,11 +49,11 @@ struct packframe {
 
 /*
  * Make f write frames to fd (named what in messages), compressed at level,
- * their size bound growing up to max_bytes of CBOR; false, reported, when
- * zstd cannot.
+ * their size bound growing up to max_bytes of CBOR, signed by key unless
+ * it is NULL; false, reported, when zstd cannot.
  */
 bool packframe_init(struct packframe *f, int fd, const char *what, int level,
-    size_t max_bytes);
+    size_t max_bytes, const struct sshprivkey *key);
 void packframe_free(struct packframe *f);
 
 /* Bound the next frame as the first of a stream (the input paused). */

@@ -88,13 +88,13 @@ feed_since(const struct manifest *m, struct manifest_chain *chain,
 }
 
 enum read_result
-pack_check_digest(const struct manifest *m, const struct buf *raw,
-    const char *what, uint64_t offset)
+pack_check_bytes(const struct manifest *m, const struct buf *raw,
+    const struct signers *signers, const char *what, uint64_t offset)
 {
 	struct frame_error err;
 
-	if (frame_check_digest(m, (const unsigned char *)raw->data, raw->len,
-	    what, offset, &err))
+	if (frame_check_bytes(m, (const unsigned char *)raw->data, raw->len,
+	    signers, what, offset, &err))
 		return READ_OK;
 	log_error("%s", err.text);
 	return READ_BAD_DATA;
@@ -120,8 +120,10 @@ check_alone(struct pack_checker *pc, const struct manifest *m,
 
 	r = packdata_check(pc->content.data, pc->content.len, m, cat, NULL,
 	    &pc->f, err, sizeof(err));
-	if (r == READ_BAD_DATA)
-		log_error("%s: frame at byte %" PRIu64 ": %s", what, offset, err);
+	if (r == READ_BAD_DATA) {
+		frame_error_set(&pc->err, what, offset, "%s", err);
+		log_error("%s", pc->err.text);
+	}
 	if (r == READ_OK && sink != NULL)
 		r = packdata_feed(&pc->f, sink);
 	return r;
@@ -132,18 +134,17 @@ pack_check_frame(struct pack_checker *pc, const struct manifest *m,
     const struct buf *raw, struct catalog *cat,
     const struct change_sink *sink, const char *what, uint64_t offset)
 {
-	struct frame_error err;
-
 	if (sink != NULL && (m->continues_prev || m->continues_next)) {
-		log_error("%s: frame at byte %" PRIu64 ": holds a part of a split "
-		    "transaction, which cannot be applied alone", what, offset);
+		frame_error_set(&pc->err, what, offset, "holds a part of a split "
+		    "transaction, which cannot be applied alone");
+		log_error("%s", pc->err.text);
 		return READ_BAD_DATA;
 	}
 	if (pc->dctx == NULL && (pc->dctx = frame_dctx_new()) == NULL)
 		return READ_IO_ERROR;
 	if (!frame_unpack(pc->dctx, m, (const unsigned char *)raw->data,
-	    raw->len, &pc->content, what, offset, &err)) {
-		log_error("%s", err.text);
+	    raw->len, pc->signers, &pc->content, what, offset, &pc->err)) {
+		log_error("%s", pc->err.text);
 		return READ_BAD_DATA;
 	}
 	return check_alone(pc, m, cat, sink, what, offset);
@@ -184,7 +185,7 @@ struct feeding {
 struct packread {
 	struct catalog *cat;
 	const struct change_sink *sink;
-	bool threads;
+	struct packread_options o;
 	bool started;		/* the sink was told a stream begins */
 	struct packdata_split split;	/* what the last frame left open */
 	struct feeding fd;
@@ -247,13 +248,13 @@ feed_frame(struct prefetched *s, struct feeding *fd,
 
 struct packread *
 packread_open(struct catalog *cat, const struct change_sink *sink,
-    bool threads)
+    const struct packread_options *o)
 {
 	struct packread *r = xcalloc(1, sizeof(*r));
 
 	r->cat = cat;
 	r->sink = sink;
-	r->threads = threads;
+	r->o = *o;
 	return r;
 }
 
@@ -271,7 +272,8 @@ packread_input(struct packread *r, struct input *in)
 	r->started = true;
 	free(r->fd.name);
 	r->fd.name = xstrdup(in->name);
-	if ((p = prefetch_start(in, r->cat, &r->split, r->threads)) == NULL)
+	if ((p = prefetch_start(in, r->cat, &r->split, r->o.signers,
+	    r->o.threads)) == NULL)
 		return READ_IO_ERROR;
 	while ((res = take_frame(p, sink, r->fd.inside, &s)) == READ_OK && s->got)
 		if ((res = feed_frame(s, &r->fd, sink)) != READ_OK)
@@ -300,27 +302,13 @@ packread_close(struct packread *r)
 	return res;
 }
 
-static enum read_result
-run(struct input *in, struct catalog *cat, const struct change_sink *sink,
-    bool threads)
+enum read_result
+packread_run(struct input *in, struct catalog *cat,
+    const struct change_sink *sink, const struct packread_options *o)
 {
-	struct packread *r = packread_open(cat, sink, threads);
+	struct packread *r = packread_open(cat, sink, o);
 	enum read_result res = packread_input(r, in);
 	enum read_result end = packread_close(r);
 
 	return res == READ_OK ? end : res;
-}
-
-enum read_result
-packread_run(struct input *in, struct catalog *cat,
-    const struct change_sink *sink)
-{
-	return run(in, cat, sink, false);
-}
-
-enum read_result
-packread_run_pipelined(struct input *in, struct catalog *cat,
-    const struct change_sink *sink)
-{
-	return run(in, cat, sink, true);
 }

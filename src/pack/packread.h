@@ -5,16 +5,21 @@
  *
  *   pack_next_frame   the manifest and the raw bytes of one frame, nothing
  *                     decompressed (ship forwards frames as they are).
- *   pack_check_digest the frame's bytes against its manifest: length and
- *                     SHA-256 (ship, which forwards frames as they are).
+ *   pack_check_bytes  the frame's bytes against its manifest: length and
+ *                     SHA-256, and its signature when given signers (ship,
+ *                     which forwards frames as they are).
  *   pack_check_frame  the data frame against its manifest: length, SHA-256,
- *                     zstd checksum, CBOR, whole records (verify).
+ *                     signature, zstd checksum, CBOR, whole records
+ *                     (verify).
  *   packread_run      a whole stream into a change_sink (apply, pack -d):
  *                     each frame checked entirely before any of its
  *                     transactions reaches the sink; pipelined, the
  *                     checking of the next frames overlaps the feeding.
  *
  * Errors are reported with the input's name and the frame's byte offset.
+ * Every level checks signatures when it is given a signers file, in one
+ * place (framecheck.h): a frame that is not signed by a key listed for its
+ * origin is a bad frame like a damaged one, whoever reads it.
  */
 #ifndef PGMESH_PACKREAD_H
 #define PGMESH_PACKREAD_H
@@ -25,12 +30,14 @@
 
 #include <zstd.h>
 
+#include "framecheck.h"
 #include "manifest.h"
 #include "packdata.h"
 #include "common/buf.h"
 #include "common/catalog.h"
 #include "common/change.h"
 #include "common/input.h"
+#include "common/signers.h"
 
 /* Does the buffered start of the input look like a pack stream? */
 bool pack_detect(const unsigned char *data, size_t len);
@@ -56,17 +63,22 @@ enum read_result pack_peek_frame(struct input *in, struct manifest *m,
 
 /*
  * Are a frame's bytes (raw, as pack_next_frame returned them) exactly those
- * its manifest describes?  READ_OK, or READ_BAD_DATA after log_error.
+ * its manifest describes, and signed by its origin when signers is not
+ * NULL?  READ_OK, or READ_BAD_DATA after log_error.
  */
-enum read_result pack_check_digest(const struct manifest *m,
-    const struct buf *raw, const char *what, uint64_t offset);
+enum read_result pack_check_bytes(const struct manifest *m,
+    const struct buf *raw, const struct signers *signers, const char *what,
+    uint64_t offset);
 
 /*
  * What checking frame after frame reuses (a zstd context, the decompressed
  * content, the decoded records), so that memory is allocated and touched
- * once, not once per frame.  Zeroed is ready; free it after the last.
+ * once, not once per frame.  Zeroed is ready (signatures not checked); free
+ * it after the last.
  */
 struct pack_checker {
+	const struct signers *signers;	/* NULL: signatures not checked */
+	struct frame_error err;	/* why the last bad frame was (as logged) */
 	ZSTD_DCtx *dctx;
 	struct buf content;
 	struct packdata_frame f;
@@ -93,22 +105,26 @@ enum read_result pack_check_frame(struct pack_checker *pc,
  * it).  packread_close drops a split transaction still open and says
  * READ_INCOMPLETE when a transaction was cut short anywhere.
  */
+struct packread_options {
+	/* In a pipeline of three threads (prefetch.h): about twice the
+	 * throughput on two cores, a few thread wakeups more of latency
+	 * (pack -d).  Without, a frame reaches the sink as soon as it
+	 * arrives (apply, whose speed is the database's). */
+	bool threads;
+	const struct signers *signers;	/* NULL: signatures not checked */
+};
+
 struct packread;
 struct packread *packread_open(struct catalog *cat,
-    const struct change_sink *sink, bool threads);
+    const struct change_sink *sink, const struct packread_options *o);
 enum read_result packread_input(struct packread *r, struct input *in);
 enum read_result packread_close(struct packread *r);
 
 /*
  * A whole pack stream into sink.  Calls sink->idle between frames when the
- * next one is not already there.  One thread, so that a frame reaches the
- * sink as soon as it arrives (apply, whose speed is the database's).
+ * next one is not already there.
  */
 enum read_result packread_run(struct input *in, struct catalog *cat,
-    const struct change_sink *sink);
-/* The same in a pipeline of three threads (prefetch.h): about twice the
- * throughput on two cores, a few thread wakeups more of latency (pack -d). */
-enum read_result packread_run_pipelined(struct input *in, struct catalog *cat,
-    const struct change_sink *sink);
+    const struct change_sink *sink, const struct packread_options *o);
 
 #endif

@@ -50,7 +50,7 @@ packwriter_new(int fd, const char *what, const struct packwriter_options *opts,
 	struct packwriter *pw = xcalloc(1, sizeof(*pw));
 
 	if (!packframe_init(&pw->frame, fd, what, opts->level,
-	    opts->frame_bytes)) {
+	    opts->frame_bytes, opts->key)) {
 		free(pw);
 		return NULL;
 	}

@@ -13,12 +13,14 @@
 
 #include "common/change.h"
 #include "common/input.h"
+#include "common/sshprivkey.h"
 
 struct packwriter_options {
 	int level;		/* zstd level, default 3 */
 	size_t frame_bytes;	/* close a frame past this much CBOR */
 	int frame_ms;		/* at idle, close a frame this old (from its
 				 * first transaction); till then wait for input */
+	const struct sshprivkey *key;	/* sign every frame; NULL: unsigned */
 };
 
 struct packwriter;

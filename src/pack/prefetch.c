@@ -34,6 +34,7 @@ enum step { UNPACK, CHECK, TAKE, STEPS };
 struct prefetch {
 	struct input *in;		/* the unpacker's */
 	ZSTD_DCtx *dctx;		/* the unpacker's */
+	const struct signers *signers;	/* read only: shared */
 	struct catalog *cat;		/* the checker's */
 	struct packdata_split *split;	/* the checker's: what the last
 					 * frame left open */
@@ -118,7 +119,8 @@ unpack(struct prefetch *p, struct prefetched *s)
 	if (last_frame(s))
 		return;
 	if (!frame_unpack(p->dctx, &s->m, (const unsigned char *)in->buf +
-	    in->start, len, &s->content, in->name, s->offset, &s->err))
+	    in->start, len, p->signers, &s->content, in->name, s->offset,
+	    &s->err))
 		s->result = READ_BAD_DATA;
 	input_skip(in, len);
 }
@@ -228,11 +230,13 @@ start_threads(struct prefetch *p)
 
 struct prefetch *
 prefetch_start(struct input *in, struct catalog *cat,
-    struct packdata_split *split, bool threads)
+    struct packdata_split *split, const struct signers *signers,
+    bool threads)
 {
 	struct prefetch *p = xcalloc(1, sizeof(*p));
 
 	p->in = in;
+	p->signers = signers;
 	p->cat = cat;
 	p->split = split;
 	p->threads = threads;

@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "common/catalog.h"
 #include "common/input.h"
+#include "common/signers.h"
 
 /* One frame as the reader thread left it. */
 struct prefetched {
@@ -37,12 +38,13 @@ struct prefetched {
 struct prefetch;
 
 /*
- * Start fetching from in; without threads, each frame is fetched when
- * prefetch_next asks for it, in the caller's thread.  NULL after
- * log_error.
+ * Start fetching from in, checking signatures against signers unless it
+ * is NULL; without threads, each frame is fetched when prefetch_next asks
+ * for it, in the caller's thread.  NULL after log_error.
  */
 struct prefetch *prefetch_start(struct input *in, struct catalog *cat,
-    struct packdata_split *split, bool threads);
+    struct packdata_split *split, const struct signers *signers,
+    bool threads);
 
 /*
  * The next frame, valid until the next call.  The last one has got false

@@ -30,6 +30,7 @@ enum load_result { LOAD_OK, LOAD_GONE, LOAD_BAD, LOAD_IO_ERROR };
 struct fanout {
 	struct input *in;
 	const char *spool;	/* the spool source, or NULL */
+	const struct signers *signers;	/* or NULL */
 	struct spool_entry *entries;
 	size_t nentries;
 	size_t *cursor;		/* spool source: each link's next entry */
@@ -57,12 +58,14 @@ frame_matches_name(const struct manifest *m, const struct spool_entry *e)
 }
 
 /*
- * One spool file's frame, checked as every hop checks it (receive.h).
- * A file gone since the listing was pruned, or quarantined by another
- * link's load of it: LOAD_GONE.  *why says what is wrong with a LOAD_BAD.
+ * One spool file's frame, checked as every hop checks it (receive.h), its
+ * signature too when signers is not NULL.  A file gone since the listing
+ * was pruned, or quarantined by another link's load of it: LOAD_GONE.
+ * *why says what is wrong with a LOAD_BAD.
  */
 static enum load_result
-load_frame(const struct spool_entry *e, struct frame **out, const char **why)
+load_frame(const struct spool_entry *e, const struct signers *signers,
+    struct frame **out, const char **why)
 {
 	struct frame *f = frame_new();
 	struct input in;
@@ -81,8 +84,10 @@ load_frame(const struct spool_entry *e, struct frame **out, const char **why)
 	input_init_fd(&in, fd, e->path);
 	rr = pack_next_frame(&in, &f->m, &f->raw, &offset, &got);
 	if (rr == READ_OK && got)
-		rr = pack_check_digest(&f->m, &f->raw, e->path, offset);
-	*why = "a damaged frame";
+		rr = pack_check_bytes(&f->m, &f->raw, signers, e->path, offset);
+	*why = signers != NULL ?
+	    "a damaged frame, or one not signed by its origin" :
+	    "a damaged frame";
 	if (rr == READ_OK && !got)
 		*why = "an empty file";
 	else if (rr == READ_OK && !frame_matches_name(&f->m, e))
@@ -129,7 +134,7 @@ refill_from_spool(struct fanout *fo, size_t i)
 		/* Skipped by its name alone, before it is loaded. */
 		if (link_skips(l, e->origin, e->last_lsn))
 			continue;
-		switch (load_frame(e, &f, &why)) {
+		switch (load_frame(e, fo->signers, &f, &why)) {
 		case LOAD_OK:
 			link_enqueue(l, f);
 			frame_release(f);
@@ -195,10 +200,11 @@ read_stream_frame(struct fanout *fo)
 	enum read_result rr;
 
 	rr = pack_next_frame(fo->in, &f->m, &f->raw, &offset, &got);
-	/* Its digest, as every hop checks it (receive.h): its contents are
-	 * for the programs that decode it. */
+	/* Its digest and signature, as every hop checks them (receive.h):
+	 * its contents are for the programs that decode it. */
 	if (rr == READ_OK && got)
-		rr = pack_check_digest(&f->m, &f->raw, fo->in->name, offset);
+		rr = pack_check_bytes(&f->m, &f->raw, fo->signers, fo->in->name,
+		    offset);
 	if (rr != READ_OK || !got) {
 		fo->source_done = true;
 		if (rr != READ_OK)
@@ -299,8 +305,8 @@ fanout_run(const struct fanout_settings *s, struct input *in,
     const char *spool, const struct dest *dests, struct link *links,
     size_t n)
 {
-	struct fanout fo = { .in = in, .spool = spool, .links = links,
-	    .n = n };
+	struct fanout fo = { .in = in, .spool = spool,
+	    .signers = s->signers, .links = links, .n = n };
 
 	for (size_t i = 0; i < n; i++)
 		link_init(&links[i], &dests[i], s->exclude, s->nexclude);

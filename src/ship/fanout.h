@@ -10,11 +10,15 @@
 #include "link.h"
 #include "sshcmd.h"
 #include "common/input.h"
+#include "common/signers.h"
 
 struct fanout_settings {
 	struct ssh_settings ssh;
 	const char *const *exclude;	/* origins sent to nobody */
 	int nexclude;
+	/* Send only frames signed by a key listed for their origin; a frame
+	 * that is not is a bad frame of the source.  NULL: not checked. */
+	const struct signers *signers;
 };
 
 /* How the source fared; each destination's outcome is in its link. */

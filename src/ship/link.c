@@ -126,7 +126,7 @@ mb_per_sec(uint64_t bytes, uint64_t usec)
 void
 link_report(const struct link *l)
 {
-	char extra[128] = "";
+	char extra[128] = "", refused[48] = "";
 
 	if (verbosity > 0) {
 		uint64_t end = l->t_eof ? l->t_eof : l->t_end;
@@ -135,14 +135,17 @@ link_report(const struct link *l)
 		snprintf(extra, sizeof(extra), ", %.1f MB/s, rtt %.2f ms",
 		    mb_per_sec(l->bytes, span), (double)l->rtt_usec / 1000.0);
 	}
+	if (l->refused > 0)
+		snprintf(refused, sizeof(refused), ", %llu refused",
+		    (unsigned long long)l->refused);
 	if (l->state == LINK_FAILED)
 		log_error("%s: failed: %s (%llu frames sent before)", l->d->spec,
 		    l->failure, (unsigned long long)l->frames);
 	else
 		log_notice("%s: %s, %llu frames (%llu bytes), %llu already "
-		    "there%s", l->d->spec,
+		    "there%s%s", l->d->spec,
 		    l->acks ? "ok" : "sent, unacknowledged",
 		    (unsigned long long)l->frames,
 		    (unsigned long long)l->bytes,
-		    (unsigned long long)l->skipped, extra);
+		    (unsigned long long)l->skipped, refused, extra);
 }

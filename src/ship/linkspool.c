@@ -30,7 +30,7 @@ spool_start(struct link *l, const struct ssh_settings *ssh)
 static void
 store_frame(struct link *l, const struct frame *f)
 {
-	if (pack_check_digest(&f->m, &f->raw, l->d->spec, l->bytes) != READ_OK)
+	if (pack_check_bytes(&f->m, &f->raw, NULL, l->d->spec, l->bytes) != READ_OK)
 		link_fail(l, LINK_BAD_FRAME, "a bad frame of origin %s", f->m.origin);
 	else if (spool_store(l->d->path, &f->m, &f->raw) != SPOOL_STORED)
 		link_fail(l, LINK_IO, "cannot store a frame");

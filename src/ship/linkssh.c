@@ -127,7 +127,10 @@ finish_ssh(struct link *l)
 	status = transport_wait(s->ssh.pid);
 	s->ssh.pid = -1;
 	read_stderr(l);
-	if (l->state == LINK_ACK && s->got_done && status == 0) {
+	/* A receiver that refused frames acknowledges the rest, then
+	 * exits 65: done, the refusals already reported. */
+	if (l->state == LINK_ACK && s->got_done &&
+	    (status == 0 || (status == EX_DATAERR && l->refused > 0))) {
 		link_done(l);
 		return;
 	}
@@ -156,6 +159,20 @@ send_ping(struct link *l)
 		l->state = LINK_SEND;
 }
 
+/* A frame the receiver found bad and did not store: ours to report; the
+ * link goes on with the others, and the run ends 65. */
+static void
+report_refused(struct link *l, const struct shipmsg *msg)
+{
+	char first[LSN_BUFSIZE], last[LSN_BUFSIZE];
+
+	l->refused++;
+	log_error("%s: refused the frame of origin %s, LSN %s to %s, as bad "
+	    "(never stored): %s", l->d->spec, msg->head.origin,
+	    lsn_format(msg->first, first), lsn_format(msg->head.lsn, last),
+	    msg->why);
+}
+
 static void
 handle_line(struct link *l, const char *line)
 {
@@ -175,6 +192,8 @@ handle_line(struct link *l, const char *line)
 		heads_raise(&l->acked, msg.head.origin, msg.head.lsn);
 	else if (l->state == LINK_ACK && msg.kind == SHIPMSG_DONE)
 		s->got_done = true;
+	else if (l->state != LINK_GREET && msg.kind == SHIPMSG_REFUSED)
+		report_refused(l, &msg);
 	else
 		link_fail(l, LINK_NOT_RECEIVER, "not a pgmesh-ship receiver "
 		    "(it said \"%.60s\")", line);

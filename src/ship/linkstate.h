@@ -58,6 +58,7 @@ struct link {
 	enum link_outcome outcome;
 	char *failure;		/* what it was, for the report */
 	uint64_t frames, bytes, skipped;
+	uint64_t refused;	/* frames the receiver refused as bad */
 	uint64_t t_start, t_ready, t_eof, t_end, rtt_usec;
 };
 

@@ -2,12 +2,15 @@
  * receive.c: store or pass on what a sender streams.
  *
  * Durability is decided here.  A frame is checked entirely (length,
- * SHA-256, zstd checksum, CBOR) before anything is done with it, then
- * stored through spool_store (temporary name, fsync, rename), so a
- * connection cut in the middle of a frame leaves the whole frames before it
- * and nothing of the cut one.  Heads are acknowledged to the sender only
+ * SHA-256, signature when given signers, zstd checksum, CBOR) before
+ * anything is done with it, then stored through spool_store (temporary
+ * name, fsync, rename), so a connection cut in the middle of a frame
+ * leaves the whole frames before it and nothing of the cut one.  Heads are acknowledged to the sender only
  * after the last frame is stored: a sender that reads "done" may count on
- * everything it sent.
+ * everything it sent.  A frame read whole that fails its check is refused:
+ * never stored nor passed on, the sender told at once, and the frames
+ * after it read as usual (its origin's chain in the spool stops before
+ * it, so the heads never claim what follows it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,8 +39,10 @@ struct receiver {
 	struct heads heads;	/* what we hold, per origin */
 	struct child apply;
 	bool applying;
+	int proto_fd;		/* the sender hears us here (handshake) */
 	uint64_t frames;
 	uint64_t bytes;
+	uint64_t refused;	/* bad frames read whole, not stored */
 };
 
 bool
@@ -79,6 +84,12 @@ start_apply(struct receiver *r)
 	argv_add(&a, r->s->apply);
 	for (int i = 0; i < r->s->ngrants; i++)
 		argv_add(&a, r->s->grants[i]);
+	/* A destination checks again: this receiver may be one of several
+	 * hops, each of which checks for itself. */
+	if (r->s->signers_file != NULL) {
+		argv_add(&a, "--signers");
+		argv_add(&a, r->s->signers_file);
+	}
 	/* Our stdout may carry the resume protocol: keep apply's off it. */
 	ok = transport_spawn(&a, SPAWN_OUT_STDERR, false, &r->apply);
 	argv_free(&a);
@@ -127,11 +138,56 @@ deliver_frame(struct receiver *r, const struct manifest *m,
 	return RECEIVE_OK;
 }
 
+static bool
+send_lines(int fd, struct buf *b)
+{
+	bool ok = buf_write_fd(b, fd, "the sender");
+
+	buf_free(b);
+	return ok;
+}
+
+/* A bad frame read whole (reported by its check, err): tell the sender,
+ * which reports it and goes on, and read on. */
+static enum receive_outcome
+refuse_frame(struct receiver *r, const struct manifest *m,
+    const struct frame_error *err)
+{
+	struct buf b;
+
+	r->refused++;
+	if (!r->s->handshake)
+		return RECEIVE_OK;
+	buf_init(&b);
+	shipproto_put_refused(&b, m->origin, m->first_lsn, m->last_lsn,
+	    err->text + err->why);
+	return send_lines(r->proto_fd, &b) ? RECEIVE_OK : RECEIVE_IO_ERROR;
+}
+
+/*
+ * The checks of a frame read whole: its bytes only with digest_only, else
+ * everything (pack_check_frame).  READ_BAD_DATA with pc->err filled and
+ * logged.
+ */
+static enum read_result
+check_frame(struct receiver *r, struct pack_checker *pc, struct catalog *cat,
+    const struct manifest *m, const struct buf *frame, struct input *in,
+    uint64_t offset)
+{
+	if (!r->s->digest_only)
+		return pack_check_frame(pc, m, frame, cat, NULL, in->name, offset);
+	if (frame_check_bytes(m, (const unsigned char *)frame->data, frame->len,
+	    r->s->signers, in->name, offset, &pc->err))
+		return READ_OK;
+	log_error("%s", pc->err.text);
+	return READ_BAD_DATA;
+}
+
 static enum receive_outcome
 read_frames(struct receiver *r, struct input *in)
 {
 	struct catalog *cat = catalog_new();
-	struct pack_checker pc = { .dctx = NULL };
+	struct pack_checker pc = { .signers = r->s->signers };
 	enum receive_outcome outcome = RECEIVE_OK;
 
 	for (;;) {
@@ -146,13 +202,12 @@ read_frames(struct receiver *r, struct input *in)
 		rr = pack_peek_frame(in, &m, &frame, &offset, &got);
 		if (rr == READ_OK && !got)
 			break;
-		if (rr == READ_OK && r->s->digest_only)
-			rr = pack_check_digest(&m, &frame, in->name, offset);
-		else if (rr == READ_OK)
-			rr = pack_check_frame(&pc, &m, &frame, cat, NULL, in->name,
-			    offset);
+		if (rr == READ_OK)
+			rr = check_frame(r, &pc, cat, &m, &frame, in, offset);
 		if (rr == READ_OK)
 			outcome = deliver_frame(r, &m, &frame);
+		else if (rr == READ_BAD_DATA && got)
+			outcome = refuse_frame(r, &m, &pc.err);
 		else if (in->timed_out)
 			outcome = RECEIVE_TIMED_OUT;
 		else
@@ -167,15 +222,6 @@ read_frames(struct receiver *r, struct input *in)
 	pack_checker_free(&pc);
 	catalog_free(cat);
 	return outcome;
-}
-
-static bool
-send_lines(int fd, struct buf *b)
-{
-	bool ok = buf_write_fd(b, fd, "the sender");
-
-	buf_free(b);
-	return ok;
 }
 
 static bool
@@ -237,7 +283,7 @@ struct receive_result
 receive_stream(const struct receive_settings *s, int in_fd, const char *what,
     int proto_fd)
 {
-	struct receiver r = { .s = s };
+	struct receiver r = { .s = s, .proto_fd = proto_fd };
 	struct receive_result res = { .outcome = RECEIVE_IO_ERROR };
 	struct input in;
 	int apply_status;
@@ -269,10 +315,15 @@ receive_stream(const struct receive_settings *s, int in_fd, const char *what,
 	    (s->dir == NULL || read_back_heads(&r)) &&
 	    !send_done(&r, proto_fd))
 		res.outcome = RECEIVE_IO_ERROR;
+	/* Told and acknowledged like the rest, but the run was not clean. */
+	if (res.outcome == RECEIVE_OK && r.refused > 0)
+		res.outcome = RECEIVE_REFUSED;
+	res.refused = r.refused;
 	in.fd = -1;		/* the caller owns in_fd */
 	input_close(&in);
-	log_verbose("%s: %llu frames, %llu bytes received", what,
-	    (unsigned long long)r.frames, (unsigned long long)r.bytes);
+	log_verbose("%s: %llu frames, %llu bytes received, %llu refused", what,
+	    (unsigned long long)r.frames, (unsigned long long)r.bytes,
+	    (unsigned long long)r.refused);
 	heads_free(&r.heads);
 	return res;
 }

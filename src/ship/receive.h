@@ -1,7 +1,8 @@
 /*
  * receive.h: the receiving side of pgmesh-ship.  One pack stream in; each
  * frame checked whole (pack_check_frame) before it is stored in a spool,
- * written to stdout, or handed to a pgmesh-apply child.
+ * written to stdout, or handed to a pgmesh-apply child; a bad one read
+ * whole is refused (the sender is told, shipproto.h) and the next read.
  */
 #ifndef PGMESH_RECEIVE_H
 #define PGMESH_RECEIVE_H
@@ -11,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/change.h"
+#include "common/signers.h"
 #include "pack/manifest.h"
 
 struct receive_settings {
@@ -20,6 +22,11 @@ struct receive_settings {
 	/* Its grant options (--allow RULE, --allow-file FILE), in pairs. */
 	const char *const *grants;
 	int ngrants;
+	/* Take only frames signed by a key listed for their origin, and
+	 * have pgmesh-apply check them again (--signers signers_file);
+	 * NULL: signatures not checked. */
+	const struct signers *signers;
+	const char *signers_file;
 	/* Speak the resume protocol (shipproto.h) on proto_fd. */
 	bool handshake;
 	/*
@@ -46,6 +53,7 @@ bool receive_make_spool(const char *dir);
 enum receive_outcome {
 	RECEIVE_OK,
 	RECEIVE_BAD_FRAME,	/* bad or cut: the whole frames before it are kept */
+	RECEIVE_REFUSED,	/* read to its end, but bad frames were refused */
 	RECEIVE_IO_ERROR,	/* reading, storing, passing on or answering */
 	RECEIVE_TIMED_OUT,	/* the sender went idle or stayed too long */
 	RECEIVE_NO_ROOM,	/* the spool is at its free-space floor */
@@ -59,6 +67,7 @@ struct receive_result {
 	enum receive_outcome outcome;
 	int apply_status;	/* RECEIVE_APPLY_FAILED: not 0 (128 + signal
 				 * when a signal ended it) */
+	uint64_t refused;	/* bad frames read whole, never stored */
 };
 
 /*

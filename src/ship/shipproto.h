@@ -16,12 +16,18 @@
  *
  * (a pack stream starts with a zstd magic number, never with "ping", so
  * the line is told apart from frames; it is only sent after a greeting).
+ * A frame it reads whole and finds bad (damaged, or not signed by its
+ * origin) is never stored; it says so at once and reads on:
+ *
+ *	refused ORIGIN FIRST LAST WHY	the frame of those LSNs is not
+ *					stored, WHY the rest of the line
+ *
  * Once every frame is durably stored the receiver answers
  *
  *	have ORIGIN LSN			its heads after storing
  *	done FRAMES BYTES		frames and bytes stored
  *
- * and exits.
+ * and exits, with status 65 when it refused a frame.
  */
 #ifndef PGMESH_SHIPPROTO_H
 #define PGMESH_SHIPPROTO_H
@@ -38,6 +44,8 @@
 #define SHIPPROTO_GREETING "pgmesh-ship 1"
 #define SHIPPROTO_PING "ping\n"
 #define SHIPPROTO_PING_LEN 5
+/* The longest reason a refused line carries (lines are at most 1024). */
+#define SHIPPROTO_WHY_MAX 768
 
 enum shipmsg_kind {
 	SHIPMSG_GREETING,
@@ -45,12 +53,15 @@ enum shipmsg_kind {
 	SHIPMSG_READY,
 	SHIPMSG_PONG,
 	SHIPMSG_DONE,
+	SHIPMSG_REFUSED,
 	SHIPMSG_BAD
 };
 
 struct shipmsg {
 	enum shipmsg_kind kind;
-	struct head head;	/* SHIPMSG_HAVE */
+	struct head head;	/* SHIPMSG_HAVE; SHIPMSG_REFUSED: its last LSN */
+	lsn_t first;		/* SHIPMSG_REFUSED */
+	char why[SHIPPROTO_WHY_MAX];	/* SHIPMSG_REFUSED */
 	uint64_t frames;	/* SHIPMSG_DONE */
 	uint64_t bytes;
 };
@@ -59,5 +70,9 @@ struct shipmsg {
 void shipproto_parse(const char *line, struct shipmsg *msg);
 /* Append "have" lines for every head. */
 void shipproto_put_heads(struct buf *out, const struct heads *h);
+/* Append the "refused" line of a frame of origin from first to last, why
+ * (control characters sent as '?', so that it stays one line). */
+void shipproto_put_refused(struct buf *out, const char *origin, lsn_t first,
+    lsn_t last, const char *why);
 
 #endif

@@ -378,7 +378,7 @@ static enum check_status
 check_pack(struct checker *c, const struct change_sink *sink,
     struct catalog *cat)
 {
-	struct pack_checker pc = { .dctx = NULL };
+	struct pack_checker pc = { .signers = c->sc->signers };
 	struct manifest m;
 	struct buf raw;
 	uint64_t offset;
@@ -410,8 +410,14 @@ static enum check_status
 check_text(struct checker *c, const struct change_sink *sink,
     struct catalog *cat)
 {
-	enum read_result r = textread_run(c->in, cat, sink);
+	enum read_result r;
 
+	if (c->sc->signers != NULL) {
+		problem(c, "change text cannot be signed, and --signers wants "
+		    "every transaction signed by its origin");
+		return CHECK_OK;
+	}
+	r = textread_run(c->in, cat, sink);
 	if (r == READ_IO_ERROR)
 		return CHECK_IO_ERROR;
 	if (r != READ_OK)
@@ -424,8 +430,9 @@ check_input(struct streamcheck *sc, struct input *in,
     const struct spool_entry *entry)
 {
 	struct checker c = { .sc = sc, .in = in, .entry = entry };
-	struct change_sink sink = { &c, check_begin, check_row, check_commit,
-	    check_abort, NULL, check_since, NULL };
+	struct change_sink sink = { .ctx = &c, .begin = check_begin,
+	    .row = check_row, .commit = check_commit, .abort = check_abort,
+	    .since = check_since };
 	struct catalog *cat;
 	enum check_status st = CHECK_OK;
 	ssize_t n = input_fill(in, 8);

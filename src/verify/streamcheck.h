@@ -8,6 +8,7 @@
  *   - each pack frame against its manifest: data length, SHA-256, zstd
  *     frame and content checksum, CBOR well-formed, records whole, and
  *     the manifest's claims (LSN range, counts of transactions and rows);
+ *     given signers, its signature by a key listed for its origin;
  *   - change text record by record (pgmesh-format(5));
  *   - transactions whole: a C record for every B; a transaction split over
  *     frames has every part, in order (manifest part numbers);
@@ -33,6 +34,7 @@
 
 #include "originsum.h"
 #include "common/buf.h"
+#include "common/signers.h"
 
 enum check_status {
 	CHECK_OK,		/* checked; problems counted in problems */
@@ -44,6 +46,10 @@ struct streamcheck {
 	struct origin_summary *origins;	/* sorted by origin name */
 	size_t norigins;
 	uint64_t problems;
+	/* Set after init, or NULL: a frame not signed by a key listed for
+	 * its origin is a bad frame, and change text a problem (it cannot
+	 * be signed). */
+	const struct signers *signers;
 };
 
 void streamcheck_init(struct streamcheck *sc);

@@ -93,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    lseek(fd, 0, SEEK_SET) != 0)
 		abort();
 	input_init_fd(&in, fd, "fuzz");
-	r = packread_run(&in, cat, &sink);
+	r = packread_run(&in, cat, &sink, &(struct packread_options){ 0 });
 	if (r != READ_OK && r != READ_BAD_DATA)
 		abort();
 	textwriter_free(&w);

@@ -13,16 +13,22 @@
 # the servers run as the unprivileged "postgres" user.  A watchdog per
 # cluster stops it and removes its files once the process that started it
 # is gone, so a killed test run leaves nothing behind.
+#
+# PG_NETNS, when set for a pg_start, names the network namespace (ip
+# netns) the server runs in: the benchmark's simulated hosts
+# (scripts/netsim).  Given a listen_addresses setting with an address of
+# that namespace, it is reached over the simulated link by TCP; its unix
+# socket, shared by every namespace, serves the rest as before.
 
 PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 
-# Run a PostgreSQL server program as the user that may run it.
+# Run a PostgreSQL server program as the user that may run it, in
+# PG_NETNS when set.
 pg_as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
+	local run=()
+	[ -z "${PG_NETNS:-}" ] || run=(ip netns exec "$PG_NETNS")
+	[ "$(id -u)" -ne 0 ] || run+=(runuser -u postgres --)
+	"${run[@]}" "$@"
 }
 
 # The private directory; pg_start makes it (not in a subshell, so that the
@@ -83,6 +89,7 @@ pg_watchdog() {
 	local dir=$1 owner=$2
 	(
 		trap '' INT TERM HUP
+		unset PG_NETNS	# stopping works from anywhere, the namespace may be gone
 		while kill -0 "$owner" 2>/dev/null && [ -d "$dir/data" ]; do
 			sleep 1
 		done

@@ -11,6 +11,11 @@
 #	sshd_stop               stop it and remove its directory
 #
 # SSHD_CONFIG_EXTRA, when set, holds more sshd_config lines for sshd_start.
+# SSHD_NETNS, when set, names network namespaces (ip netns; the
+# benchmark's simulated hosts, scripts/netsim): sshd_start then runs one
+# server in each instead of one here, all on SSHD_PORT with the same keys
+# and config, each listening on every address of its namespace, so that
+# a client on the far side of a link reaches it at netsim_addr.
 # The server needs root (it switches to the logged-in user); the client
 # trusts the throwaway host key without a known_hosts file.
 
@@ -18,6 +23,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/wait.bash"
 
 sshd_start() {
+	local listen=127.0.0.1
+	[ -z "${SSHD_NETNS:-}" ] || listen=0.0.0.0
 	SSHD_DIR=${1:-$(mktemp -d /tmp/pgmesh-sshd.XXXXXX)}
 	mkdir -p "$SSHD_DIR" /run/sshd
 	SSHD_PORT=${SSHD_PORT:-$(pg_free_port)}
@@ -27,7 +34,7 @@ sshd_start() {
 	sshd_authorize
 	cat >"$SSHD_DIR/sshd_config" <<-CONF
 		Port $SSHD_PORT
-		ListenAddress 127.0.0.1
+		ListenAddress $listen
 		HostKey $SSHD_DIR/host_key
 		AuthorizedKeysFile $SSHD_DIR/authorized_keys
 		PermitRootLogin prohibit-password
@@ -35,19 +42,40 @@ sshd_start() {
 		KbdInteractiveAuthentication no
 		StrictModes no
 		UsePAM no
-		PidFile $SSHD_DIR/sshd.pid
 		MaxStartups 50
 		${SSHD_CONFIG_EXTRA:-}
 	CONF
-	# 3>&- : bats waits for fd 3 to close; the server must not inherit it.
-	/usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
-		>"$SSHD_DIR/sshd.log" 2>&1 3>&- </dev/null &
-	SSHD_PID=$!
-	sshd_watchdog "$SSHD_DIR" "$SSHD_PID" "$$"
 	SHIP_SSH=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 		-o LogLevel=ERROR -i "$SSH_KEY")
-	export SSHD_DIR SSHD_PORT SSH_KEY SSHD_PID
-	wait_until 5 listening "$SSHD_PORT" || { cat "$SSHD_DIR/sshd.log" >&2; return 1; }
+	export SSHD_DIR SSHD_PORT SSH_KEY
+	if [ -z "${SSHD_NETNS:-}" ]; then
+		sshd_run
+	else
+		local ns
+		for ns in $SSHD_NETNS; do
+			sshd_run "$ns" || return
+		done
+	fi
+}
+
+# sshd_run [NETNS]: one server, in network namespace NETNS if given, its
+# process id in SSHD_PID (the last one's, with SSHD_NETNS), once it
+# listens.
+sshd_run() {
+	local run=() pidfile=$SSHD_DIR/sshd.pid
+	if [ -n "${1:-}" ]; then
+		run=(ip netns exec "$1")
+		pidfile=$SSHD_DIR/sshd.$1.pid
+	fi
+	# 3>&- : bats waits for fd 3 to close; the server must not inherit it.
+	"${run[@]}" /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
+		-o PidFile="$pidfile" >>"$SSHD_DIR/sshd.log" 2>&1 3>&- </dev/null &
+	SSHD_PID=$!
+	export SSHD_PID
+	sshd_watchdog "$SSHD_DIR" "$SSHD_PID" "$$"
+	# The table of the server's own namespace.
+	wait_until 5 listening "$SSHD_PORT" "/proc/$SSHD_PID/net/tcp" ||
+		{ cat "$SSHD_DIR/sshd.log" >&2; return 1; }
 }
 
 # Like pg_watchdog: once the shell that started the server is gone (a
@@ -71,7 +99,10 @@ sshd_authorize() {
 }
 
 sshd_stop() {
+	local pidfile
 	[ -n "${SSHD_DIR:-}" ] || return 0
-	[ -f "$SSHD_DIR/sshd.pid" ] && kill "$(cat "$SSHD_DIR/sshd.pid")" 2>/dev/null
+	for pidfile in "$SSHD_DIR"/sshd*.pid; do
+		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	done
 	rm -rf "$SSHD_DIR"
 }

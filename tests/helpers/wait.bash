@@ -24,11 +24,12 @@ wait_until() {
 	done
 }
 
-# listening PORT: a TCP socket listens on PORT of 127.0.0.1 (or of every
-# address), as /proc/net/tcp shows it: a check that, unlike a probe, is
-# no connection of its own.
+# listening PORT [TABLE]: a TCP socket listens on PORT of 127.0.0.1 (or
+# of every address), as /proc/net/tcp shows it: a check that, unlike a
+# probe, is no connection of its own.  TABLE is another network
+# namespace's table, /proc/PID/net/tcp of a process in it.
 listening() {
 	awk -v port="$(printf ':%04X' "$1")" '
 		($2 == "0100007F" port || $2 == "00000000" port) && $4 == "0A" { found = 1 }
-		END { exit !found }' /proc/net/tcp
+		END { exit !found }' "${2:-/proc/net/tcp}"
 }

@@ -1,0 +1,61 @@
+# snapshot.sh: a join snapshot beside PostgreSQL's own copy of a table
+# between the same two databases, in one run.  Target (issue 20): capture
+# --snapshot | apply --snapshot-from of the shared source's BENCH_ROWS
+# payments takes at most 1.2x COPY (SELECT ...) TO STDOUT | COPY FROM
+# STDIN of the same columns into the same empty table.
+#
+# Both sides read the shared source (lib.sh) and write a database of their
+# own per run on one destination cluster (SNAPSHOT_DST), emptied first;
+# they take turns (bench_compare).  A snapshot travels as change text:
+# pack streams do not carry snapshots (pgmesh-format(5)).
+
+SNAPSHOT_DST=snapshot_dst
+SNAPSHOT_COLUMNS="id, account_id, amount, currency, created_at, memo"
+
+snapshot_database() {
+	pg_sql "$SNAPSHOT_DST" "CREATE DATABASE $1" >/dev/null
+	pg_sql "$SNAPSHOT_DST" "$1" "$BENCH_SCHEMA" >/dev/null
+}
+
+snapshot_pgmesh_run() {
+	bench_measure RUN_S RUN_KB "
+		pgmesh-capture -d '$(pg_conninfo "$BENCH_SOURCE")' --snapshot payments |
+		pgmesh-apply -d '$(pg_conninfo "$SNAPSHOT_DST" "snapped_$1")' \
+			--allow '$BENCH_NODE:public.payments' --snapshot-from '$BENCH_NODE' \
+			2>/dev/null"
+}
+
+snapshot_copy_run() {
+	bench_measure RUN_S RUN_KB "
+		psql -X -q -d '$(pg_conninfo "$BENCH_SOURCE")' \
+			-c 'COPY (SELECT $SNAPSHOT_COLUMNS FROM payments) TO STDOUT' |
+		psql -X -q -d '$(pg_conninfo "$SNAPSHOT_DST" "copied_$1")' \
+			-c 'COPY payments ($SNAPSHOT_COLUMNS) FROM STDIN'"
+}
+
+# snapshot_check DB: the destination holds every row, once.
+snapshot_check() {
+	[ "$(pg_sql "$SNAPSHOT_DST" "$1" "SELECT count(DISTINCT id) FROM payments")" = "$BENCH_ROWS" ] ||
+		bench_row "$1: rows missing or doubled" - - - "FAILED"
+}
+
+bench_snapshot() {
+	local i
+	bench_source_loaded
+	pg_start "$SNAPSHOT_DST" "${BENCH_SETTINGS[@]}"
+	for i in $(seq "$BENCH_RUNS"); do
+		snapshot_database "snapped_$i"
+		snapshot_database "copied_$i"
+	done
+	bench_compare snapshot_pgmesh_run snapshot_copy_run
+	bench_times "snapshot | apply ($BENCH_ROWS rows)" "$A_KB" "" "${A_RUNS[@]}"
+	bench_times "COPY TO STDOUT | COPY FROM STDIN" "$B_KB" "" "${B_RUNS[@]}"
+	bench_ratio "snapshot / COPY | COPY" 1.2
+	for i in $(seq "$BENCH_RUNS"); do
+		snapshot_check "snapped_$i"
+		snapshot_check "copied_$i"
+	done
+	pg_stop "$SNAPSHOT_DST"
+}
+
+bench_snapshot
