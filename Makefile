@@ -38,7 +38,7 @@ SRC = src
 include src/modules.mk
 
 # What each program links besides COMMON (one line each).
-capture_OBJS = src/cmd/capture.o $(CAPTURE)
+capture_OBJS = src/cmd/capture.o $(CAPTURE) $(SPOOL) $(PACK)
 pack_OBJS = src/cmd/pack.o $(PACK)
 apply_OBJS = src/cmd/apply.o $(APPLY) $(SPOOL) $(PACK)
 ship_OBJS = src/cmd/ship.o $(SHIP) $(SPOOL) $(PACK)

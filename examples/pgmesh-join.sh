@@ -3,6 +3,8 @@
 #
 # Before running it:
 #   * the schema exists on this node (schema.sql), as on every other;
+#   * its server keeps commit timestamps (track_commit_timestamp = on),
+#     which pgmesh-peer.sh's rounds need;
 #   * this node is in its hub's PGMESH_DESTS already, and the hub has run
 #     a round since: from then on the hub keeps, and does not prune, the
 #     frames this node will need while the snapshot loads.

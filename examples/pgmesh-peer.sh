@@ -30,9 +30,11 @@ mkdir -p "$spool/outbox" "$spool/inbox"
 
 # Our own new rows (the hub forwards everyone else's) into the outbox,
 # resuming where the outbox stands: the cursor lives with the durable copy.
-after=$(pgmesh-ship --position --origin "$PGMESH_NODE" "$spool/outbox")
+# --outbox first proves that the outbox's head is of this server's history
+# (a restored or failed-over database is refused: pgmesh-capture(1),
+# History); it needs track_commit_timestamp = on.
 pgmesh-capture -d "$PGMESH_DB" -S outbox --node "$PGMESH_NODE" \
-	--local-only --after "$after" --drain |
+	--local-only --outbox "$spool/outbox" --drain |
 	pgmesh-pack ${PGMESH_KEY:+--sign "$PGMESH_KEY"} | pgmesh-ship "$spool/outbox"
 
 # Exit status 75 (hub unreachable) is fine for cron: the next round

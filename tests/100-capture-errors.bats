@@ -40,6 +40,14 @@ teardown_file() {
 	assert_equal "$stderr" "pgmesh-capture: --after: not an LSN: nonsense"
 	run -64 --separate-stderr pgmesh-capture -S s --init --after 0/1
 	assert_equal "$stderr" "pgmesh-capture: --after goes with --drain or --follow"
+	run -64 --separate-stderr pgmesh-capture -S s --init --outbox out
+	assert_equal "$stderr" "pgmesh-capture: --outbox goes with --drain or --follow"
+	run -64 --separate-stderr pgmesh-capture -S s --drain --after 0/1 --outbox out
+	assert_equal "$stderr" "pgmesh-capture: --outbox is the position: no --after with it"
+	run -64 --separate-stderr pgmesh-capture -S s --init --rename
+	assert_equal "$stderr" "pgmesh-capture: --rename goes with --init and --node"
+	run -64 --separate-stderr pgmesh-capture -S s --drain --node a --rename
+	assert_equal "$stderr" "pgmesh-capture: --rename goes with --init and --node"
 	run -64 --separate-stderr pgmesh-capture -S s --drain t
 	assert_equal "$stderr" "pgmesh-capture: tables are named only with --init or --snapshot"
 	run -64 --separate-stderr pgmesh-capture -S s --snapshot

@@ -141,7 +141,10 @@ insert_as_origin() {
 		"$(printf 'B\tb\t5/ABCDEF0\t2026-01-02 03:04:05.500000+00')"
 	assert_equal "$(grep '^C' <<<"$output" | cut -f2 | tr '\n' ' ')" "b a a "
 	assert_equal "$(grep '^C' <<<"$output" | head -1)" "$(printf 'C\tb\t5/ABCDEF0')"
-	assert_equal "$stderr" 'pgmesh-capture: notice: transactions of replication origin "other" are emitted as local transactions of node a'
+	# Applied without a group mark: written whole, no claim for b.
+	assert_equal "$stderr" 'pgmesh-capture: notice: origin b, LSN 5/ABCDEF0: a relayed transaction without a group mark (applied by an older pgmesh-apply) is written whole, and claims nothing for its origin
+pgmesh-capture: notice: transactions of replication origin "other" are emitted as local transactions of node a'
+	assert_equal "$(grep -c '^P	b	' <<<"$output")" 0
 	run -0 --separate-stderr pgmesh-capture -d "$CONN" -S s --drain --after "$after" \
 		--exclude-origin b
 	assert_equal "$(grep '^I' <<<"$output" | cut -f3 | tr '\n' ' ')" "101 102 "

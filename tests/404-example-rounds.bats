@@ -8,7 +8,7 @@ load helpers/common
 setup_file() {
 	cd "$BATS_FILE_TMPDIR"
 	for node in a b h; do
-		pg_start "$node"
+		pg_start "$node" track_commit_timestamp=on
 		pg_sql "$node" "$(cat "$BATS_TEST_DIRNAME/../examples/schema.sql")"
 	done
 	for node in a b; do

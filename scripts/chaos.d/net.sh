@@ -103,7 +103,7 @@ net_clusters() {
 	local node pids=() pid
 	# initdb and the first start take most of the setup: all at once.
 	for node in "${NODES[@]}"; do
-		pg_start "$node" &
+		pg_start "$node" track_commit_timestamp=on &
 		pids+=("$!")
 	done
 	for pid in "${pids[@]}"; do

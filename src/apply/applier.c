@@ -179,7 +179,7 @@ static bool
 copy_commit(struct applier *a, const struct applylog_txn *last)
 {
 	return destxact_send_pending(&a->dx, &a->log) &&
-	    destxact_copy_end(&a->dx) && destxact_commit(&a->dx, last);
+	    destxact_copy_end(&a->dx) && destxact_commit(&a->dx, &a->log, last);
 }
 
 /* The group in hand failed: apply it one transaction at a time, and
@@ -259,6 +259,11 @@ sink_begin(void *ctx, const struct txn *txn)
 		a->done.skipped++;
 		return true;
 	}
+	/* The group's mark says what it follows: the origin's progress,
+	 * which the continuity in front of the applier lets a transaction
+	 * pass only without a gap.  A replay follows nothing. */
+	if (last == NULL)
+		a->dx.group_prev = a->opt.replay ? CLAIM_NONE : os->applied;
 	applylog_begin(&a->log, txn);
 	return true;
 }
@@ -409,6 +414,7 @@ applier_free(struct applier *a)
 	if (a == NULL)
 		return;
 	applylog_free(&a->log);
+	destxact_free(&a->dx);
 	buf_free(&a->failure);
 	applylone_free(&a->lone);
 	free(a->origins);

@@ -35,6 +35,7 @@ struct applylog_txn {
 	size_t first_seg;
 	size_t nsegs;
 	uint64_t nrows;
+	uint64_t dups;		/* of nrows, already there (staging path) */
 	const struct table *denied;	/* first table outside the grant */
 	bool rejected;		/* written to the rejects file, rows dropped */
 };

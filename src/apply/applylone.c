@@ -192,7 +192,8 @@ send_group(struct lone_pipeline *lp, const struct applylog_txn *last)
 	for (const struct applylog_seg *s = lp->log->segs; s < end; s++)
 		if (!send_rows(lp, s))
 			return false;
-	return origin_send_commit(c, last->txn.lsn, last->txn.commit_time) &&
+	return origin_send_commit(c, last->txn.lsn, last->txn.commit_time,
+	    destxact_mark(lp->dx, lp->log, last)) &&
 	    PQpipelineSync(c) == 1;
 }
 

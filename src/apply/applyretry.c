@@ -99,7 +99,7 @@ stage_failed(struct retry *r, const struct applylog_txn *lt,
 
 /* The staging path for lt, after its COPY met an existing key. */
 static enum txn_outcome
-txn_stage(struct retry *r, const struct applylog_txn *lt)
+txn_stage(struct retry *r, struct applylog_txn *lt)
 {
 	struct destxact *dx = r->dx;
 	enum txn_outcome outcome = TXN_APPLIED;
@@ -119,6 +119,7 @@ txn_stage(struct retry *r, const struct applylog_txn *lt)
 	}
 	buf_free(&key);
 	if (outcome == TXN_APPLIED) {
+		lt->dups = dups;
 		dx->pend.dups += dups;
 		dx->pend.rows += lt->nrows - dups;
 	}
@@ -127,7 +128,7 @@ txn_stage(struct retry *r, const struct applylog_txn *lt)
 
 /* Apply lt alone, in a savepoint of the retry's destination transaction. */
 static enum txn_outcome
-txn_alone(struct retry *r, const struct applylog_txn *lt)
+txn_alone(struct retry *r, struct applylog_txn *lt)
 {
 	struct destxact *dx = r->dx;
 
@@ -198,7 +199,7 @@ retry_end(struct retry *r, size_t done, bool failed)
 {
 	struct destxact *dx = r->dx;
 
-	if (done > 0 && !destxact_commit(dx, &r->log->txns[done - 1]))
+	if (done > 0 && !destxact_commit(dx, r->log, &r->log->txns[done - 1]))
 		return dx->status != APPLY_OK ? false :
 		    destxact_fail(dx, "COMMIT");
 	if (done == 0 && !destxact_rollback(dx))

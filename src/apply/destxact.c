@@ -10,10 +10,13 @@
  * Exactly once.  The session holds the group's origin; before COMMIT,
  * pg_replication_origin_xact_setup(last LSN, its commit time) makes the
  * commit record carry the origin's new progress, so rows and progress are
- * durable together or not at all.
+ * durable together or not at all.  The same statement writes the group
+ * mark (applymark.h), which lets a capture of this database split the
+ * transaction back into the source transactions.
  */
 #include <string.h>
 
+#include "applymark.h"
 #include "copyin.h"
 #include "destxact.h"
 #include "origin.h"
@@ -28,6 +31,13 @@ destxact_init(struct destxact *dx, PGconn *c, struct rejects *rejects,
 	dx->rejects = rejects;
 	dx->committed = committed;
 	dx->ctx = ctx;
+	buf_init(&dx->mark);
+}
+
+void
+destxact_free(struct destxact *dx)
+{
+	buf_free(&dx->mark);
 }
 
 bool
@@ -150,8 +160,17 @@ destxact_reject(struct destxact *dx, struct applylog *l,
  * transaction in it rejected) gets an xid, or PostgreSQL would write no
  * commit record and the origin's progress would not move.
  */
+const char *
+destxact_mark(struct destxact *dx, const struct applylog *l,
+    const struct applylog_txn *lt)
+{
+	applymark_build(&dx->mark, l, lt, dx->group_prev);
+	return dx->mark.data;
+}
+
 bool
-destxact_commit(struct destxact *dx, const struct applylog_txn *lt)
+destxact_commit(struct destxact *dx, const struct applylog *l,
+    const struct applylog_txn *lt)
 {
 	bool ended;
 
@@ -163,8 +182,8 @@ destxact_commit(struct destxact *dx, const struct applylog_txn *lt)
 		dx->status = APPLY_IO_ERROR;
 		return false;
 	}
-	if (!origin_xact_commit(dx->c, lt->txn.lsn, lt->txn.commit_time, &ended,
-	    &dx->err)) {
+	if (!origin_xact_commit(dx->c, lt->txn.lsn, lt->txn.commit_time,
+	    destxact_mark(dx, l, lt), &ended, &dx->err)) {
 		if (ended)
 			dx->open = false;
 		return false;

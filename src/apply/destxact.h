@@ -19,6 +19,8 @@
 
 #include "applyfail.h"
 #include "applylog.h"
+#include "common/buf.h"
+#include "common/lsn.h"
 #include "dbconn.h"
 #include "rejects.h"
 
@@ -47,6 +49,9 @@ struct destxact {
 	const struct table *copying;	/* COPY open into this, or NULL */
 	size_t sent_seg;	/* segments of the log before this were sent */
 	struct apply_counts pend;	/* what the open transaction holds */
+	lsn_t group_prev;	/* the origin's progress before the group, or
+				 * CLAIM_NONE: for the group mark */
+	struct buf mark;	/* the group mark, built at commit */
 
 	struct dberror err;	/* why the last statement failed */
 	enum apply_status status;	/* APPLY_OK until apply must stop */
@@ -54,6 +59,7 @@ struct destxact {
 
 void destxact_init(struct destxact *dx, PGconn *c, struct rejects *rejects,
     destxact_committed_fn *committed, void *ctx);
+void destxact_free(struct destxact *dx);
 
 /* Run a statement of apply's own; false with dx->err filled. */
 bool destxact_run(struct destxact *dx, const char *sql);
@@ -82,8 +88,12 @@ uint64_t destxact_unsent_bytes(const struct destxact *dx,
 bool destxact_reject(struct destxact *dx, struct applylog *l,
     struct applylog_txn *lt, const char *msg);
 
-/* Commit as the application of the source transactions up to lt. */
-bool destxact_commit(struct destxact *dx, const struct applylog_txn *lt);
+/* The group mark of l's transactions up to lt (applymark.h), in dx. */
+const char *destxact_mark(struct destxact *dx, const struct applylog *l,
+    const struct applylog_txn *lt);
+/* Commit as the application of l's source transactions up to lt. */
+bool destxact_commit(struct destxact *dx, const struct applylog *l,
+    const struct applylog_txn *lt);
 /* Statements of the caller's own (applylone.c's pipeline) committed the
  * transactions up to lt, or left a block open, to be rolled back. */
 void destxact_committed(struct destxact *dx, const struct applylog_txn *lt);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "origin.h"
+#include "common/groupmark.h"
 #include "common/node.h"
 #include "common/timestamp.h"
 
@@ -75,17 +76,26 @@ origin_session_setup(PGconn *c, const char *node, bool release_previous,
 	}
 }
 
+/*
+ * The mark goes in the statement that sets the origin up, so that it costs
+ * no round trip of its own (pg_logical_emit_message is strict: a NULL mark
+ * writes nothing).  Transactional, it is decoded with the transaction's
+ * rows, after them, and only if the transaction commits.
+ */
 bool
-origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time)
+origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time,
+    const char *mark)
 {
 	char lsnbuf[LSN_BUFSIZE], timebuf[TIMESTAMP_BUFSIZE];
-	const char *params[2] = {
-		lsn_format(lsn, lsnbuf), timestamp_format(commit_time, timebuf)
+	const char *params[3] = {
+		lsn_format(lsn, lsnbuf), timestamp_format(commit_time, timebuf),
+		mark
 	};
 
 	return PQsendQueryParams(c,
-	    "SELECT pg_replication_origin_xact_setup($1, $2)", 2, NULL, params,
-	    NULL, NULL, 0) == 1 &&
+	    "SELECT pg_replication_origin_xact_setup($1, $2), "
+	    "pg_logical_emit_message(true, '" GROUPMARK_PREFIX "', $3::text)",
+	    3, NULL, params, NULL, NULL, 0) == 1 &&
 	    PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
 }
 
@@ -101,14 +111,14 @@ origin_read_commit(PGconn *c, bool *ended, struct dberror *err)
 }
 
 bool
-origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time, bool *ended,
-    struct dberror *err)
+origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time,
+    const char *mark, bool *ended, struct dberror *err)
 {
 	bool committed;
 
 	*ended = false;
 	if (PQenterPipelineMode(c) != 1 ||
-	    !origin_send_commit(c, lsn, commit_time) || PQpipelineSync(c) != 1) {
+	    !origin_send_commit(c, lsn, commit_time, mark) || PQpipelineSync(c) != 1) {
 		dbconn_error(c, NULL, err);
 		return false;
 	}
@@ -149,7 +159,9 @@ origin_heads(PGconn *c, struct heads *h, struct dberror *err)
  * it meanwhile.  The progress moves the way apply's own commits move it:
  * a transaction with an xid (so that its commit is logged) set up as the
  * origin's commit at lsn; the server never moves a session's progress
- * backwards, so two raises at once cannot lower it either.
+ * backwards, so two raises at once cannot lower it either.  It has no
+ * group mark: the next group's mark says it follows the raised progress,
+ * and a capture of this database passes the gap on as it is.
  */
 bool
 origin_raise(PGconn *c, const char *node, lsn_t lsn, lsn_t *was,
@@ -166,7 +178,7 @@ origin_raise(PGconn *c, const char *node, lsn_t lsn, lsn_t *was,
 	    (dbconn_exec(c, "BEGIN", 0, NULL, err) &&
 	    dbconn_exec(c, "SELECT pg_current_xact_id()", 0, NULL, err) &&
 	    origin_xact_commit(c, lsn, (int64_t)now.tv_sec * 1000000 +
-	    now.tv_nsec / 1000, &ended, err)));
+	    now.tv_nsec / 1000, NULL, &ended, err)));
 	if (!ok && PQtransactionStatus(c) != PQTRANS_IDLE)
 		dbconn_exec(c, "ROLLBACK", 0, NULL, &ignored);
 	return dbconn_exec(c, "SELECT pg_replication_origin_session_reset()", 0,

@@ -40,19 +40,21 @@ bool origin_session_setup(PGconn *c, const char *node, bool release_previous,
 
 /*
  * Mark the open transaction as replaying the session origin's commit at
- * lsn and commit_time, and commit it, in one round trip (libpq's pipeline
- * mode): rows and progress become durable together.  On failure *ended
+ * lsn and commit_time, write mark (a group mark, common/groupmark.h;
+ * NULL: none) into it, and commit it, in one round trip (libpq's pipeline
+ * mode): rows, progress and mark become durable together.  On failure *ended
  * says whether the transaction is over (COMMIT ran and failed, a deferred
  * constraint say) or still open (the setup failed) and to be rolled back.
  */
 bool origin_xact_commit(PGconn *c, lsn_t lsn, int64_t commit_time,
-    bool *ended, struct dberror *err);
+    const char *mark, bool *ended, struct dberror *err);
 /*
  * The same in parts, for a caller whose pipeline carries more before:
  * queue the setup and COMMIT (false: see the connection's error), and,
  * after the results of what came before them, read theirs.
  */
-bool origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time);
+bool origin_send_commit(PGconn *c, lsn_t lsn, int64_t commit_time,
+    const char *mark);
 bool origin_read_commit(PGconn *c, bool *ended, struct dberror *err);
 
 /* Every pgmesh origin: rows of (node, flushed LSN), sorted by node. */

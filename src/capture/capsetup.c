@@ -443,7 +443,7 @@ store_genesis(PGconn *conn, const struct capsetup *s)
 
 	if (!capsetup_genesis(conn, &genesis))
 		return false;
-	if (genesis != 0)
+	if (genesis != 0 && !s->rename)
 		return true;
 	start = pgconn_fetch_value(conn, "cannot read the slot",
 	    "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots "
@@ -539,7 +539,11 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 	char *node;
 	int slot;
 
-	if (!check_wal_level(conn) || (node = capsetup_node(conn, s)) == NULL)
+	if (!check_wal_level(conn))
+		return false;
+	/* A new name needs no agreement with the old one. */
+	node = s->rename ? xstrdup(s->node) : capsetup_node(conn, s);
+	if (node == NULL)
 		return false;
 	if (s->node != NULL && !store_setting(conn, "pgmesh.node", s->node)) {
 		free(node);
@@ -561,7 +565,8 @@ capsetup_init(PGconn *conn, const struct capsetup *s)
 		return run(conn, "cannot create the replication slot",
 		    "SELECT pg_catalog.pg_create_logical_replication_slot($1, "
 		    "'pgoutput')", 1, &s->slot) && store_genesis(conn, s);
-	return slot == 1 && capsetup_check(conn, s);
+	return slot == 1 && capsetup_check(conn, s) &&
+	    (!s->rename || store_genesis(conn, s));
 }
 
 enum slot_result

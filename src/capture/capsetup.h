@@ -30,11 +30,17 @@ struct capsetup {
 	const char *slot;
 	const char *publication;
 	const char *node;		/* from --node; NULL if not given */
+	bool rename;			/* --rename: a new name, a new genesis */
 	char *const *tables;		/* --init TABLE...: none means all */
 	int ntables;
 };
 
-/* Create what is missing; what exists is left as it is. */
+/*
+ * Create what is missing; what exists is left as it is.  With rename, the
+ * database becomes node s->node whatever name it had, and that node's
+ * history starts where the slot stands (its genesis): a node recovered
+ * under a new name after its old history forked.
+ */
 bool capsetup_init(PGconn *conn, const struct capsetup *s);
 /* wal_level, slot and publication are there, or a message with the fix. */
 bool capsetup_check(PGconn *conn, const struct capsetup *s);

@@ -36,6 +36,7 @@ emitter_init(struct emitter *e, const struct emit_options *opt)
 	e->skip_below = opt->after;
 	buf_init(&e->out);
 	spill_init(&e->body, SPILL_BYTES);
+	relay_init(&e->relay);
 	textwriter_init(&e->w, &e->out);
 	e->started = e->reported = now();
 }
@@ -46,6 +47,7 @@ emitter_free(struct emitter *e)
 	textwriter_free(&e->w);
 	buf_free(&e->out);
 	spill_free(&e->body);
+	relay_free(&e->relay);
 	free(e->saved);
 }
 
@@ -53,6 +55,7 @@ void
 emitter_since(struct emitter *e, lsn_t start)
 {
 	e->since = start;
+	e->local_at = start;
 }
 
 static bool
@@ -77,6 +80,7 @@ on_begin(void *ctx, lsn_t commit_lsn, int64_t commit_time, uint32_t xid)
 	 * again from what the slot confirmed. */
 	e->skip = commit_lsn < e->skip_below;
 	e->from_origin = false;
+	relay_begin(&e->relay);
 	e->txn_rows = 0;
 	snprintf(e->txn.origin, sizeof(e->txn.origin), "%s", e->opt.node);
 	e->txn.commit_time = commit_time;
@@ -117,6 +121,31 @@ on_origin(void *ctx, const char *name, lsn_t origin_lsn)
 	return true;
 }
 
+/*
+ * A group mark (relay.h), honoured only in a transaction applied under a
+ * pgmesh replication origin: in any other, it is an application's message
+ * like any other, and ignored.
+ */
+static bool
+on_message(void *ctx, const char *prefix, const char *content, size_t len)
+{
+	struct emitter *e = ctx;
+
+	if (strcmp(prefix, GROUPMARK_PREFIX) != 0 || e->skip)
+		return true;
+	if (!e->from_origin) {
+		if (!e->mark_noticed)
+			log_notice("a group mark in a transaction not applied by "
+			    "pgmesh-apply is ignored");
+		e->mark_noticed = true;
+		return true;
+	}
+	if (relay_mark(&e->relay, content, len))
+		return true;
+	e->bad_relay = true;
+	return false;
+}
+
 /* Keep the writer's "T written" marks, to restore if the txn is dropped. */
 static void
 save_marks(struct emitter *e)
@@ -151,9 +180,21 @@ on_row(void *ctx, const struct table *t, const struct value *vals)
 	return false;
 }
 
-/* Append the open transaction's rows to the output.  Rows read back from
- * the temporary file are written out as they fill it; rows in memory go
- * with the commit, so a transaction that fits is written whole at once. */
+/* Rows of the open transaction into the output: a relayed one's through
+ * the relay, which cuts it into source transactions. */
+static void
+put_body(struct emitter *e, const char *data, size_t len)
+{
+	if (e->from_origin)
+		relay_text(&e->relay, &e->w, data, len);
+	else
+		buf_append(&e->out, data, len);
+}
+
+/* Append the open transaction's rows to the output, through put_body.
+ * Rows read back from the temporary file are written out as they fill it;
+ * rows in memory go with the commit, so a transaction that fits is written
+ * whole at once. */
 static bool
 body_out(struct emitter *e)
 {
@@ -165,7 +206,7 @@ body_out(struct emitter *e)
 
 		if (p == NULL)
 			return false;
-		buf_append(&e->out, p, n);
+		put_body(e, p, n);
 		off += n;
 		if (off < len && e->out.len >= FLUSH_BYTES && !emitter_flush(e))
 			return false;
@@ -188,6 +229,25 @@ report_progress(struct emitter *e)
 	    (double)e->nrows / (t - e->started));
 }
 
+/* The end of the transaction written: a local one moves this node's claim
+ * on; a relayed one's source transactions end with it. */
+static void
+end_txn(struct emitter *e, lsn_t end_lsn)
+{
+	if (!e->from_origin) {
+		textwriter_commit(&e->w, &e->txn);
+		e->local_at = end_lsn;
+		e->last_local = e->txn;
+		e->has_local = true;
+		return;
+	}
+	relay_end(&e->relay, &e->w);
+	/* Withdrawing a relayed origin's claim withdrew this node's too:
+	 * claim it again before its next transaction. */
+	if (relay_restarted(&e->relay))
+		e->since = e->local_at;
+}
+
 static bool
 on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 {
@@ -205,12 +265,17 @@ on_commit(void *ctx, lsn_t commit_lsn, lsn_t end_lsn)
 		textwriter_since(&e->w, e->txn.origin, e->since);
 		e->since = CLAIM_NONE;
 	}
-	textwriter_begin(&e->w, &e->txn);
+	if (!e->from_origin)
+		textwriter_begin(&e->w, &e->txn);
+	else if (!relay_start(&e->relay, &e->w, &e->txn, e->txn_rows)) {
+		e->bad_relay = true;
+		return false;
+	}
 	if (!body_out(e)) {
 		e->write_failed = true;
 		return false;
 	}
-	textwriter_commit(&e->w, &e->txn);
+	end_txn(e, end_lsn);
 	e->skip_below = end_lsn;
 	e->last_end = end_lsn;
 	e->ntxns++;
@@ -230,6 +295,7 @@ emitter_events(struct emitter *e)
 		.begin = on_begin,
 		.origin = on_origin,
 		.row = on_row,
+		.message = on_message,
 		.commit = on_commit,
 	};
 }

@@ -18,8 +18,9 @@
  * node's stream starts (a P record): every local transaction committed
  * after that position follows, which is what lets a consumer downstream
  * (pack's manifests, verify) tell a missing frame from a quiet node.
- * Relayed transactions get no such claim: capture cannot vouch for what
- * reached this node from elsewhere.
+ * Relayed transactions (applied here by pgmesh-apply) go out as the source
+ * transactions their group mark names, with the claims it proves
+ * (relay.h).
  */
 #ifndef PGMESH_EMIT_H
 #define PGMESH_EMIT_H
@@ -28,6 +29,7 @@
 #include <stdint.h>
 
 #include "outthread.h"
+#include "relay.h"
 #include "pgoutput.h"
 #include "common/buf.h"
 #include "common/change.h"
@@ -50,20 +52,27 @@ struct emitter {
 	struct textwriter w;
 	struct buf out;			/* whole transactions not yet written */
 	struct spill body;		/* rows of the open transaction */
+	struct relay relay;		/* relayed transactions split */
 	struct outthread *writer;	/* NULL: out is written to opt.fd here */
 	unsigned *saved;		/* w.written as it was at begin */
 	unsigned nsaved;
 	lsn_t skip_below;		/* emit only commits starting here or later */
 	lsn_t since;			/* P record still to write, or CLAIM_NONE */
+	lsn_t local_at;			/* where a P record of this node would
+					 * claim from now */
 	bool skip;			/* the open transaction is not emitted */
 	bool from_origin;		/* its identity came with an Origin */
 	bool foreign_noticed;		/* said once: non-pgmesh origins */
+	bool mark_noticed;		/* said once: a mark not honoured */
 	bool write_failed;		/* output or temporary file: I/O error */
+	bool bad_relay;			/* a group mark refused, reported */
 	struct txn txn;
 	uint64_t txn_rows;
 	/* Progress, for -v and the summary. */
 	uint64_t ntxns, nrows;
 	lsn_t last_end;			/* local end LSN of the last emitted */
+	struct txn last_local;		/* the last of this node's emitted */
+	bool has_local;
 	double started, reported;
 };
 

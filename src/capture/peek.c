@@ -60,7 +60,8 @@ static const char set_query[] =
     "COPY (SELECT data FROM pg_catalog." function "("			\
     "pg_catalog.current_setting('pgmesh.capture_slot'), "		\
     "pg_catalog.current_setting('pgmesh.capture_upto')::pg_catalog.pg_lsn, " \
-    nchanges ", 'proto_version', '1', 'publication_names', "		\
+    nchanges ", 'proto_version', '1', 'messages', 'true', "		\
+    "'publication_names', "						\
     "pg_catalog.current_setting('pgmesh.capture_publication'))) "	\
     "TO STDOUT (FORMAT binary)"
 

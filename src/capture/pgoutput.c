@@ -15,7 +15,11 @@
  *	              Int32 typmod
  *	Type      'Y' Int32 oid  String namespace  String name
  *	Insert    'I' Int32 relid  Byte1 'N'  TupleData
- *	Update    'U', Delete 'D', Truncate 'T', Message 'M'
+ *	Message   'M' Int8 flags (1 = transactional) Int64 LSN
+ *	              String prefix  Int32 length, length bytes of content
+ *	              (sent with the option messages 'true', PostgreSQL 14
+ *	              and later; inside a transaction when transactional)
+ *	Update    'U', Delete 'D', Truncate 'T'
  *
  *	TupleData     Int16 ncols, then per column one of:
  *	              'n' (NULL), 'u' (unchanged TOASTed value, updates only),
@@ -271,6 +275,24 @@ decode_insert(struct pgoutput *p, struct reader *r)
 	return p->ev.row(p->ev.ctx, t, p->vals);
 }
 
+static bool
+decode_message(struct pgoutput *p, struct reader *r)
+{
+	bool transactional = read_uint(r, 1) & 1;
+	const char *prefix, *content;
+	size_t len;
+
+	(void)read_uint(r, 8);
+	prefix = read_string(r);
+	len = (size_t)read_uint(r, 4);
+	if (r->bad || (size_t)(r->end - r->p) < len)
+		return malformed(p, 'M');
+	content = (const char *)r->p;
+	if (!transactional)
+		return true;
+	return p->ev.message(p->ev.ctx, prefix, content, len);
+}
+
 /*
  * The publication publishes inserts only, so these come only when someone
  * changed it.  Rows are never updated or deleted in pgmesh: say so once
@@ -312,8 +334,9 @@ pgoutput_decode(struct pgoutput *p, const char *msg, size_t len)
 	case 'D':
 	case 'T':
 		return warn_not_insert(p, type);
-	case 'Y':
 	case 'M':
+		return decode_message(p, &r);
+	case 'Y':
 		return true;
 	default:
 		log_error("unknown pgoutput message type 0x%02x",

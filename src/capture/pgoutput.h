@@ -22,10 +22,12 @@
 #include "common/lsn.h"
 
 /*
- * What a decoded stream says, in order: begin, at most one origin, rows,
- * commit.  commit_lsn is where the commit record starts, end_lsn where it
- * ends (the transaction's identity, known only at commit).  A false return
- * stops decoding.
+ * What a decoded stream says, in order: begin, at most one origin, rows
+ * and transactional messages, commit.  commit_lsn is where the commit
+ * record starts, end_lsn where it ends (the transaction's identity, known
+ * only at commit).  A false return stops decoding.  Messages written
+ * outside a transaction (pg_logical_emit_message(false, ...)) are not
+ * passed on: pgmesh writes none.
  */
 struct pgoutput_events {
 	void *ctx;
@@ -33,6 +35,8 @@ struct pgoutput_events {
 	    uint32_t xid);
 	bool (*origin)(void *ctx, const char *name, lsn_t origin_lsn);
 	bool (*row)(void *ctx, const struct table *t, const struct value *vals);
+	bool (*message)(void *ctx, const char *prefix, const char *content,
+	    size_t len);
 	bool (*commit)(void *ctx, lsn_t commit_lsn, lsn_t end_lsn);
 };
 

@@ -108,7 +108,7 @@ repl_start(PGconn *conn, const struct repl_options *opt,
 		return false;
 	}
 	snprintf(cmd, sizeof(cmd), "START_REPLICATION SLOT %s LOGICAL %s "
-	    "(proto_version '1', publication_names '%s')", slot,
+	    "(proto_version '1', messages 'true', publication_names '%s')", slot,
 	    lsn_format(opt->start, lsn), pub);
 	free(slot);
 	free(pub);

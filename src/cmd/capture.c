@@ -20,6 +20,7 @@
 
 #include "capture/capsetup.h"
 #include "capture/emit.h"
+#include "capture/history.h"
 #include "capture/peek.h"
 #include "capture/pgoutput.h"
 #include "capture/repl.h"
@@ -45,6 +46,7 @@ struct settings {
 	const char **exclude;
 	int nexclude;
 	bool local_only;
+	const char *outbox;		/* --outbox: the consumer, checked */
 };
 
 /* What a capture run works with. */
@@ -62,9 +64,10 @@ static volatile sig_atomic_t stop_requested;
 
 static const char usage[] =
     "usage: pgmesh-capture [-v] [-d conninfo] -S slot [--node name]\n"
-    "           [--publication name] --drain | --follow [--after lsn]\n"
+    "           [--publication name] --drain | --follow\n"
+    "           [--after lsn | --outbox dir]\n"
     "           [--local-only] [--exclude-origin node ...]\n"
-    "       pgmesh-capture [-d conninfo] -S slot [--node name]\n"
+    "       pgmesh-capture [-d conninfo] -S slot [--node name [--rename]]\n"
     "           [--publication name] --init [table ...]\n"
     "       pgmesh-capture [-d conninfo] -S slot [--publication name] --drop\n"
     "       pgmesh-capture [-v] [-d conninfo] [--node name]\n"
@@ -124,7 +127,8 @@ static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	enum { OPT_NODE = 256, OPT_PUBLICATION, OPT_INIT, OPT_DROP, OPT_AFTER,
-	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_SNAPSHOT };
+	    OPT_DRAIN, OPT_FOLLOW, OPT_EXCLUDE, OPT_LOCAL_ONLY, OPT_OUTBOX,
+	    OPT_RENAME, OPT_SNAPSHOT };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 'S' },
@@ -137,6 +141,8 @@ parse_options(int argc, char **argv, struct settings *set)
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "exclude-origin", required_argument, NULL, OPT_EXCLUDE },
 		{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
+		{ "outbox", required_argument, NULL, OPT_OUTBOX },
+		{ "rename", no_argument, NULL, OPT_RENAME },
 		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,6 +194,12 @@ parse_options(int argc, char **argv, struct settings *set)
 		case OPT_LOCAL_ONLY:
 			set->local_only = true;
 			break;
+		case OPT_OUTBOX:
+			set->outbox = optarg;
+			break;
+		case OPT_RENAME:
+			set->setup.rename = true;
+			break;
 		case OPT_SNAPSHOT:
 			set->mode = set_mode(set->mode, MODE_SNAPSHOT);
 			break;
@@ -228,9 +240,15 @@ check_settings(const struct settings *set)
 		die(EX_USAGE, "tables are named only with --init or --snapshot");
 	if (set->has_after && !capturing)
 		die(EX_USAGE, "--after goes with --drain or --follow");
+	if (set->outbox != NULL && !capturing)
+		die(EX_USAGE, "--outbox goes with --drain or --follow");
+	if (set->has_after && set->outbox != NULL)
+		die(EX_USAGE, "--outbox is the position: no --after with it");
 	if ((set->nexclude > 0 || set->local_only) && !capturing)
 		die(EX_USAGE, "--exclude-origin and --local-only go with --drain "
 		    "or --follow");
+	if (s->rename && (set->mode != MODE_INIT || s->node == NULL))
+		die(EX_USAGE, "--rename goes with --init and --node");
 	if (set->mode == MODE_DROP && s->node != NULL)
 		die(EX_USAGE, "--node does not go with --drop");
 }
@@ -279,8 +297,8 @@ run_setup(const struct settings *set)
 }
 
 /*
- * Check --after against the slot, and tell the emitter where the stream
- * of this node starts; 0 or an exit status.
+ * Check --after (or the outbox's head) against the slot, and tell the
+ * emitter where the stream of this node starts; 0 or an exit status.
  */
 static int
 check_position(struct capture *cap, bool advance, lsn_t *wal_end)
@@ -291,6 +309,11 @@ check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 
 	r = capsetup_position(cap->meta, &set->setup,
 	    set->has_after ? &set->after : NULL, advance, wal_end, &start);
+	/* An outbox with nothing of the node must be new to it, not lost. */
+	if (r == SLOT_OK && set->outbox != NULL && set->after == 0 &&
+	    !history_fresh(set->outbox, cap->emit.opt.node, cap->genesis,
+	    start))
+		return EX_CONFIG;
 	/* From the genesis on, the stream holds the node's whole history:
 	 * it claims 0/0. */
 	if (r == SLOT_OK)
@@ -298,15 +321,34 @@ check_position(struct capture *cap, bool advance, lsn_t *wal_end)
 	return slot_status(cap->meta, r);
 }
 
+/*
+ * --outbox: the position is the outbox's head for the node, once proven
+ * to be a point of this server's history; 0 or an exit status.
+ */
+static int
+check_history(PGconn *meta, struct settings *set, const char *node)
+{
+	switch (history_check(meta, set->outbox, node, &set->after)) {
+	case HISTORY_OK:
+		set->has_after = true;
+		return 0;
+	case HISTORY_FORKED:
+	case HISTORY_UNKNOWN:
+		return EX_CONFIG;
+	default:
+		return PQstatus(meta) == CONNECTION_BAD ? EX_TEMPFAIL : EX_IOERR;
+	}
+}
+
 /* The meta connection, the node name and the checks; 0 or an exit status. */
 static int
-capture_open(struct capture *cap, const struct settings *set)
+capture_open(struct capture *cap, struct settings *set)
 {
 	struct emit_options opt = { NULL, set->exclude, set->nexclude,
-	    set->local_only, set->after, set->mode == MODE_FOLLOW,
-	    STDOUT_FILENO };
+	    set->local_only, 0, set->mode == MODE_FOLLOW, STDOUT_FILENO };
 	enum pgconn_failure failure;
 	char *node;
+	int status;
 
 	memset(cap, 0, sizeof(*cap));
 	cap->set = set;
@@ -316,7 +358,13 @@ capture_open(struct capture *cap, const struct settings *set)
 	    !capsetup_genesis(cap->meta, &cap->genesis) ||
 	    (node = capsetup_node(cap->meta, &set->setup)) == NULL)
 		return setup_status(cap->meta);
+	if (set->outbox != NULL &&
+	    (status = check_history(cap->meta, set, node)) != 0) {
+		free(node);
+		return status;
+	}
 	opt.node = node;
+	opt.after = set->after;
 	cap->catalog = catalog_new();
 	cap->types = typenames_new();
 	emitter_init(&cap->emit, &opt);
@@ -356,8 +404,9 @@ end_status(enum stream_end end)
 
 /*
  * Whatever ended the stream, the transactions already whole go out and
- * the one in hand (never written yet) is dropped; status, or EX_IOERR
- * when the output failed.
+ * the one in hand (never written yet) is dropped; status, EX_IOERR when
+ * the output failed, or EX_DATAERR when a relayed transaction's group
+ * mark was refused.
  */
 static int
 finish(struct capture *cap, int status)
@@ -365,6 +414,13 @@ finish(struct capture *cap, int status)
 	emitter_drop(&cap->emit);
 	if (!emitter_flush(&cap->emit) || cap->emit.write_failed)
 		return EX_IOERR;
+	/* What the outbox will hold, named for the next run's check. */
+	if (cap->set->outbox != NULL && cap->emit.has_local &&
+	    !history_remember(cap->set->outbox, cap->emit.opt.node,
+	    &cap->emit.last_local) && status == 0)
+		status = EX_IOERR;
+	if (cap->emit.bad_relay)
+		return EX_DATAERR;
 	emitter_summary(&cap->emit);
 	return status;
 }
