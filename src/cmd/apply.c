@@ -69,7 +69,8 @@ static const char usage[] =
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n"
     "       pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
-    "                    [--limit name=size] --snapshot-from node [file ...]\n";
+    "                    [--signers file] [--limit name=size]\n"
+    "                    --snapshot-from node [file ...]\n";
 
 static int
 parse_group(const char *s)
