@@ -60,10 +60,6 @@ feed_event(struct packdata_frame *f, const struct packdata_event *e,
 		*open = NULL;
 		return true;
 	case EV_SNAP_BEGIN:
-		/* Readers refuse a snapshot for such a sink before (packread.c);
-		 * a sink that takes none cannot be fed one. */
-		if (sink->snapshot_begin == NULL)
-			return false;
 		*snap = true;
 		return sink->snapshot_begin(sink->ctx, &f->snap);
 	case EV_SNAP_RESUME:
@@ -88,6 +84,10 @@ packdata_feed(struct packdata_frame *f, const struct change_sink *sink)
 	const struct txn *open = NULL;
 	bool snap = false;
 
+	/* Readers refuse a snapshot for such a sink before (packread.c): a
+	 * sink that takes none cannot be fed one. */
+	if (sink->snapshot_begin == NULL && f->snap.source[0] != '\0')
+		return READ_SINK_FAILED;
 	for (size_t i = 0; i < f->nevents; i++) {
 		if (!feed_event(f, &f->events[i], sink, &open, &snap)) {
 			if (open != NULL || snap)

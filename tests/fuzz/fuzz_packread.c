@@ -55,7 +55,7 @@ decode_records(const uint8_t *data, size_t size, struct catalog *cat,
 	}
 	/* A frame that ends inside a transaction leaves it begun (a failed
 	 * feed aborted it itself). */
-	if (r == READ_OK && split.open)
+	if (r == READ_OK && (split.open || split.snap_open))
 		sink->abort(sink->ctx);
 	packdata_frame_free(&f);
 	manifest_free(&m);
