@@ -332,7 +332,7 @@ hostile_snapshot() {
 
 @test "--snapshot-from goes alone, takes files, and a node name" {
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a --group 5
-	assert_equal "$stderr" "pgmesh-apply: --snapshot-from goes alone (with -v, --allow and --limit)"
+	assert_equal "$stderr" "pgmesh-apply: --snapshot-from goes alone (with -v, --allow, --signers and --limit)"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a --position
 	assert_equal "$stderr" "pgmesh-apply: --position takes no input and no apply options"
 	mkdir spool
