@@ -30,6 +30,11 @@
 #   PGMESH_SOURCE_DB    its database (libpq conninfo)   dbname=shop
 #   PGMESH_SOURCE_SSH   where to run its capture, or empty to connect
 #                       from here                       hub-eu.example
+#   PGMESH_SOURCE_KEY   the source's signing key, on the source's
+#                       machine, or empty: unsigned     /etc/pgmesh/hub-eu
+# The snapshot is packed where it is taken (compressed across the link),
+# signed with PGMESH_SOURCE_KEY; with PGMESH_SIGNERS, apply takes it only
+# signed by the source, as it takes the streams.
 # PGMESH_ALLOW's rules judge the snapshot's rows as the source's, whatever
 # origin first inserted them: "*:public.*" grants them.
 set -euo pipefail
@@ -39,14 +44,20 @@ here=$(dirname "$0")
 
 pgmesh-capture -d "$PGMESH_DB" -S outbox --node "$PGMESH_NODE" --init
 
-snapshot=(pgmesh-capture -d "$PGMESH_SOURCE_DB" --node "$PGMESH_SOURCE_NODE"
+capture=(pgmesh-capture -d "$PGMESH_SOURCE_DB" --node "$PGMESH_SOURCE_NODE"
 	--snapshot)
-if [ -n "${PGMESH_SOURCE_SSH:-}" ]; then
-	# ssh hands the remote shell one string: quote each word for it.
-	snapshot=(ssh "$PGMESH_SOURCE_SSH" "${snapshot[*]@Q}")
-fi
-"${snapshot[@]}" |
+pack=(pgmesh-pack ${PGMESH_SOURCE_KEY:+--sign "$PGMESH_SOURCE_KEY"})
+snapshot() {
+	if [ -n "${PGMESH_SOURCE_SSH:-}" ]; then
+		# ssh hands the remote shell one string: quote each word for it.
+		ssh "$PGMESH_SOURCE_SSH" "${capture[*]@Q} | ${pack[*]@Q}"
+	else
+		"${capture[@]}" | "${pack[@]}"
+	fi
+}
+snapshot |
 	pgmesh-apply -d "$PGMESH_DB" -v --allow-file "$PGMESH_ALLOW" \
+		${PGMESH_SIGNERS:+--signers "$PGMESH_SIGNERS"} \
 		--snapshot-from "$PGMESH_SOURCE_NODE"
 
 # 75 is apply holding an origin back at a gap (it named the origin and

@@ -95,7 +95,7 @@ assert_rows() {
 }
 
 @test "bench all: the snapshot lines" {
-	assert_rows "snapshot | apply (20000 rows)" \
+	assert_rows "snapshot | pack | apply (20000 rows)" \
 		"COPY TO STDOUT | COPY FROM STDIN" \
 		"snapshot / COPY | COPY (ratio)"
 }

@@ -107,13 +107,11 @@ local_rows() {
 	assert_equal "$output" "0/0"
 }
 
-@test "a snapshot is refused without --snapshot-from, by pack, from another node, or cut short" {
+@test "a snapshot is refused without --snapshot-from, from another node, or cut short" {
 	local_rows 1 5
 	pgmesh-capture -d "$SRC" --snapshot >snap.txt
 	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' snap.txt
 	assert_equal "$stderr" "pgmesh-apply: snap.txt:2: a snapshot (S record, from node a) where none is taken (pgmesh-apply takes one with --snapshot-from)"
-	run -65 --separate-stderr pgmesh-pack snap.txt
-	assert_equal "$stderr" "pgmesh-pack: snap.txt:2: a snapshot (S record, from node a) where none is taken (pgmesh-apply takes one with --snapshot-from)"
 	run -65 --separate-stderr pgmesh-apply -d "$DB" --allow "*:public.*" --snapshot-from c snap.txt
 	assert_equal "$stderr" "pgmesh-apply: the input holds a snapshot of node a, not of c (--snapshot-from)"
 	head -n -1 snap.txt >cut.txt
@@ -334,7 +332,7 @@ hostile_snapshot() {
 
 @test "--snapshot-from goes alone, takes files, and a node name" {
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a --group 5
-	assert_equal "$stderr" "pgmesh-apply: --snapshot-from goes alone (with -v, --allow and --limit)"
+	assert_equal "$stderr" "pgmesh-apply: --snapshot-from goes alone (with -v, --allow, --signers and --limit)"
 	run -64 --separate-stderr pgmesh-apply -d "$DB" --allow '*:*' --snapshot-from a --position
 	assert_equal "$stderr" "pgmesh-apply: --position takes no input and no apply options"
 	mkdir spool

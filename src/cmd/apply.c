@@ -69,7 +69,8 @@ static const char usage[] =
     "       pgmesh-apply -d conninfo [options] --replay file ...\n"
     "       pgmesh-apply -d conninfo --position [--origin node]\n"
     "       pgmesh-apply -d conninfo [-v] --allow node:table | --allow-file file\n"
-    "                    [--limit name=size] --snapshot-from node [file ...]\n";
+    "                    [--signers file] [--limit name=size]\n"
+    "                    --snapshot-from node [file ...]\n";
 
 static int
 parse_group(const char *s)
@@ -211,8 +212,8 @@ check_settings(const struct settings *s)
 	    s->rejects || s->sync || s->group != DEFAULT_GROUP ||
 	    s->accept.n > 0 || s->ack != NULL || s->prune ||
 	    s->max_gap_age != DEFAULT_MAX_GAP_AGE))
-		die(EX_USAGE, "--snapshot-from goes alone (with -v, --allow "
-		    "and --limit)");
+		die(EX_USAGE, "--snapshot-from goes alone (with -v, --allow, "
+		    "--signers and --limit)");
 	for (int i = 0; s->snapshot_from != NULL && i < s->ninputs; i++) {
 		struct stat st;
 
@@ -458,9 +459,10 @@ load_snapshots(const struct settings *s, PGconn *c)
 			rc = EX_NOINPUT;
 			break;
 		}
-		/* Snapshots travel as change text, which cannot be signed:
-		 * their source is the operator's word (pgmesh(7)). */
-		res = read_stream(&in, cat, &sink, NULL);
+		/* With --signers, only a packed snapshot whose every frame
+		 * its source signed: change text is refused, as for streams. */
+		res = read_stream(&in, cat, &sink,
+		    s->signers_file != NULL ? &s->signers : NULL);
 		input_close(&in);
 		if (res == READ_SINK_FAILED)
 			rc = status_exit(snapload_status(l));

@@ -281,6 +281,41 @@ unpack_commit(void *ctx, const struct txn *txn)
 	return unpack_flush_over(u, UNPACK_FLUSH_COMMIT);
 }
 
+/*
+ * A snapshot comes out as a transaction does: its text can be taken back
+ * until it outgrows UNPACK_FLUSH_ROW; past that, text cut short has no E
+ * record, and no reader takes any of it (pgmesh-format(5)).
+ */
+static bool
+unpack_snapshot_begin(void *ctx, const struct snapshot *snap)
+{
+	struct unpacker *u = ctx;
+
+	u->w.txn_start = u->out.len;
+	textwriter_snapshot_begin(&u->w, snap);
+	u->open = true;
+	return true;
+}
+
+static bool
+unpack_watermark(void *ctx, const char *origin, lsn_t lsn)
+{
+	struct unpacker *u = ctx;
+
+	textwriter_watermark(&u->w, origin, lsn);
+	return true;
+}
+
+static bool
+unpack_snapshot_end(void *ctx, const struct snapshot *snap, uint64_t rows)
+{
+	struct unpacker *u = ctx;
+
+	textwriter_snapshot_end(&u->w, snap, rows);
+	u->open = false;
+	return unpack_flush_over(u, UNPACK_FLUSH_COMMIT);
+}
+
 static bool
 unpack_since(void *ctx, const char *origin, lsn_t lsn)
 {
@@ -330,7 +365,9 @@ run_unpack(const struct settings *s)
 	struct change_sink sink = {
 		.ctx = &u, .begin = unpack_begin, .row = unpack_row,
 		.commit = unpack_commit, .abort = unpack_abort, .idle = unpack_idle,
-		.since = unpack_since
+		.since = unpack_since, .snapshot_begin = unpack_snapshot_begin,
+		.watermark = unpack_watermark,
+		.snapshot_end = unpack_snapshot_end
 	};
 	struct input in = { .fd = -1 };
 	int status;

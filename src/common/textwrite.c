@@ -253,6 +253,27 @@ sink_abort(void *ctx)
 		textwriter_truncate(w, w->txn_start);
 }
 
+static bool
+sink_snapshot_begin(void *ctx, const struct snapshot *snap)
+{
+	textwriter_snapshot_begin(ctx, snap);
+	return true;
+}
+
+static bool
+sink_watermark(void *ctx, const char *origin, lsn_t lsn)
+{
+	textwriter_watermark(ctx, origin, lsn);
+	return true;
+}
+
+static bool
+sink_snapshot_end(void *ctx, const struct snapshot *snap, uint64_t rows)
+{
+	textwriter_snapshot_end(ctx, snap, rows);
+	return true;
+}
+
 struct change_sink
 textwriter_sink(struct textwriter *w)
 {
@@ -263,5 +284,8 @@ textwriter_sink(struct textwriter *w)
 		.commit = sink_commit,
 		.abort = sink_abort,
 		.since = sink_since,
+		.snapshot_begin = sink_snapshot_begin,
+		.watermark = sink_watermark,
+		.snapshot_end = sink_snapshot_end,
 	};
 }

@@ -143,6 +143,18 @@ frame_read(struct input *in, struct manifest *m, uint64_t *offset,
 	return READ_OK;
 }
 
+bool
+frame_check_not_snapshot(const struct manifest *m, const char *what,
+    uint64_t offset, struct frame_error *err)
+{
+	if (!m->snapshot)
+		return true;
+	frame_error_set(err, what, offset, "a snapshot of node %s, which "
+	    "spools and ship do not carry (pipe it to pgmesh-apply "
+	    "--snapshot-from)", m->origin);
+	return false;
+}
+
 ZSTD_DCtx *
 frame_dctx_new(void)
 {

@@ -60,6 +60,14 @@ bool frame_check_bytes(const struct manifest *m, const unsigned char *frame,
     size_t len, const struct signers *signers, const char *what,
     uint64_t offset, struct frame_error *err);
 
+/*
+ * Is the frame not a snapshot's?  Spools and the links between them carry
+ * transactions, which they file and resume by LSN; a snapshot has none
+ * and goes from capture to apply through a pipe.  False with err filled.
+ */
+bool frame_check_not_snapshot(const struct manifest *m, const char *what,
+    uint64_t offset, struct frame_error *err);
+
 /* A zstd context for frame_unpack, its window bounded by the
  * frame-content limit; NULL after log_error. */
 ZSTD_DCtx *frame_dctx_new(void);

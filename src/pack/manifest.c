@@ -20,7 +20,7 @@
 #include "manifest.h"
 #include "common/xalloc.h"
 
-/* Keys of each version's map. */
+/* Keys of each version's map (a snapshot frame's has one more). */
 #define MANIFEST_KEYS 15
 #define MANIFEST_KEYS_V1 14
 
@@ -125,12 +125,17 @@ put_entries(const struct manifest *m, struct buf *out)
 		put_key(out, "content_len");
 		cborrec_put_uint(out, m->content_len);
 	}
+	if (m->snapshot) {
+		put_key(out, "snapshot");
+		cborrec_put_int(out, m->taken);
+	}
 }
 
 static size_t
 entries_of(const struct manifest *m)
 {
-	return m->version == 1 ? MANIFEST_KEYS_V1 : MANIFEST_KEYS;
+	return (m->version == 1 ? MANIFEST_KEYS_V1 : MANIFEST_KEYS) +
+	    (m->snapshot ? 1 : 0);
 }
 
 void
@@ -311,20 +316,21 @@ enum key {
 	K_VERSION, K_ORIGIN, K_PREV_LSN, K_FIRST_LSN, K_LAST_LSN, K_TXNS,
 	K_ROWS, K_TABLES, K_DATA_LEN, K_SHA256, K_CONTINUES_PREV,
 	K_CONTINUES_NEXT, K_PART, K_CONTENT_LEN, K_SIG,
+	K_SNAPSHOT,		/* optional: only in a snapshot's frames */
 	K_UNKNOWN
 };
 
 static const char *const key_names[K_UNKNOWN] = {
 	"version", "origin", "prev_lsn", "first_lsn", "last_lsn", "txns",
 	"rows", "tables", "data_len", "sha256", "continues_prev",
-	"continues_next", "part", "content_len", "sig"
+	"continues_next", "part", "content_len", "sig", "snapshot"
 };
 
-#define KEYS_OF_VERSION_1 ((1u << K_UNKNOWN) - 1 - (1u << K_CONTENT_LEN))
-#define KEYS_OF_VERSION_2 ((1u << K_UNKNOWN) - 1)
+#define KEYS_OF_VERSION_2 ((1u << K_SNAPSHOT) - 1)
+#define KEYS_OF_VERSION_1 (KEYS_OF_VERSION_2 - (1u << K_CONTENT_LEN))
 
-_Static_assert(MANIFEST_KEYS == K_UNKNOWN, "the writer puts every key");
-_Static_assert(MANIFEST_KEYS_V1 == K_UNKNOWN - 1, "format 1 had no content_len");
+_Static_assert(MANIFEST_KEYS == K_SNAPSHOT, "the writer puts every key");
+_Static_assert(MANIFEST_KEYS_V1 == K_SNAPSHOT - 1, "format 1 had no content_len");
 
 static enum key
 find_key(const struct cborrec_item *key)
@@ -336,6 +342,21 @@ find_key(const struct cborrec_item *key)
 		    memcmp(key_names[k], key->str, key->len) == 0)
 			break;
 	return k;
+}
+
+/* snapshot: when it was taken, an integer as a commit time is. */
+static bool
+decode_taken(struct cborrec_cursor *c, struct manifest *m)
+{
+	struct cborrec_item item;
+
+	if (cborrec_next(c, &item) != 1 || item.u > INT64_MAX ||
+	    (item.kind != CBORREC_UINT && item.kind != CBORREC_NEGINT))
+		return false;
+	m->taken = item.kind == CBORREC_UINT ? (int64_t)item.u :
+	    -1 - (int64_t)item.u;
+	m->snapshot = true;
+	return true;
 }
 
 /* The value of key k into m; unknown keys are skipped. */
@@ -365,6 +386,7 @@ decode_value(struct cborrec_cursor *c, enum key k, struct manifest *m)
 	case K_PART: return decode_u32(c, &m->part);
 	case K_CONTENT_LEN: return cborrec_next_uint(c, &m->content_len);
 	case K_SIG: return decode_sig(c, m);
+	case K_SNAPSHOT: return !m->snapshot && decode_taken(c, m);
 	case K_UNKNOWN: break;
 	}
 	return cborrec_next(c, &item) == 1 && cborrec_skip(c, &item);
@@ -388,6 +410,13 @@ upgrade_version_1(struct manifest *m)
 static bool
 check_lsns(const struct manifest *m, const char **err)
 {
+	/* A snapshot's frames hold no transaction, so they have no LSN: 0
+	 * is none's, which also makes a reader that knows nothing of
+	 * snapshots refuse them rather than file them by LSN. */
+	*err = "a snapshot frame with transactions, LSNs or a continuity claim";
+	if (m->snapshot)
+		return m->first_lsn == 0 && m->last_lsn == 0 && m->ntxns == 0 &&
+		    m->prev_lsn == CLAIM_NONE && m->continues_prev == (m->part > 0);
 	*err = "manifest's first_lsn is above its last_lsn";
 	if (m->first_lsn > m->last_lsn || m->first_lsn == 0)
 		return false;
@@ -416,8 +445,9 @@ check_decoded(struct manifest *m, unsigned seen, const char **err)
 	if ((seen & (v1 ? KEYS_OF_VERSION_1 : KEYS_OF_VERSION_2)) !=
 	    (v1 ? KEYS_OF_VERSION_1 : KEYS_OF_VERSION_2))
 		return false;
-	*err = "a format 1 manifest with a signature or no claim spelled null";
-	if (v1 && (m->sig != NULL || m->prev_lsn == CLAIM_NONE))
+	*err = "a format 1 manifest with a signature, a snapshot or no claim "
+	    "spelled null";
+	if (v1 && (m->sig != NULL || m->snapshot || m->prev_lsn == CLAIM_NONE))
 		return false;
 	if (v1)
 		upgrade_version_1(m);

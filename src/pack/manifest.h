@@ -63,6 +63,16 @@ struct manifest {
 	/* The origin's signature (format 2; NULL: unsigned), as decoded. */
 	unsigned char *sig;
 	size_t sig_len;
+	/*
+	 * A frame of a join snapshot (format 2, the key "snapshot"): its
+	 * records are one part of the snapshot of node origin taken at
+	 * taken, not transactions, so first_lsn and last_lsn are 0, ntxns
+	 * is 0 and prev_lsn is CLAIM_NONE; continues_prev, continues_next
+	 * and part chain the frames of one snapshot as those of a split
+	 * transaction.  Only pgmesh-apply --snapshot-from takes them.
+	 */
+	bool snapshot;
+	int64_t taken;		/* microseconds since the Unix epoch, UTC */
 	uint64_t manifest_len;	/* bytes of the skippable frame, header included */
 	/* Decoded: where the signed entries lie in the CBOR map, from the
 	 * first key to the sig key (framesig.h), and how many there are. */

@@ -73,6 +73,8 @@ struct decoder {
 	size_t orphan_events;	/* where its events start, to drop them */
 	size_t orphan_vals;
 	struct txn *txn;	/* the open one */
+	/* A snapshot frame: its S record seen, its E record seen. */
+	bool snap, snap_end;
 	char *err;
 	size_t errlen;
 };
@@ -229,6 +231,8 @@ decode_begin(struct decoder *d, uint64_t nitems)
 {
 	bool resume;
 
+	if (d->m->snapshot)
+		return bad(d, "B record in a snapshot frame");
 	if (nitems != 5)
 		return bad(d, "B record with %" PRIu64 " items", nitems);
 	if (d->open)
@@ -267,8 +271,8 @@ decode_row(struct decoder *d, uint64_t nitems)
 	const struct table *t;
 	uint64_t id;
 
-	if (!d->open)
-		return bad(d, "I record outside a transaction");
+	if (!d->open && !(d->snap && !d->snap_end))
+		return bad(d, "I record outside a transaction or snapshot");
 	if (nitems < 2 || !cborrec_next_uint(&d->cur, &id))
 		return bad(d, "I record without a table id");
 	if ((t = idmap_get(&d->ids, id)) == NULL)
@@ -317,11 +321,134 @@ decode_since(struct decoder *d, uint64_t nitems)
 
 	if (nitems != 2 || !cborrec_next_uint(&d->cur, &lsn))
 		return bad(d, "P record without an LSN");
+	if (d->m->snapshot)
+		return bad(d, "P record in a snapshot frame");
 	if (d->record != 1)
 		return bad(d, "P record that is not the frame's first");
 	if (lsn != d->m->prev_lsn)
 		return bad(d, "P record does not match the manifest's prev_lsn");
 	d->since = true;
+	return true;
+}
+
+/* A node name of a snapshot record into name; source: the manifest's. */
+static bool
+decode_node(struct decoder *d, char name[NODE_MAX + 1], const char *rec,
+    bool source)
+{
+	struct cborrec_item item;
+
+	if (!cborrec_next_string(&d->cur, &item) || item.len > NODE_MAX ||
+	    !node_valid(item.str, item.len))
+		return bad(d, "%s record without a valid node name", rec);
+	memcpy(name, item.str, item.len);
+	name[item.len] = '\0';
+	if (source && strcmp(name, d->m->origin) != 0)
+		return bad(d, "%s record of node %s in a frame of origin %s", rec,
+		    name, d->m->origin);
+	return true;
+}
+
+/*
+ * The snapshot that a continued frame's S record repeats: the one the
+ * previous frame of the stream left open?  Taken alone, whatever it says.
+ */
+static bool
+continues_snapshot(const struct decoder *d)
+{
+	const struct packdata_split *split = d->split;
+
+	return split == NULL || (split->snap_open &&
+	    strcmp(split->snap.source, d->f->snap.source) == 0 &&
+	    split->snap.taken == d->f->snap.taken && d->m->part == split->part);
+}
+
+/* S: first in a snapshot frame, and only there. */
+static bool
+decode_snapshot(struct decoder *d, uint64_t nitems)
+{
+	struct cborrec_item item;
+	struct snapshot *s = &d->f->snap;
+
+	if (!d->m->snapshot)
+		return bad(d, "S record in a frame whose manifest has no snapshot");
+	if (nitems != 3 || d->record != 1)
+		return bad(d, "S record that is not the frame's first, or not of "
+		    "3 items");
+	if (!decode_node(d, s->source, "S", true))
+		return false;
+	if (cborrec_next(&d->cur, &item) != 1 || item.u > INT64_MAX ||
+	    (item.kind != CBORREC_UINT && item.kind != CBORREC_NEGINT))
+		return bad(d, "S record without a time taken");
+	s->taken = item.kind == CBORREC_UINT ? (int64_t)item.u :
+	    -1 - (int64_t)item.u;
+	if (s->taken != d->m->taken)
+		return bad(d, "S record's time is not the manifest's snapshot");
+	d->snap = true;
+	if (d->m->continues_prev && !continues_snapshot(d)) {
+		/* Nothing of a part whose beginning the stream lacks is fed. */
+		d->f->orphan_start = true;
+		return true;
+	}
+	add_event(d->f, d->m->continues_prev ? EV_SNAP_RESUME : EV_SNAP_BEGIN,
+	    0, NULL);
+	return true;
+}
+
+static bool
+decode_watermark(struct decoder *d, uint64_t nitems)
+{
+	struct packdata_frame *f = d->f;
+	struct packdata_mark *w;
+
+	if (!d->snap || d->snap_end)
+		return bad(d, "W record outside a snapshot");
+	if (nitems != 3)
+		return bad(d, "W record with %" PRIu64 " items", nitems);
+	if (f->nmarks == f->marks_cap) {
+		f->marks_cap = f->marks_cap ? f->marks_cap * 2 : 16;
+		f->marks = xreallocarray(f->marks, f->marks_cap, sizeof(*f->marks));
+	}
+	w = &f->marks[f->nmarks];
+	if (!decode_node(d, w->origin, "W", false))
+		return false;
+	if (!cborrec_next_uint(&d->cur, &w->lsn))
+		return bad(d, "W record without an LSN");
+	for (size_t i = 0; i < f->nmarks; i++)
+		if (strcmp(f->marks[i].origin, w->origin) == 0)
+			return bad(d, "a second W record of origin %s", w->origin);
+	if (!f->orphan_start)
+		add_event(f, EV_WATERMARK, (uint32_t)f->nmarks, NULL);
+	f->nmarks++;
+	return true;
+}
+
+/* E: the snapshot's last record, with the rows of all its frames. */
+static bool
+decode_snapshot_end(struct decoder *d, uint64_t nitems)
+{
+	char source[NODE_MAX + 1];
+	uint64_t rows, had;
+
+	if (!d->snap || d->snap_end)
+		return bad(d, "E record outside a snapshot");
+	if (nitems != 3)
+		return bad(d, "E record with %" PRIu64 " items", nitems);
+	if (!decode_node(d, source, "E", true))
+		return false;
+	if (!cborrec_next_uint(&d->cur, &rows))
+		return bad(d, "E record without a row count");
+	/* Taken alone, a frame that continues a snapshot cannot tell. */
+	had = d->split != NULL && d->m->continues_prev ? d->split->snap_rows : 0;
+	if ((d->split != NULL || !d->m->continues_prev) && !d->f->orphan_start &&
+	    rows != had + d->nrows)
+		return bad(d, "the snapshot of %s says it has %" PRIu64 " rows, "
+		    "it has %" PRIu64, source, rows, had + d->nrows);
+	d->snap_end = true;
+	d->f->snap_ended = true;
+	d->f->snap_rows = rows;
+	if (!d->f->orphan_start)
+		add_event(d->f, EV_SNAP_END, 0, NULL);
 	return true;
 }
 
@@ -343,23 +470,53 @@ decode_record(struct decoder *d)
 		return bad(d, "not a record (malformed CBOR, or not an array)");
 	if (!cborrec_next_uint(&d->cur, &type))
 		return bad(d, "record without a type");
+	if (d->m->snapshot && d->record > 1 && !d->snap)
+		return bad(d, "a snapshot frame that does not start with its S "
+		    "record");
+	if (d->snap_end)
+		return bad(d, "a record after the snapshot's E record");
 	switch (type) {
 	case PACKDATA_TABLE: return decode_table(d, item.u);
 	case PACKDATA_BEGIN: return decode_begin(d, item.u);
 	case PACKDATA_ROW: return decode_row(d, item.u);
 	case PACKDATA_COMMIT: return decode_commit(d, item.u);
 	case PACKDATA_SINCE: return decode_since(d, item.u);
+	case PACKDATA_SNAPSHOT: return decode_snapshot(d, item.u);
+	case PACKDATA_WATERMARK: return decode_watermark(d, item.u);
+	case PACKDATA_SNAPSHOT_END: return decode_snapshot_end(d, item.u);
 	default: return bad(d, "unknown record type %" PRIu64, type);
 	}
 }
 
 /* After the last record: the frame against its manifest. */
+/* After the last record of a snapshot frame: the frame against its manifest. */
+static bool
+check_snapshot_totals(struct decoder *d)
+{
+	const struct manifest *m = d->m;
+
+	if (!d->snap)
+		return bad(d, "snapshot frame without its S record");
+	if (d->snap_end == m->continues_next)
+		return bad(d, d->snap_end ? "manifest says the snapshot goes on, "
+		    "but it ends here" : "snapshot has no E record");
+	if (d->nrows != m->nrows)
+		return bad(d, "frame holds %" PRIu64 " rows, its manifest says %"
+		    PRIu64, d->nrows, m->nrows);
+	if (d->ntables != m->ntables)
+		return bad(d, "frame declares %zu tables, its manifest %zu",
+		    d->ntables, m->ntables);
+	return true;
+}
+
 static bool
 check_totals(struct decoder *d)
 {
 	const struct manifest *m = d->m;
 
 	d->record++;
+	if (m->snapshot)
+		return check_snapshot_totals(d);
 	if (!d->any)
 		return bad(d, "frame holds no transaction");
 	if (d->open != m->continues_next)
@@ -387,14 +544,26 @@ check_totals(struct decoder *d)
 static void
 check_start(struct decoder *d)
 {
-	if (d->split != NULL && !d->m->continues_prev)
+	if (d->split != NULL && !d->m->continues_prev) {
 		d->split->open = false;
+		d->split->snap_open = false;
+	}
 }
 
 /* What the next frame must continue: the transaction this one leaves open. */
 static void
 carry_split(const struct decoder *d, struct packdata_split *split)
 {
+	if (d->m->snapshot) {
+		split->open = false;
+		split->snap_open = !d->snap_end && !d->f->orphan_start;
+		split->snap = d->f->snap;
+		split->snap_rows = (d->m->continues_prev ? split->snap_rows : 0) +
+		    d->nrows;
+		split->part = d->m->part + 1;
+		return;
+	}
+	split->snap_open = false;
 	/* The next part of an orphan is an orphan too. */
 	split->open = d->open && !d->orphan;
 	if (d->open) {
@@ -415,9 +584,12 @@ packdata_check(const void *content, size_t len, const struct manifest *m,
 	};
 	bool ok;
 
-	f->nevents = f->nvals = f->ntxns = 0;
+	f->nevents = f->nvals = f->ntxns = f->nmarks = 0;
 	f->content = content;
 	f->orphan_start = false;
+	f->snap_ended = false;
+	f->snap_rows = 0;
+	memset(&f->snap, 0, sizeof(f->snap));
 	cborrec_cursor_init(&d.cur, content, len);
 	check_start(&d);
 	ok = true;
@@ -428,6 +600,9 @@ packdata_check(const void *content, size_t len, const struct manifest *m,
 		carry_split(&d, split);
 	if (ok && d.orphan)
 		drop_orphan(&d);
+	/* An orphan part of a snapshot: checked, nothing of it fed. */
+	if (ok && m->snapshot && f->orphan_start)
+		f->nevents = f->nvals = 0;
 	idmap_free(&d.ids);
 	return ok ? READ_OK : READ_BAD_DATA;
 }

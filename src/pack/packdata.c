@@ -16,6 +16,7 @@ packdata_frame_free(struct packdata_frame *f)
 	free(f->vals);
 	free(f->txns);
 	free(f->row);
+	free(f->marks);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -36,10 +37,13 @@ row_values(struct packdata_frame *f, const struct packdata_event *e)
 	return f->row;
 }
 
+/* open: a transaction or a snapshot the sink has begun, for abort. */
 static bool
 feed_event(struct packdata_frame *f, const struct packdata_event *e,
-    const struct change_sink *sink, const struct txn **open)
+    const struct change_sink *sink, const struct txn **open, bool *snap)
 {
+	const struct packdata_mark *w;
+
 	switch (e->kind) {
 	case EV_BEGIN:
 		*open = &f->txns[e->index];
@@ -55,6 +59,20 @@ feed_event(struct packdata_frame *f, const struct packdata_event *e,
 			return false;
 		*open = NULL;
 		return true;
+	case EV_SNAP_BEGIN:
+		*snap = true;
+		return sink->snapshot_begin(sink->ctx, &f->snap);
+	case EV_SNAP_RESUME:
+		*snap = true;
+		return true;
+	case EV_WATERMARK:
+		w = &f->marks[e->index];
+		return sink->watermark(sink->ctx, w->origin, w->lsn);
+	case EV_SNAP_END:
+		if (!sink->snapshot_end(sink->ctx, &f->snap, f->snap_rows))
+			return false;
+		*snap = false;
+		return true;
 	}
 	return false;
 }
@@ -64,10 +82,15 @@ packdata_feed(struct packdata_frame *f, const struct change_sink *sink)
 {
 	/* A frame that continues a transaction starts with its EV_RESUME. */
 	const struct txn *open = NULL;
+	bool snap = false;
 
+	/* Readers refuse a snapshot for such a sink before (packread.c): a
+	 * sink that takes none cannot be fed one. */
+	if (sink->snapshot_begin == NULL && f->snap.source[0] != '\0')
+		return READ_SINK_FAILED;
 	for (size_t i = 0; i < f->nevents; i++) {
-		if (!feed_event(f, &f->events[i], sink, &open)) {
-			if (open != NULL)
+		if (!feed_event(f, &f->events[i], sink, &open, &snap)) {
+			if (open != NULL || snap)
 				sink->abort(sink->ctx);
 			return READ_SINK_FAILED;
 		}

@@ -9,7 +9,12 @@
  *	[2, id, value, ...]                     I: a row (strings or null)
  *	[3]                                     C: commit
  *	[4, lsn]                                P: the manifest's prev_lsn
+ *	[5, source, taken]                      S: a snapshot (part) begins
+ *	[6, origin, lsn]                        W: a snapshot's watermark
+ *	[7, source, rows]                       E: the snapshot ends
  *
+ * A frame holds transactions or one part of a snapshot (its manifest has
+ * the key "snapshot"), never both.
  * Rows name their table by the id of a T record earlier in the same
  * frame, so every frame decodes on its own.
  *
@@ -35,7 +40,10 @@ enum packdata_record {
 	PACKDATA_BEGIN = 1,
 	PACKDATA_ROW = 2,
 	PACKDATA_COMMIT = 3,
-	PACKDATA_SINCE = 4
+	PACKDATA_SINCE = 4,
+	PACKDATA_SNAPSHOT = 5,
+	PACKDATA_WATERMARK = 6,
+	PACKDATA_SNAPSHOT_END = 7
 };
 
 void packdata_put_table(struct buf *b, const struct table *t);
@@ -44,6 +52,10 @@ void packdata_put_row(struct buf *b, const struct table *t,
     const struct value *vals);
 void packdata_put_commit(struct buf *b);
 void packdata_put_since(struct buf *b, lsn_t prev_lsn);
+void packdata_put_snapshot(struct buf *b, const struct snapshot *s);
+void packdata_put_watermark(struct buf *b, const char *origin, lsn_t lsn);
+void packdata_put_snapshot_end(struct buf *b, const struct snapshot *s,
+    uint64_t rows);
 
 /*
  * A transaction split across frames, between its frames: the reader of a
@@ -53,6 +65,16 @@ struct packdata_split {
 	bool open;		/* the last frame ended inside this txn */
 	struct txn txn;
 	uint32_t part;		/* the part the next frame must carry */
+	/* Or inside this snapshot, of which the frames so far held rows. */
+	bool snap_open;
+	struct snapshot snap;
+	uint64_t snap_rows;
+};
+
+/* A watermark of a snapshot frame. */
+struct packdata_mark {
+	char origin[NODE_MAX + 1];
+	lsn_t lsn;
 };
 
 /*
@@ -69,6 +91,13 @@ struct packdata_frame {
 	size_t ntxns, txns_cap;
 	struct value *row;	/* one row's values while feeding */
 	size_t row_cap;
+	/* A snapshot frame's: the snapshot, its watermarks in the frame, and
+	 * with snap_ended the row count its E record says it holds. */
+	struct snapshot snap;
+	struct packdata_mark *marks;
+	size_t nmarks, marks_cap;
+	bool snap_ended;
+	uint64_t snap_rows;
 	const char *content;	/* the content it was decoded from */
 	/* Its first part continues a transaction the stream did not begin
 	 * (what came before was pruned, or is missing): that part is checked

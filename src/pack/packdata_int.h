@@ -15,11 +15,16 @@
 
 #include "packdata.h"
 
-enum event_kind { EV_BEGIN, EV_RESUME, EV_ROW, EV_COMMIT };
+enum event_kind {
+	EV_BEGIN, EV_RESUME, EV_ROW, EV_COMMIT,
+	/* A snapshot frame's: S (or S again, continuing), W, E. */
+	EV_SNAP_BEGIN, EV_SNAP_RESUME, EV_WATERMARK, EV_SNAP_END
+};
 
 struct packdata_event {
 	enum event_kind kind;
-	uint32_t index;		/* BEGIN, RESUME: txns[]; ROW: first of vals[] */
+	uint32_t index;		/* BEGIN, RESUME: txns[]; ROW: first of vals[];
+				 * WATERMARK: marks[] */
 	const struct table *table;	/* ROW */
 };
 

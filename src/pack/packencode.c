@@ -66,3 +66,36 @@ packdata_put_since(struct buf *b, lsn_t prev_lsn)
 	cborrec_put_uint(b, PACKDATA_SINCE);
 	cborrec_put_uint(b, prev_lsn);
 }
+
+/*
+ * A snapshot's records.  S starts every frame of a snapshot (again in a
+ * frame that continues it, as B does a split transaction's), so that
+ * each names the snapshot it belongs to; E ends the last.
+ */
+void
+packdata_put_snapshot(struct buf *b, const struct snapshot *s)
+{
+	cborrec_put_array(b, 3);
+	cborrec_put_uint(b, PACKDATA_SNAPSHOT);
+	cborrec_put_string(b, s->source, strlen(s->source));
+	cborrec_put_int(b, s->taken);
+}
+
+void
+packdata_put_watermark(struct buf *b, const char *origin, lsn_t lsn)
+{
+	cborrec_put_array(b, 3);
+	cborrec_put_uint(b, PACKDATA_WATERMARK);
+	cborrec_put_string(b, origin, strlen(origin));
+	cborrec_put_uint(b, lsn);
+}
+
+void
+packdata_put_snapshot_end(struct buf *b, const struct snapshot *s,
+    uint64_t rows)
+{
+	cborrec_put_array(b, 3);
+	cborrec_put_uint(b, PACKDATA_SNAPSHOT_END);
+	cborrec_put_string(b, s->source, strlen(s->source));
+	cborrec_put_uint(b, rows);
+}

@@ -207,6 +207,27 @@ packframe_add_txn(struct packframe *f, const struct txn *txn, uint32_t part,
 	return compress_held(f, tables) && compress_held(f, cbor);
 }
 
+/*
+ * A snapshot's part opens a frame of its own: no LSNs, no claim, no P
+ * record; a snapshot neither makes nor breaks the claims of transactions.
+ */
+bool
+packframe_add_snapshot(struct packframe *f, const struct snapshot *s,
+    uint32_t part, const struct buf *cbor, uint64_t nrows)
+{
+	memcpy(f->origin, s->source, sizeof(f->origin));
+	f->snapshot = true;
+	f->taken = s->taken;
+	f->prev_lsn = CLAIM_NONE;
+	f->first_lsn = f->last_lsn = 0;
+	f->continues_prev = part > 0;
+	f->part = part;
+	f->opened_ms = now_ms();
+	f->cbor = cbor->len;
+	f->nrows = nrows;
+	return compress_held(f, cbor);
+}
+
 /* Write the manifest, then the data frame. */
 static bool
 write_frame(struct packframe *f, bool continues_next)
@@ -224,6 +245,8 @@ write_frame(struct packframe *f, bool continues_next)
 	m.continues_prev = f->continues_prev;
 	m.continues_next = continues_next;
 	m.part = f->part;
+	m.snapshot = f->snapshot;
+	m.taken = f->taken;
 	m.ntables = f->ntables;
 	m.tables = xcalloc(f->ntables + 1, sizeof(*m.tables));
 	m.table_ncols = xcalloc(f->ntables + 1, sizeof(*m.table_ncols));
@@ -248,10 +271,15 @@ write_frame(struct packframe *f, bool continues_next)
 	free(m.table_cols);
 	if (!ok)
 		return false;
-	log_verbose("frame: origin %s, LSN %s to %s, %" PRIu64 " transactions, "
-	    "%" PRIu64 " rows, %zu bytes", m.origin,
-	    lsn_format(m.first_lsn, first), lsn_format(m.last_lsn, last),
-	    m.ntxns, m.nrows, f->head.len + f->zout.len);
+	if (m.snapshot)
+		log_verbose("frame: snapshot of %s, part %" PRIu32 ", %" PRIu64
+		    " rows, %zu bytes", m.origin, m.part, m.nrows,
+		    f->head.len + f->zout.len);
+	else
+		log_verbose("frame: origin %s, LSN %s to %s, %" PRIu64
+		    " transactions, %" PRIu64 " rows, %zu bytes", m.origin,
+		    lsn_format(m.first_lsn, first), lsn_format(m.last_lsn, last),
+		    m.ntxns, m.nrows, f->head.len + f->zout.len);
 	/* One write for the whole frame: a reader woken by the manifest
 	 * alone would only have to wait again for the rest. */
 	buf_append(&f->head, f->zout.data, f->zout.len);
@@ -270,8 +298,11 @@ packframe_close(struct packframe *f, bool continues_next)
 	buf_reset(&f->held);
 	frame_limit_grow(f);
 	/* The next frame of this origin, a further part of a split
-	 * transaction too, continues where this one ends. */
-	*manifest_chain_at(&f->chain, f->origin) = f->last_lsn;
+	 * transaction too, continues where this one ends; a snapshot's
+	 * frames are not in the chain. */
+	if (!f->snapshot)
+		*manifest_chain_at(&f->chain, f->origin) = f->last_lsn;
+	f->snapshot = false;
 	if (!ok)	/* start the next frame afresh, whatever zstd holds */
 		ZSTD_CCtx_reset(f->cctx, ZSTD_reset_session_only);
 	buf_reset(&f->zout);

@@ -30,6 +30,8 @@ struct packframe {
 	uint64_t ntxns, nrows;
 	bool continues_prev;
 	uint32_t part;
+	bool snapshot;		/* a snapshot's frame, taken at taken */
+	int64_t taken;
 	const struct table **tables;	/* T records, in frame order */
 	size_t ntables, tables_cap;
 	unsigned *defined;	/* by name_id: def_id + 1 declared in it */
@@ -74,6 +76,12 @@ void packframe_add_table(struct packframe *f, const struct table *t);
 bool packframe_add_txn(struct packframe *f, const struct txn *txn,
     uint32_t part, const struct buf *tables, const struct buf *cbor,
     uint64_t nrows);
+/*
+ * The same for one part of snapshot s, in a frame of its own (opened for
+ * it: none may be open), holding nrows of its rows.
+ */
+bool packframe_add_snapshot(struct packframe *f, const struct snapshot *s,
+    uint32_t part, const struct buf *cbor, uint64_t nrows);
 /*
  * Close the open frame, if any, and write it out; continues_next says that
  * its last transaction goes on in the next frame.  False after a failure

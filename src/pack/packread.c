@@ -134,9 +134,12 @@ pack_check_frame(struct pack_checker *pc, const struct manifest *m,
     const struct buf *raw, struct catalog *cat,
     const struct change_sink *sink, const char *what, uint64_t offset)
 {
-	if (sink != NULL && (m->continues_prev || m->continues_next)) {
-		frame_error_set(&pc->err, what, offset, "holds a part of a split "
-		    "transaction, which cannot be applied alone");
+	if (sink != NULL && (m->continues_prev || m->continues_next ||
+	    m->snapshot)) {
+		frame_error_set(&pc->err, what, offset, "%s", m->snapshot ?
+		    "holds a snapshot, which only pgmesh-apply --snapshot-from "
+		    "takes" : "holds a part of a split transaction, which "
+		    "cannot be applied alone");
 		log_error("%s", pc->err.text);
 		return READ_BAD_DATA;
 	}
@@ -177,6 +180,8 @@ struct feeding {
 	struct manifest_chain chain;	/* where each origin's frames ended */
 	struct txn open;	/* a split transaction the sink has begun */
 	bool inside;		/* ... and the frames left it open */
+	struct snapshot snap;	/* or a snapshot, when inside_snap */
+	bool inside_snap;
 	bool incomplete;	/* a transaction was cut short and dropped */
 	char *name;		/* the input, for messages (a copy: a
 				 * message at close outlives the input) */
@@ -197,11 +202,15 @@ drop_open(struct feeding *fd, const struct change_sink *sink, const char *why)
 {
 	char lsn[LSN_BUFSIZE];
 
-	log_warn("%s: transaction of origin %s, LSN %s is split across frames "
-	    "and its %s; dropped", fd->name, fd->open.origin,
-	    lsn_format(fd->open.lsn, lsn), why);
+	if (fd->inside_snap)
+		log_warn("%s: the snapshot of %s spans frames and its %s; "
+		    "dropped", fd->name, fd->snap.source, why);
+	else
+		log_warn("%s: transaction of origin %s, LSN %s is split across "
+		    "frames and its %s; dropped", fd->name, fd->open.origin,
+		    lsn_format(fd->open.lsn, lsn), why);
 	sink->abort(sink->ctx);
-	fd->inside = false;
+	fd->inside = fd->inside_snap = false;
 	fd->incomplete = true;
 }
 
@@ -211,11 +220,26 @@ note_orphan(struct feeding *fd, const struct prefetched *s)
 {
 	char lsn[LSN_BUFSIZE];
 
-	log_warn("%s: frame at byte %" PRIu64 " continues transaction of origin "
-	    "%s, LSN %s, whose first part is not in this stream; that part is "
-	    "left out", fd->name, s->offset, s->m.origin,
-	    lsn_format(s->m.first_lsn, lsn));
+	if (s->m.snapshot)
+		log_warn("%s: frame at byte %" PRIu64 " continues a snapshot of "
+		    "%s whose first part is not in this stream; that part is "
+		    "left out", fd->name, s->offset, s->m.origin);
+	else
+		log_warn("%s: frame at byte %" PRIu64 " continues transaction "
+		    "of origin %s, LSN %s, whose first part is not in this "
+		    "stream; that part is left out", fd->name, s->offset,
+		    s->m.origin, lsn_format(s->m.first_lsn, lsn));
 	fd->incomplete = true;
+}
+
+/* A snapshot frame for a sink that takes none: refused as text's S is. */
+static enum read_result
+refuse_snapshot(const struct feeding *fd, const struct prefetched *s)
+{
+	log_error("%s: frame at byte %" PRIu64 ": a snapshot (from node %s) "
+	    "where none is taken (pgmesh-apply takes one with "
+	    "--snapshot-from)", fd->name, s->offset, s->m.origin);
+	return READ_BAD_DATA;
 }
 
 /*
@@ -230,15 +254,26 @@ feed_frame(struct prefetched *s, struct feeding *fd,
 {
 	enum read_result r;
 
-	if (fd->inside && (!s->m.continues_prev || s->f.orphan_start))
+	if ((fd->inside || fd->inside_snap) &&
+	    (!s->m.continues_prev || s->f.orphan_start))
 		drop_open(fd, sink, "next part is missing");
+	if (s->m.snapshot && sink->snapshot_begin == NULL)
+		return refuse_snapshot(fd, s);
 	if (s->f.orphan_start)
 		note_orphan(fd, s);
-	if ((r = feed_since(&s->m, &fd->chain, sink)) != READ_OK)
+	/* A snapshot claims nothing, and breaks no claim: the transactions
+	 * after it go on from those before it (pgmesh-format(5)). */
+	if (!s->m.snapshot &&
+	    (r = feed_since(&s->m, &fd->chain, sink)) != READ_OK)
 		return r;
 	if ((r = packdata_feed(&s->f, sink)) != READ_OK) {
-		fd->inside = false;
+		fd->inside = fd->inside_snap = false;
 		return r;
+	}
+	if (s->m.snapshot) {
+		fd->inside_snap = s->m.continues_next && !s->f.orphan_start;
+		fd->snap = s->f.snap;
+		return READ_OK;
 	}
 	fd->inside = s->m.continues_next && !s->f.orphan_start;
 	if (fd->inside)
@@ -275,12 +310,14 @@ packread_input(struct packread *r, struct input *in)
 	if ((p = prefetch_start(in, r->cat, &r->split, r->o.signers,
 	    r->o.threads)) == NULL)
 		return READ_IO_ERROR;
-	while ((res = take_frame(p, sink, r->fd.inside, &s)) == READ_OK && s->got)
+	while ((res = take_frame(p, sink, r->fd.inside || r->fd.inside_snap,
+	    &s)) == READ_OK && s->got)
 		if ((res = feed_frame(s, &r->fd, sink)) != READ_OK)
 			break;
 	prefetch_stop(p);
 	/* The frames after a damaged one start from what came before it. */
-	if (res != READ_OK && r->fd.inside && res != READ_BAD_DATA)
+	if (res != READ_OK && (r->fd.inside || r->fd.inside_snap) &&
+	    res != READ_BAD_DATA)
 		drop_open(&r->fd, sink, "feeding stopped");
 	return res;
 }
@@ -292,7 +329,7 @@ packread_close(struct packread *r)
 
 	if (r == NULL)
 		return READ_OK;
-	if (r->fd.inside)
+	if (r->fd.inside || r->fd.inside_snap)
 		drop_open(&r->fd, r->sink, "last part is missing at end of input");
 	if (r->fd.incomplete)
 		res = READ_INCOMPLETE;

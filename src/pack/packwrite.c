@@ -14,6 +14,12 @@
  * catalog name_id, unique per name in the stream: a transaction encoded
  * while one frame was open can thus move into the next frame unchanged,
  * with the T records it had relied on (borrowed) written in front of it.
+ *
+ * A snapshot goes the same way as a transaction larger than a frame: its
+ * records gather in txnbuf, and each time they fill a frame they are
+ * written as a frame of their own that says the snapshot goes on, so a
+ * snapshot of any size takes a frame's memory.  Its frames hold nothing
+ * else, and each starts with the S record again (pgmesh-format(5)).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +47,9 @@ struct packwriter {
 	const struct table **declared;	/* T records inside txnbuf, in order */
 	size_t ndeclared, declared_cap;
 	struct buf redeclared;	/* borrowed T records a new frame lacks */
+	/* The open snapshot, when in_snap: txn and parts do not apply. */
+	bool in_snap;
+	struct snapshot snap;
 };
 
 struct packwriter *
@@ -192,12 +201,77 @@ txn_declare(struct packwriter *pw, const struct table *t)
 	packdata_put_table(&pw->txnbuf, t);
 }
 
+/* The snapshot's records so far into a frame of their own, closed. */
+static bool
+snap_write_part(struct packwriter *pw, bool continues_next)
+{
+	struct packframe *f = &pw->frame;
+	bool ok;
+
+	for (size_t i = 0; i < pw->ndeclared; i++)
+		packframe_add_table(f, pw->declared[i]);
+	txn_forget_tables(pw);
+	ok = packframe_add_snapshot(f, &pw->snap, pw->parts, &pw->txnbuf,
+	    pw->txn_rows) && packframe_close(f, continues_next);
+	buf_reset(&pw->txnbuf);
+	pw->txn_rows = 0;
+	pw->parts++;
+	if (continues_next)
+		packdata_put_snapshot(&pw->txnbuf, &pw->snap);
+	return ok;
+}
+
+static bool
+sink_snapshot_begin(void *ctx, const struct snapshot *s)
+{
+	struct packwriter *pw = ctx;
+
+	if (!packframe_close(&pw->frame, false))
+		return false;
+	pw->in_snap = true;
+	pw->snap = *s;
+	pw->parts = 0;
+	pw->txn_rows = 0;
+	txn_forget_tables(pw);
+	buf_reset(&pw->txnbuf);
+	packdata_put_snapshot(&pw->txnbuf, s);
+	return true;
+}
+
+static bool
+sink_watermark(void *ctx, const char *origin, lsn_t lsn)
+{
+	struct packwriter *pw = ctx;
+
+	packdata_put_watermark(&pw->txnbuf, origin, lsn);
+	return true;
+}
+
+static bool
+sink_snapshot_end(void *ctx, const struct snapshot *s, uint64_t rows)
+{
+	struct packwriter *pw = ctx;
+
+	packdata_put_snapshot_end(&pw->txnbuf, s, rows);
+	pw->in_snap = false;
+	if (!snap_write_part(pw, false))
+		return false;
+	pw->parts = 0;
+	return true;
+}
+
 static bool
 sink_row(void *ctx, const struct table *t, const struct value *vals)
 {
 	struct packwriter *pw = ctx;
 	struct packframe *f = &pw->frame;
 
+	if (pw->in_snap) {
+		txn_declare(pw, t);
+		packdata_put_row(&pw->txnbuf, t, vals);
+		pw->txn_rows++;
+		return pw->txnbuf.len < f->limit || snap_write_part(pw, true);
+	}
 	txn_declare(pw, t);
 	packdata_put_row(&pw->txnbuf, t, vals);
 	pw->txn_rows++;
@@ -241,6 +315,7 @@ sink_abort(void *ctx)
 	buf_reset(&pw->txnbuf);
 	pw->txn_rows = 0;
 	pw->parts = 0;
+	pw->in_snap = false;
 }
 
 /*
@@ -313,6 +388,9 @@ packwriter_sink(struct packwriter *pw)
 		.idle = sink_idle,
 		.since = sink_since,
 		.restart = sink_restart,
+		.snapshot_begin = sink_snapshot_begin,
+		.watermark = sink_watermark,
+		.snapshot_end = sink_snapshot_end,
 	};
 }
 

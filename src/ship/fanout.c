@@ -85,6 +85,12 @@ load_frame(const struct spool_entry *e, const struct signers *signers,
 	rr = pack_next_frame(&in, &f->m, &f->raw, &offset, &got);
 	if (rr == READ_OK && got)
 		rr = pack_check_bytes(&f->m, &f->raw, signers, e->path, offset);
+	if (rr == READ_OK && got && f->m.snapshot) {
+		*why = "a snapshot's frame";
+		input_close(&in);
+		frame_release(f);
+		return LOAD_BAD;
+	}
 	*why = signers != NULL ?
 	    "a damaged frame, or one not signed by its origin" :
 	    "a damaged frame";
@@ -194,6 +200,7 @@ drop_laggards(struct fanout *fo)
 static void
 read_stream_frame(struct fanout *fo)
 {
+	struct frame_error err;
 	struct frame *f = frame_new();
 	uint64_t offset;
 	bool got;
@@ -205,6 +212,11 @@ read_stream_frame(struct fanout *fo)
 	if (rr == READ_OK && got)
 		rr = pack_check_bytes(&f->m, &f->raw, fo->signers, fo->in->name,
 		    offset);
+	if (rr == READ_OK && got &&
+	    !frame_check_not_snapshot(&f->m, fo->in->name, offset, &err)) {
+		log_error("%s", err.text);
+		rr = READ_BAD_DATA;
+	}
 	if (rr != READ_OK || !got) {
 		fo->source_done = true;
 		if (rr != READ_OK)

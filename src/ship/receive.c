@@ -174,6 +174,10 @@ check_frame(struct receiver *r, struct pack_checker *pc, struct catalog *cat,
     const struct manifest *m, const struct buf *frame, struct input *in,
     uint64_t offset)
 {
+	if (!frame_check_not_snapshot(m, in->name, offset, &pc->err)) {
+		log_error("%s", pc->err.text);
+		return READ_BAD_DATA;
+	}
 	if (!r->s->digest_only)
 		return pack_check_frame(pc, m, frame, cat, NULL, in->name, offset);
 	if (frame_check_bytes(m, (const unsigned char *)frame->data, frame->len,

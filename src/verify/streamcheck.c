@@ -22,6 +22,7 @@
 #include "streamcheck.h"
 #include "common/log.h"
 #include "common/textread.h"
+#include "common/timestamp.h"
 #include "common/xalloc.h"
 #include "pack/packread.h"
 #include "spool/chain.h"
@@ -76,6 +77,9 @@ streamcheck_free(struct streamcheck *sc)
 	for (size_t i = 0; i < sc->norigins; i++)
 		origin_summary_free(&sc->origins[i]);
 	free(sc->origins);
+	for (size_t i = 0; i < sc->nsnaps; i++)
+		free(sc->snaps[i].where);
+	free(sc->snaps);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -355,6 +359,82 @@ resync(struct input *in)
 	return 0;
 }
 
+/*
+ * A snapshot's frame, checked alone: its parts must follow each other
+ * (pgmesh-format(5)), and the E record of its last count the rows of all.
+ */
+static void
+snapshot_start(struct checker *c, const struct manifest *m)
+{
+	struct streamcheck *sc = c->sc;
+	struct snapshot_summary *s = sc->snap_open ? &sc->snaps[sc->nsnaps - 1] :
+	    NULL;
+
+	if (c->entry != NULL)
+		problem(c, "a snapshot's frame in a spool");
+	if (m->continues_prev && (s == NULL || s->part + 1 != m->part ||
+	    strcmp(s->snap.source, m->origin) != 0 || s->snap.taken != m->taken))
+		problem(c, "part %u of a snapshot of %s, but part %u before it is "
+		    "missing", m->part, m->origin, m->part - 1);
+	if (!m->continues_prev && s != NULL)
+		problem(c, "the snapshot of %s (%s) continues in a part %u that "
+		    "is missing", s->snap.source, s->where, s->part + 1);
+	if (m->continues_prev && s != NULL)
+		return;
+	sc->snaps = xreallocarray(sc->snaps, sc->nsnaps + 1, sizeof(*sc->snaps));
+	s = &sc->snaps[sc->nsnaps++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->snap.source, m->origin, sizeof(s->snap.source));
+	s->snap.taken = m->taken;
+	sc->snap_open = true;
+}
+
+static void
+snapshot_frame(struct checker *c, const struct manifest *m,
+    const struct packdata_frame *f)
+{
+	struct streamcheck *sc = c->sc;
+	struct snapshot_summary *s = &sc->snaps[sc->nsnaps - 1];
+	char where[1024];
+
+	s->frames++;
+	s->rows += m->nrows;
+	s->marks += f->nmarks;
+	s->part = m->part;
+	snprintf(where, sizeof(where), "%s, frame at byte %" PRIu64,
+	    c->in->name, c->offset);
+	free(s->where);
+	s->where = xstrdup(where);
+	if (!f->snap_ended)
+		return;
+	sc->snap_open = false;
+	s->whole = f->snap_rows == s->rows;
+	if (!s->whole)
+		problem(c, "the snapshot of %s says it has %" PRIu64 " rows, its "
+		    "frames hold %" PRIu64, s->snap.source, f->snap_rows, s->rows);
+}
+
+static enum read_result
+check_snapshot_frame(struct checker *c, struct pack_checker *pc,
+    struct catalog *cat, const struct manifest *m, const struct buf *raw,
+    uint64_t offset)
+{
+	enum read_result r;
+
+	c->m = m;
+	c->offset = offset;
+	c->nframes++;
+	check_canonical(c, m, raw);
+	snapshot_start(c, m);
+	r = pack_check_frame(pc, m, raw, cat, NULL, c->in->name, offset);
+	if (r == READ_OK)
+		snapshot_frame(c, m, &pc->f);
+	else if (r == READ_BAD_DATA)
+		c->sc->problems++;	/* reported by pack_check_frame */
+	c->m = NULL;
+	return r;
+}
+
 static enum read_result
 check_frame(struct checker *c, struct pack_checker *pc,
     const struct change_sink *sink, struct catalog *cat,
@@ -363,6 +443,8 @@ check_frame(struct checker *c, struct pack_checker *pc,
 	bool split = m->continues_prev || m->continues_next;
 	enum read_result r;
 
+	if (m->snapshot)
+		return check_snapshot_frame(c, pc, cat, m, raw, offset);
 	frame_start(c, m, offset, raw);
 	r = pack_check_frame(pc, m, raw, cat, split ? NULL : sink, c->in->name,
 	    offset);
@@ -557,6 +639,14 @@ streamcheck_finish(struct streamcheck *sc)
 		    o->origin, lsn_format(o->split_lsn, lsn), o->split_part + 1);
 		sc->problems++;
 	}
+	if (sc->snap_open) {
+		struct snapshot_summary *s = &sc->snaps[sc->nsnaps - 1];
+
+		log_error("%s: the snapshot of %s continues in a part %u that is "
+		    "missing (end of input)", s->where, s->snap.source,
+		    s->part + 1);
+		sc->problems++;
+	}
 }
 
 void
@@ -564,8 +654,20 @@ streamcheck_print(const struct streamcheck *sc, bool lag, struct buf *out)
 {
 	char line[64];
 
+	char taken[TIMESTAMP_BUFSIZE];
+	char snap[256];
+
 	for (size_t i = 0; i < sc->norigins; i++)
 		origin_summary_print(&sc->origins[i], lag, out);
+	for (size_t i = 0; i < sc->nsnaps; i++) {
+		const struct snapshot_summary *s = &sc->snaps[i];
+
+		snprintf(snap, sizeof(snap), "snapshot %s taken %s frames %"
+		    PRIu64 " rows %" PRIu64 " watermarks %" PRIu64 "%s\n",
+		    s->snap.source, timestamp_format(s->snap.taken, taken),
+		    s->frames, s->rows, s->marks, s->whole ? "" : " incomplete");
+		buf_puts(out, snap);
+	}
 	snprintf(line, sizeof(line), "problems %" PRIu64 "\n", sc->problems);
 	buf_puts(out, line);
 }

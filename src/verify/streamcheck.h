@@ -23,6 +23,11 @@
  *     origin may continue from anywhere: a pruned spool, or a consumer
  *     that held the earlier frames already.
  *
+ *   - a snapshot's frames (pgmesh-format(5)): each checked as any frame,
+ *     their parts in order, the last with its E record, whose row count
+ *     is what the frames hold; summed up one line per snapshot.  Spools
+ *     never hold them.
+ *
  * After a bad frame the check goes on with the next one (the manifest
  * says where it ends), so one run reports every problem.
  */
@@ -34,6 +39,7 @@
 
 #include "originsum.h"
 #include "common/buf.h"
+#include "common/change.h"
 #include "common/signers.h"
 
 enum check_status {
@@ -42,9 +48,21 @@ enum check_status {
 	CHECK_IO_ERROR		/* a read failed (reported) */
 };
 
+/* A snapshot read in pack frames: the one open, or one seen whole. */
+struct snapshot_summary {
+	struct snapshot snap;
+	uint64_t frames, rows, marks;
+	uint32_t part;		/* of its last frame so far */
+	bool whole;
+	char *where;		/* its last frame so far, for messages */
+};
+
 struct streamcheck {
 	struct origin_summary *origins;	/* sorted by origin name */
 	size_t norigins;
+	struct snapshot_summary *snaps;	/* in the order they began */
+	size_t nsnaps;
+	bool snap_open;		/* the last of snaps awaits its next part */
 	uint64_t problems;
 	/* Set after init, or NULL: a frame not signed by a key listed for
 	 * its origin is a bad frame, and change text a problem (it cannot
@@ -62,7 +80,8 @@ struct origin_summary *streamcheck_origin(struct streamcheck *sc,
 /* Check a file, a spool directory, or "-" (stdin). */
 enum check_status streamcheck_path(struct streamcheck *sc, const char *path);
 
-/* After the last input: report split transactions whose end never came. */
+/* After the last input: report split transactions and snapshots whose
+ * end never came. */
 void streamcheck_finish(struct streamcheck *sc);
 
 /* The per-origin summary, one line each, and the problem count. */
