@@ -52,11 +52,8 @@ synopsis() {
 
 # sysexits NAME...: the numbers sysexits.h gives the EX_ names.
 sysexits() {
-	local name
-	for name; do
-		sed -n "s/^#define[[:space:]]*$name[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p" \
-			/usr/include/sysexits.h
-	done
+	awk -v names=" $* " '$1 == "#define" && index(names, " " $2 " ") { print $3 }' \
+		/usr/include/sysexits.h
 }
 
 # exit_codes REPO PROG: every status PROG's main can return: the EX_ names
@@ -84,15 +81,24 @@ readme_codes() {
 
 # check_documented REPO: each status a program can return is in its man
 # page, in pgmesh(7) and in README; says what is missing, false if any.
+# listed CODE LIST: CODE is a line of LIST (no process: this runs for
+# every status of every program, several times).
+listed() {
+	[[ $'\n'$2$'\n' == *$'\n'$1$'\n'* ]]
+}
+
 check_documented() {
-	local repo=$1 prog code ok=true
+	local repo=$1 prog code ok=true page all readme
+	all=$(man_codes "$repo/man/pgmesh.7")
+	readme=$(readme_codes "$repo/README.md")
 	for prog in $(programs); do
+		page=$(man_codes "$repo/man/$prog.1")
 		for code in $(exit_codes "$repo" "$prog"); do
-			grep -qx "$code" <<<"$(man_codes "$repo/man/$prog.1")" ||
+			listed "$code" "$page" ||
 				{ echo "$prog: $code not in man/$prog.1"; ok=false; }
-			grep -qx "$code" <<<"$(man_codes "$repo/man/pgmesh.7")" ||
+			listed "$code" "$all" ||
 				{ echo "$prog: $code not in man/pgmesh.7"; ok=false; }
-			grep -qx "$code" <<<"$(readme_codes "$repo/README.md")" ||
+			listed "$code" "$readme" ||
 				{ echo "$prog: $code not in README.md"; ok=false; }
 		done
 	done
