@@ -14,23 +14,23 @@ LIST="an && list ignores all but its last failure (one assertion per line)"
 }
 
 # plant NAME: the bats file NAME in the test's directory, from stdin, where
-# TEST at the start of a line stands for @test and SLEEP for sleep (written
-# out, bats would take the one for a test of this file, and testlint the
-# other for a sleep of this file).
+# TEST at the start of a line stands for @test, SLEEP for sleep and AND for
+# && (written out, bats would take the first for a test of this file, and
+# testlint and other checkers the others for lines of this file).
 plant() {
-	sed 's/^TEST /@test /; s/SLEEP/sleep/g' >"$BATS_TEST_TMPDIR/$1"
+	sed 's/^TEST /@test /; s/SLEEP/sleep/g; s/AND/\&\&/g' >"$BATS_TEST_TMPDIR/$1"
 }
 
 @test "testlint names file and line of each && list that ignores a failure" {
 	cd "$BATS_TEST_TMPDIR"
 	plant and.bats <<'EOF'
 TEST "planted" {
-	[ -e a ] && [ -e b ]
-	grep -q x f &&
+	[ -e a ] AND [ -e b ]
+	grep -q x f AND
 		cmp f g
-	{ [ -e a ] && [ -e b ]; }
+	{ [ -e a ] AND [ -e b ]; }
 	run -0 true
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ] AND [ -z "$output" ]
 }
 EOF
 	run -1 testlint and.bats
@@ -43,24 +43,24 @@ and.bats:7: $LIST: [ \"\$status\" -eq 0 ] && [ -z \"\$output\" ]"
 @test "testlint lets be the && lists whose status is used, and what is quoted" {
 	cd "$BATS_TEST_TMPDIR"
 	plant used.bats <<'EOF'
-# [ -e a ] && [ -e b ]
+# [ -e a ] AND [ -e b ]
 poll() {
 	for _ in 1 2 3; do
-		[ -e a ] && break
-		grep -q x f && return 0
+		[ -e a ] AND break
+		grep -q x f AND return 0
 	done
-	[ -e a ] && [ -e b ]
+	[ -e a ] AND [ -e b ]
 }
 TEST "planted" {
-	if [ -e a ] && [ -e b ]; then :; fi
-	while [ -e a ] && [ -e b ]; do break; done
-	[ -e a ] && [ -e b ] || { echo "a or b missing"; return 1; }
-	[ -e a ] && n=$((n + 1))
-	[[ -e a && -e b ]]
-	awk '$1 > 0 && $2 > 0' f
-	echo "$(cd / && pwd) [ -e a ] && [ -e b ]"
+	if [ -e a ] AND [ -e b ]; then :; fi
+	while [ -e a ] AND [ -e b ]; do break; done
+	[ -e a ] AND [ -e b ] || { echo "a or b missing"; return 1; }
+	[ -e a ] AND n=$((n + 1))
+	[[ -e a AND -e b ]]
+	awk '$1 > 0 AND $2 > 0' f
+	echo "$(cd / AND pwd) [ -e a ] AND [ -e b ]"
 	cat <<-DOC
-		[ -e a ] && [ -e b ]
+		[ -e a ] AND [ -e b ]
 	DOC
 	SLEEP 0.05
 	psql -c "SELECT pg_sleep(2)"
