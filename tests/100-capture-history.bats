@@ -84,6 +84,14 @@ wal_past() {
 	[ "$(pg_sql "$1" "SELECT pg_current_wal_lsn() > '$2'")" = t ]
 }
 
+# refused CLUSTER: capture of the outbox round exits 78, emitting nothing;
+# its message is left in stderr.
+refused() {
+	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo "$1")" \
+		-S out --outbox outbox --drain
+	assert_equal "$output" ""
+}
+
 # The part every scenario shares once the node came back on another
 # history as cluster NODE: new transactions, below the old head and past
 # it; capture refuses before emitting anything, and keeps refusing; the
@@ -99,23 +107,17 @@ forked_and_recovered() {
 	insert "$node" 10001 30000 20000
 	wal_past "$node" "$head"
 	insert "$node" 7001 7020 10
-	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo "$node")" \
-		-S out --outbox outbox --drain
-	assert_equal "$output" ""
+	refused "$node"
 	assert_contains "$stderr" "pgmesh-capture: outbox outbox holds node a up to LSN $head, its transaction "
 	assert_contains "$stderr" "; on this server (WAL at "
 	assert_contains "$stderr" "this server's history is not the one its peers hold"
 	# The refusal sticks, now that the WAL is past the old head.
-	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo "$node")" \
-		-S out --outbox outbox --drain
-	assert_equal "$output" ""
+	refused "$node"
 	assert_contains "$stderr" "(recorded in outbox/.forked-a: node a stays refused"
 	# It sticks whatever the outbox becomes: with nothing of a left to
 	# compare, the record still refuses, naming both histories.
 	mv outbox/a outbox/.history-a .
-	run -78 --separate-stderr pgmesh-capture -d "$(pg_conninfo "$node")" \
-		-S out --outbox outbox --drain
-	assert_equal "$output" ""
+	refused "$node"
 	assert_contains "$stderr" "; on this server (WAL at "
 	assert_contains "$stderr" "this server's history is not the one its peers hold"
 	assert_contains "$stderr" "(recorded in outbox/.forked-a: node a stays refused"
